@@ -1,0 +1,1 @@
+"""Settings and heartbeat config: defaults, files, environment, precedence and validation."""

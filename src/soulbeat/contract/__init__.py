@@ -1,0 +1,1 @@
+"""The heartbeat contract as pure functions: intervals, active hours and the HEARTBEAT_OK token."""

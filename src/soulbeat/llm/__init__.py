@@ -1,0 +1,1 @@
+"""Who thinks: model providers behind one protocol."""

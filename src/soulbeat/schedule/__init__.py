@@ -1,0 +1,1 @@
+"""When beats happen: phases and slots, wakes, and the scheduler loop."""

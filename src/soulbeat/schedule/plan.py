@@ -1,0 +1,62 @@
+"""`BeatPlan`: everything the scheduler needs to know about one schedule, already resolved.
+
+The scheduler knows nothing of config files, workspaces or precedence: a `Planner` (built in
+`wiring.py` from the effective config and the workspace) hands it a `BeatPlan` per thread/skill,
+and the scheduler decides *when* and *whether* from that alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from soulbeat.contract.active_hours import ActiveHours
+from soulbeat.store.records import Schedule
+
+
+@dataclass(frozen=True)
+class BeatPlan:
+    """The effective, validated facts about one schedule (a thread's main heartbeat or a skill)."""
+
+    thread_id: str
+    skill: str
+    """`store.records.MAIN` ("") for the thread's own heartbeat, else the skill's name."""
+    enabled: bool
+    """The thread's (and the skill's) enabled flag; the global flag is the scheduler's own."""
+    interval: timedelta | None
+    """None when the interval is disabled (`0m`)."""
+    active_hours: ActiveHours | None = None
+    user_timezone: str = "UTC"
+    idle_pause: timedelta | None = None
+    """None disables the idle guard."""
+    last_activity_at: datetime | None = None
+    """When a person last wrote in the thread (else when the thread was made)."""
+    daily_token_budget: int | None = None
+    heartbeat_file_empty: bool = False
+    """The instructions file exists and is effectively empty (SPEC §1.3)."""
+    has_cadence_tasks: bool = False
+    due_tasks: tuple[str, ...] = ()
+    """Names of the cadence tasks due now (only meaningful when `has_cadence_tasks`)."""
+    has_route: bool = True
+    """False when the outcome could go nowhere: target `none`, no allowed actions, not dry-run."""
+    alerts_visible: bool = True
+    """False when `show_ok`, `show_alerts` and `use_indicator` are all off."""
+    timeout: timedelta = timedelta(minutes=10)
+
+
+class Planner(Protocol):
+    """Resolves the current plan of schedules. Called by the scheduler on every pass it needs."""
+
+    async def plans(self, thread_id: str | None = None) -> Sequence[BeatPlan]:
+        """Every schedule that should exist (for one thread, or for all), tasks not yet evaluated.
+
+        A thread with skills yields one plan for its main heartbeat and one per skill that has a
+        heartbeat. `due_tasks` may be left empty here; `plan_for_beat` fills it in.
+        """
+
+    async def plan_for_beat(self, thread_id: str, skill: str, now: datetime,
+                            schedule: Schedule | None) -> BeatPlan | None:
+        """The plan of one schedule at `now`, with `due_tasks` computed from the schedule's task
+        last-run times. None when the thread or skill no longer exists."""

@@ -1,0 +1,1 @@
+"""What soulbeat remembers: the `Store` protocol, its records and its backends."""

@@ -1,0 +1,152 @@
+"""The `Store` protocol: everything soulbeat remembers, and the claiming of due beats.
+
+Contract for every backend (SQLite now, PostgreSQL later); `tests/store/contract.py` checks it.
+
+- All datetimes in and out are aware UTC. Mappings are stored as JSON.
+- `open()` applies the numbered migrations it has not applied yet and records them.
+- Claiming. `claim_due(now, worker_id, lease)` takes every schedule whose
+  max(next_due_at, not_before) <= now and which has no live lease (none, or expired), sets the
+  lease, and returns one `Claim` per schedule, its beat row keyed `beat_key(thread, skill,
+  next_due_at)` created with status `claimed` or, when a row with that key already exists and is
+  not finished (a worker died holding it), re-used with `attempt` + 1. A key already `finished`
+  is never returned again: the schedule is stale and is only skipped past by the caller.
+  `claim_wake(...)` does the same for an out-of-slot beat (manual, event, hook) keyed by its
+  wake time, and returns None when the schedule holds a live lease (the thread is busy).
+- `finish_beat(claim, result, next_due_at=...)` is one transaction: it writes the audit record
+  (status `finished`), releases the lease, sets the next slot, task last-run times and beat-start
+  history. It raises `LeaseLostError` when the lease is no longer this worker's, and then writes
+  nothing — so a slot can never be finished twice.
+- `defer_beat(claim, until, ...)` records a skip that is retried (busy): the beat row becomes
+  `deferred` with the reason, the lease is released and `not_before` set; the slot is kept.
+- `reap_expired(now)` releases leases that expired and marks their beats `interrupted`; the
+  slot stays due, so the next claim runs it again under the same key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from soulbeat.store.records import (
+    Agent,
+    BeatRecord,
+    BeatResult,
+    Claim,
+    Message,
+    Role,
+    Schedule,
+    SystemEvent,
+    Thread,
+)
+
+
+class Store(Protocol):
+    # -- lifecycle and settings ---------------------------------------------------------------
+    async def open(self) -> None:
+        """Connect and apply pending migrations. Idempotent."""
+
+    async def close(self) -> None: ...
+
+    async def install_seed(self) -> str:
+        """A random seed made once per store and kept forever (phases derive from it)."""
+
+    async def get_flag(self, name: str, default: bool) -> bool:
+        """A stored boolean flag, e.g. `scheduler.enabled`; `default` when never set."""
+
+    async def set_flag(self, name: str, value: bool) -> None: ...
+
+    # -- agents and threads -------------------------------------------------------------------
+    async def upsert_agent(self, agent: Agent) -> None: ...
+
+    async def get_agent(self, agent_id: str) -> Agent:
+        """Raises NotFoundError."""
+
+    async def list_agents(self) -> list[Agent]: ...
+
+    async def add_thread(self, thread: Thread) -> Thread:
+        """Insert a thread; an existing id raises StoreError."""
+
+    async def get_thread(self, thread_id: str) -> Thread:
+        """Raises NotFoundError."""
+
+    async def list_threads(self, agent_id: str | None = None) -> list[Thread]: ...
+
+    async def set_thread_enabled(self, thread_id: str, enabled: bool) -> Thread: ...
+
+    async def set_thread_config(self, thread_id: str, config: Mapping[str, Any]) -> Thread:
+        """Replace the thread's stored overrides (already validated and normalised)."""
+
+    async def delete_thread(self, thread_id: str) -> None:
+        """Remove a thread with its messages, schedules and queued events (beats are kept)."""
+
+    # -- messages -----------------------------------------------------------------------------
+    async def add_message(self, thread_id: str, role: Role, text: str, at: datetime, *,
+                          channel: str | None = None, beat_id: int | None = None) -> Message:
+        """Append a message. A `user` message also updates the thread's last activity and
+        last channel."""
+
+    async def messages(self, thread_id: str, *, since: datetime | None = None,
+                       limit: int | None = None) -> list[Message]:
+        """Messages oldest first; with `limit`, the newest `limit` of them (still oldest first)."""
+
+    # -- schedules and claiming ---------------------------------------------------------------
+    async def get_schedule(self, thread_id: str, skill: str) -> Schedule | None: ...
+
+    async def list_schedules(self, thread_id: str | None = None) -> list[Schedule]: ...
+
+    async def put_schedule(self, thread_id: str, skill: str, *, next_due_at: datetime | None,
+                           phase_seconds: float, fingerprint: str) -> Schedule:
+        """Create or re-plan a schedule (keeps its history and lease; clears `not_before`)."""
+
+    async def delete_schedule(self, thread_id: str, skill: str) -> None: ...
+
+    async def earliest_due(self) -> datetime | None:
+        """The earliest max(next_due_at, not_before) over schedules without a live lease, or the
+        earliest lease expiry if that is sooner; None when nothing is scheduled. Uses an index."""
+
+    async def claim_due(self, now: datetime, worker_id: str, lease: timedelta, *,
+                        limit: int = 100) -> list[Claim]: ...
+
+    async def claim_wake(self, thread_id: str, skill: str, reason: str, at: datetime,
+                         worker_id: str, lease: timedelta) -> Claim | None: ...
+
+    async def renew_lease(self, claim: Claim, until: datetime) -> Claim:
+        """Extend the lease; raises LeaseLostError when it is no longer ours."""
+
+    async def finish_beat(self, claim: Claim, result: BeatResult, *,
+                          next_due_at: datetime | None, advance: bool = True,
+                          task_runs: Mapping[str, datetime] | None = None) -> BeatRecord:
+        """Write the record and release the lease atomically (see module docstring). With
+        `advance=False` the schedule's slot is left alone (out-of-slot wakes)."""
+
+    async def defer_beat(self, claim: Claim, until: datetime, reason: str, *,
+                         audit: Mapping[str, Any] | None = None) -> BeatRecord: ...
+
+    async def reap_expired(self, now: datetime) -> int:
+        """Release expired leases; their beats become `interrupted`. Returns how many."""
+
+    # -- system events ------------------------------------------------------------------------
+    async def queue_event(self, thread_id: str, text: str, at: datetime, *,
+                          source: str = "api") -> SystemEvent: ...
+
+    async def pending_events(self, thread_id: str) -> list[SystemEvent]: ...
+
+    async def consume_events(self, event_ids: Sequence[int], at: datetime) -> None: ...
+
+    # -- beats (the audit trail) --------------------------------------------------------------
+    async def get_beat(self, beat_id: int) -> BeatRecord:
+        """Raises NotFoundError."""
+
+    async def get_beat_by_key(self, key: str) -> BeatRecord | None: ...
+
+    async def list_beats(self, *, thread_id: str | None = None, since: datetime | None = None,
+                         until: datetime | None = None, outcome: str | None = None,
+                         limit: int = 100, offset: int = 0) -> list[BeatRecord]:
+        """Newest first."""
+
+    async def tokens_used(self, thread_id: str, since: datetime) -> int:
+        """Prompt + completion tokens of the thread's beats finished since `since`."""
+
+    async def last_alert(self, thread_id: str, since: datetime) -> str | None:
+        """The text of the thread's last delivered alert finished since `since`, for dedupe."""

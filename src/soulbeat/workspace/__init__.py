@@ -1,0 +1,1 @@
+"""Who the agent is: SOUL.md, HEARTBEAT.md, skills and the other bootstrap files."""
