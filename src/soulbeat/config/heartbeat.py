@@ -1,0 +1,262 @@
+"""`HeartbeatConfig`: every key of a heartbeat config (SPEC §2), its default and its checks.
+
+The model is frozen and refuses unknown keys. It expects the canonical snake_case shape; other
+spellings (seed 000's ``every_seconds`` and whole-hour ``active_hours_start``, seed 004's
+PascalCase, camelCase) are turned into it by `soulbeat.config.normalize` first, and
+`soulbeat.config.normalize.validate_heartbeat_config` does both steps and turns every refusal
+into one `InvalidConfigError`.
+
+Intervals (``every``, ``idle_pause``, ``timeout``, rate-limit windows) are kept as the text the
+person wrote, trimmed, so that showing the config shows what was written; the properties
+``interval``, ``idle_pause_interval`` and ``effective_timeout()`` give the durations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from soulbeat.config.actions import ActionsConfig
+from soulbeat.config.problems import config_error
+from soulbeat.config.values import (
+    NAME_PATTERN,
+    check_bool,
+    check_choice,
+    check_int,
+    check_interval,
+    check_number,
+    check_text,
+)
+from soulbeat.contract.active_hours import (
+    EXPECTED_END,
+    EXPECTED_HHMM,
+    ActiveHours,
+    parse_hhmm,
+    resolve_timezone,
+)
+from soulbeat.contract.interval import parse_interval
+
+__all__ = [
+    "DEFAULT_HEARTBEAT_PROMPT",
+    "MAX_DEFAULT_TIMEOUT",
+    "TARGET_KEYWORDS",
+    "ActiveHoursConfig",
+    "HeartbeatConfig",
+    "VisibilityConfig",
+]
+
+#: the user message of a beat when no ``prompt`` is configured (SPEC §5.1)
+DEFAULT_HEARTBEAT_PROMPT = (
+    "Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or "
+    "repeat old tasks from prior chats. If nothing needs attention, reply HEARTBEAT_OK."
+)
+#: the timeout of a beat when none is configured is ``min(every, MAX_DEFAULT_TIMEOUT)``
+MAX_DEFAULT_TIMEOUT = timedelta(minutes=10)
+TARGET_KEYWORDS = ("thread", "last", "none")
+
+_TARGET_EXPECTED = "thread, last, none or a channel name"
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class ActiveHoursConfig(BaseModel):
+    """The daily window (SPEC §3.2): ``start`` inclusive, ``end`` exclusive, ``HH:MM``.
+
+    ``timezone`` is an IANA name, ``local`` or ``user`` [default]; an unknown name is refused.
+    """
+
+    model_config = _FROZEN
+
+    start: str
+    end: str
+    timezone: str = "user"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _require_bounds(cls, data: object) -> object:
+        if isinstance(data, Mapping):
+            for bound, expected in (("start", EXPECTED_HHMM), ("end", EXPECTED_END)):
+                if bound not in data:
+                    raise config_error(bound, None, "is missing", expected)
+        return data
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _check_bound(cls, value: object, info: ValidationInfo) -> str:
+        key = str(info.field_name)
+        parse_hhmm(value, allow_24=key == "end", key=key)  # type: ignore[arg-type]
+        return str(value).strip()
+
+    @field_validator("timezone", mode="before")
+    @classmethod
+    def _check_timezone(cls, value: object) -> str:
+        resolve_timezone(value, key="timezone")  # type: ignore[arg-type]
+        text = str(value).strip()
+        return text.lower() if text.lower() in ("local", "user") else text
+
+    def to_active_hours(self) -> ActiveHours:
+        """The contract's `ActiveHours` for this window."""
+        return ActiveHours(start=self.start, end=self.end, timezone=self.timezone)
+
+
+class VisibilityConfig(BaseModel):
+    """What a beat shows (SPEC §7.2): acks, alerts, and an ok/alert/error indicator."""
+
+    model_config = _FROZEN
+
+    show_ok: bool = False
+    show_alerts: bool = True
+    use_indicator: bool = True
+
+    @field_validator("show_ok", "show_alerts", "use_indicator", mode="before")
+    @classmethod
+    def _check_flag(cls, value: object, info: ValidationInfo) -> bool:
+        return check_bool(str(info.field_name), value)
+
+
+class HeartbeatConfig(BaseModel):
+    """One heartbeat config; every key has the default of SPEC §2.
+
+    ``prompt`` None means `DEFAULT_HEARTBEAT_PROMPT`; ``timeout`` None means ``min(every, 10m)``;
+    ``active_hours`` None means always active; ``model``, ``temperature``, ``max_tokens`` None
+    mean the provider's settings. ``max_tool_calls`` caps the tool calls of one beat.
+    """
+
+    model_config = _FROZEN
+
+    enabled: bool = True
+    every: str = "30m"
+    target: str = "thread"
+    to: str | None = None
+    prompt: str | None = None
+    model: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    ack_max_chars: int = 300
+    active_hours: ActiveHoursConfig | None = None
+    include_reasoning: bool = False
+    dry_run: bool = False
+    context: Literal["light", "full"] = "light"
+    visibility: VisibilityConfig = Field(default_factory=VisibilityConfig)
+    actions: ActionsConfig = Field(default_factory=ActionsConfig)
+    dedupe: Literal["exact", "fuzzy", "off"] = "exact"
+    idle_pause: str = "14d"
+    daily_token_budget: int | None = None
+    timeout: str | None = None
+    max_tool_calls: int = 8
+
+    @field_validator("enabled", "include_reasoning", "dry_run", mode="before")
+    @classmethod
+    def _check_flag(cls, value: object, info: ValidationInfo) -> bool:
+        return check_bool(str(info.field_name), value)
+
+    @field_validator("every", "idle_pause", mode="before")
+    @classmethod
+    def _check_interval(cls, value: object, info: ValidationInfo) -> str:
+        return check_interval(str(info.field_name), value)
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _check_timeout(cls, value: object) -> str | None:
+        return None if value is None else check_interval("timeout", value, positive=True)
+
+    @field_validator("target", mode="before")
+    @classmethod
+    def _check_target(cls, value: object) -> str:
+        if isinstance(value, str) and (value in TARGET_KEYWORDS or NAME_PATTERN.fullmatch(value)):
+            return value
+        raise config_error("target", value, "is not a target", _TARGET_EXPECTED)
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _check_to(cls, value: object) -> str | None:
+        return check_text("to", value, "a recipient", "text such as +15551234567 or a user id")
+
+    @field_validator("prompt", mode="before")
+    @classmethod
+    def _check_prompt(cls, value: object) -> str | None:
+        return check_text("prompt", value, "a prompt", "text, or nothing for the default prompt")
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _check_model(cls, value: object) -> str | None:
+        name = check_text("model", value, "a model name", "a name such as llama3.2:1b")
+        if name is not None and any(char.isspace() for char in name):
+            raise config_error("model", value, "is not a model name", "a name such as llama3.2:1b")
+        return name
+
+    @field_validator("temperature", mode="before")
+    @classmethod
+    def _check_temperature(cls, value: object) -> float | None:
+        return None if value is None else check_number("temperature", value, low=0, high=2)
+
+    @field_validator("max_tokens", "daily_token_budget", mode="before")
+    @classmethod
+    def _check_positive(cls, value: object, info: ValidationInfo) -> int | None:
+        example = 200 if info.field_name == "max_tokens" else 50_000
+        key = str(info.field_name)
+        return None if value is None else check_int(key, value, minimum=1, example=example)
+
+    @field_validator("ack_max_chars", mode="before")
+    @classmethod
+    def _check_ack_max_chars(cls, value: object) -> int:
+        # SPEC §6: a negative ack_max_chars behaves as 0.
+        return max(0, check_int("ack_max_chars", value, minimum=None, example=300))
+
+    @field_validator("max_tool_calls", mode="before")
+    @classmethod
+    def _check_max_tool_calls(cls, value: object) -> int:
+        return check_int("max_tool_calls", value, minimum=0, example=8)
+
+    @field_validator("context", mode="before")
+    @classmethod
+    def _check_context(cls, value: object) -> str:
+        return check_choice("context", value, ("light", "full"), "a context")
+
+    @field_validator("dedupe", mode="before")
+    @classmethod
+    def _check_dedupe(cls, value: object) -> str:
+        if value is False:  # YAML 1.1 reads an unquoted `off` as false
+            return "off"
+        return check_choice("dedupe", value, ("exact", "fuzzy", "off"), "a dedupe mode")
+
+    @field_validator("active_hours", "visibility", "actions", mode="before")
+    @classmethod
+    def _check_section(cls, value: object, info: ValidationInfo) -> object:
+        key = str(info.field_name)
+        if value is None and key == "active_hours":
+            return None
+        if isinstance(value, Mapping | BaseModel):
+            return value
+        raise config_error(key, value, "is not a table", f"a table of {key} keys")
+
+    @property
+    def interval(self) -> timedelta | None:
+        """``every`` as a duration; ``None`` when disabled (``0m``)."""
+        return parse_interval(self.every)
+
+    @property
+    def idle_pause_interval(self) -> timedelta | None:
+        """``idle_pause`` as a duration; ``None`` when idle pausing is off (``0``)."""
+        return parse_interval(self.idle_pause, key="idle_pause")
+
+    @property
+    def active_window(self) -> ActiveHours | None:
+        """The contract's `ActiveHours`, or ``None`` for always active."""
+        return None if self.active_hours is None else self.active_hours.to_active_hours()
+
+    @property
+    def effective_prompt(self) -> str:
+        """The configured prompt, else `DEFAULT_HEARTBEAT_PROMPT`."""
+        return self.prompt if self.prompt is not None else DEFAULT_HEARTBEAT_PROMPT
+
+    def effective_timeout(self) -> timedelta:
+        """``timeout`` when set, else ``min(every, 10m)`` (10 min when ``every`` is disabled)."""
+        if self.timeout is not None:
+            configured = parse_interval(self.timeout, key="timeout")
+            assert configured is not None  # checked positive when built
+            return configured
+        interval = self.interval
+        return MAX_DEFAULT_TIMEOUT if interval is None else min(interval, MAX_DEFAULT_TIMEOUT)
