@@ -29,8 +29,14 @@ class SoulbeatError(Exception):
 class ConfigError(SoulbeatError, ValueError):
     """A configuration value is wrong. The message names the key, the value and what is expected."""
 
-    def __init__(self, message: str, *, key: str | None = None, value: object = None,
-                 expected: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        key: str | None = None,
+        value: object = None,
+        expected: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.key = key
         self.value = value

@@ -1,0 +1,130 @@
+"""`soulbeat init` and `soulbeat doctor`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from soulbeat.cli import render
+from soulbeat.doctor import DoctorReport, diagnose
+from soulbeat.errors import WorkspaceError
+from soulbeat.workspace.templates import TEMPLATES, init_workspace
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to write the workspace into.")] = Path(
+        "workspace"
+    ),
+    template: Annotated[
+        str, typer.Option("--template", "-t", help="Template name (see --list).")
+    ] = "default",
+    list_templates: Annotated[bool, typer.Option("--list", help="List the templates.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a workspace from a template. Existing files are never overwritten."""
+    if list_templates:
+        if as_json:
+            render.emit_json([{"name": k, "description": v} for k, v in TEMPLATES.items()])
+        else:
+            render.table("templates", ("name", "description"), TEMPLATES.items())
+        return
+    try:
+        result = init_workspace(directory, template)
+    except WorkspaceError as exc:
+        render.fail(str(exc))
+        raise typer.Exit(2) from exc
+    if as_json:
+        render.emit_json(
+            {
+                "workspace": str(result.root),
+                "template": result.template,
+                "created": [str(p) for p in result.created],
+                "kept": [str(p) for p in result.kept],
+            }
+        )
+        return
+    render.console.print(f"workspace {result.root} (template {result.template})")
+    for path in result.created:
+        render.console.print(f"  [green]created[/] {path.relative_to(result.root)}")
+    for path in result.kept:
+        render.console.print(f"  [yellow]kept[/]    {path.relative_to(result.root)} (exists)")
+
+
+def doctor(
+    workspace: Annotated[Path, typer.Argument(help="The workspace to check.")] = Path("workspace"),
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Config file (TOML, JSON or YAML).")
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a workspace and its config; exit status 1 when something is wrong."""
+    report = diagnose(workspace, config_file=config or workspace_config(workspace))
+    if as_json:
+        render.emit_json(report.as_dict())
+    else:
+        _show(report)
+    failed = not report.ok or (strict and any(f.level == "warn" for f in report.findings))
+    if failed:
+        raise typer.Exit(1)
+
+
+def workspace_config(workspace: Path) -> Path | None:
+    """The workspace's own `soulbeat.toml`, used when no other config file is named anywhere."""
+    if os.environ.get("SOULBEAT_CONFIG") or Path("soulbeat.toml").is_file():
+        return None
+    candidate = workspace / "soulbeat.toml"
+    return candidate if candidate.is_file() else None
+
+
+def _show(report: DoctorReport) -> None:
+    con = render.console
+    con.print(f"[bold]workspace[/] {report.workspace}")
+    if report.config_file:
+        con.print(f"[bold]config[/]    {report.config_file}")
+    soul = report.details.get("soul")
+    con.print(f"[bold]SOUL.md[/]   {soul['path'] + ' (' + soul['source'] + ')' if soul else '-'}")
+    for line in report.details.get("soul_diagnostics", []):
+        con.print(f"  passed over: {render._escape(line)}")
+    hb = report.details.get("heartbeat_md")
+    if hb:
+        state = "effectively empty" if hb["effectively_empty"] else "has content"
+        con.print(
+            f"[bold]HEARTBEAT.md[/] {hb['path'] or '- (default prompt)'}: {state}; "
+            f"{len(hb['checklist'])} checklist, {len(hb['rules'])} rules, "
+            f"{len(hb['behaviors'])} behaviors, {len(hb['tasks'])} cadence tasks"
+        )
+        for task in hb["tasks"]:
+            con.print(f"  task {task['name']}: {task['cadence']}")
+    skills = report.details.get("skills", [])
+    if skills:
+        render.table(
+            "skills",
+            ("name", "scheduled", "every", "active hours", "HEARTBEAT.md"),
+            (
+                (
+                    s["name"],
+                    s["scheduled"],
+                    s.get("every"),
+                    s.get("active_hours"),
+                    s["heartbeat_file"],
+                )
+                for s in skills
+            ),
+        )
+    boot = report.details.get("bootstrap")
+    if boot:
+        render.table(
+            "bootstrap files",
+            ("file", "chars", "truncated"),
+            ((f["name"], f["chars"], f["truncated"]) for f in boot["files"]),
+        )
+    colours = {"error": "bold red", "warn": "yellow", "info": "cyan"}
+    for f in report.findings:
+        con.print(f"[{colours[f.level]}]{f.level:5}[/] {f.topic}: {render._escape(f.message)}")
+    con.print("[green]ok[/]" if report.ok else "[bold red]problems found[/]")

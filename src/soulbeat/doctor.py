@@ -1,0 +1,213 @@
+"""`diagnose`: everything a person needs to know about a workspace and its config, as data.
+
+The CLI renders the report; the API (later) returns it as JSON. Findings have a level:
+`error` (soulbeat cannot do what it is configured to do — the CLI exits non-zero), `warn`
+(works, but probably not as intended), `info`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from soulbeat.config import ConfigError, effective_config, load_settings
+from soulbeat.config.settings import Settings
+from soulbeat.contract.interval import format_interval
+from soulbeat.errors import WorkspaceError
+from soulbeat.workspace.loader import Workspace, load_workspace
+
+Level = Literal["error", "warn", "info"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Level
+    topic: str
+    message: str
+
+
+@dataclass
+class DoctorReport:
+    """The whole diagnosis; `ok` is False when any finding is an error."""
+
+    workspace: str
+    config_file: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.level == "error" for f in self.findings)
+
+    def add(self, level: Level, topic: str, message: str) -> None:
+        self.findings.append(Finding(level, topic, message))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "workspace": self.workspace,
+            "config_file": self.config_file,
+            "findings": [f.__dict__ for f in self.findings],
+            **self.details,
+        }
+
+
+def diagnose(
+    workspace: str | Path,
+    *,
+    config_file: Path | None = None,
+    env: dict[str, str] | None = None,
+    home: Path | None = None,
+) -> DoctorReport:
+    """Diagnose `workspace` with the settings from `config_file` (or the usual lookup)."""
+    report = DoctorReport(
+        workspace=str(Path(workspace).expanduser().resolve()),
+        config_file=str(config_file) if config_file else None,
+    )
+    settings = _check_settings(report, config_file, env)
+    try:
+        ws = load_workspace(
+            workspace,
+            home=home,
+            per_file_cap=settings.bootstrap_per_file_cap if settings else 20_000,
+            total_cap=settings.bootstrap_total_cap if settings else 150_000,
+        )
+    except WorkspaceError as exc:
+        report.add("error", "workspace", str(exc))
+        return report
+    _check_soul(report, ws)
+    _check_heartbeat(report, ws)
+    _check_skills(report, ws, settings)
+    _check_bootstrap(report, ws)
+    return report
+
+
+def _check_settings(
+    report: DoctorReport, config_file: Path | None, env: dict[str, str] | None
+) -> Settings | None:
+    try:
+        settings = load_settings(config_file, env=env)
+    except ConfigError as exc:
+        report.add("error", "config", str(exc))
+        return None
+    effective = effective_config(settings)
+    report.details["heartbeat"] = {
+        "effective": [{"key": k, "value": _plain(v), "source": s} for k, v, s in effective.rows()]
+    }
+    report.details["model"] = {
+        "provider": settings.llm_provider,
+        "base_url": settings.llm_base_url,
+        "model": settings.llm_model,
+    }
+    return settings
+
+
+def _check_soul(report: DoctorReport, ws: Workspace) -> None:
+    soul = ws.soul.soul
+    report.details["soul"] = (
+        {
+            "name": soul.name,
+            "path": soul.file_path,
+            "source": soul.source,
+            "chars": len(soul.content),
+        }
+        if soul
+        else None
+    )
+    report.details["soul_diagnostics"] = list(ws.soul.diagnostics)
+    if soul is None:
+        report.add(
+            "warn",
+            "soul",
+            "no SOUL.md found: the agent runs without a personality "
+            "(run `soulbeat init` to write one)",
+        )
+    else:
+        report.add("info", "soul", f"SOUL.md in use: {soul.file_path} ({soul.source})")
+    if ws.lowercase_soul is not None:
+        report.add(
+            "warn",
+            "soul",
+            f"{ws.lowercase_soul} is named in lower case; soulbeat only "
+            "reads SOUL.md (names are case-sensitive): rename it",
+        )
+
+
+def _check_heartbeat(report: DoctorReport, ws: Workspace) -> None:
+    parsed = ws.heartbeat
+    report.details["heartbeat_md"] = {
+        "path": str(ws.heartbeat_path) if ws.heartbeat_path else None,
+        "effectively_empty": ws.heartbeat_empty,
+        "checklist": list(parsed.checklist) if parsed else [],
+        "rules": list(parsed.rules) if parsed else [],
+        "behaviors": list(parsed.behaviors) if parsed else [],
+        "tasks": [
+            {"name": t.name, "cadence": t.cadence.describe(), "prompt": t.prompt}
+            for t in (parsed.tasks if parsed else ())
+        ],
+        "problems": list(parsed.problems) if parsed else [],
+    }
+    if ws.heartbeat_path is None:
+        report.add("info", "heartbeat", "no HEARTBEAT.md: beats run on the default prompt")
+    elif ws.heartbeat_empty:
+        report.add(
+            "warn",
+            "heartbeat",
+            f"{ws.heartbeat_path} is effectively empty: scheduled "
+            "beats are skipped (empty-heartbeat-file) until it has content",
+        )
+    for problem in parsed.problems if parsed else ():
+        report.add("error", "heartbeat", problem)
+    for diagnostic in ws.diagnostics:
+        report.add("error", "heartbeat", diagnostic)
+
+
+def _check_skills(report: DoctorReport, ws: Workspace, settings: Settings | None) -> None:
+    rows: list[dict[str, Any]] = []
+    for diagnostic in ws.skills.diagnostics:
+        report.add("warn", "skills", diagnostic)
+    for skill in ws.skills.skills:
+        row: dict[str, Any] = {
+            "name": skill.name,
+            "description": skill.description,
+            "heartbeat_file": skill.heartbeat_file,
+            "scheduled": skill.has_schedule,
+        }
+        if skill.has_schedule and settings is not None:
+            try:
+                eff = effective_config(settings, skill=dict(skill.heartbeat or {})).config
+            except ConfigError as exc:
+                report.add("error", "skills", f"skill {skill.name}: {exc}")
+            else:
+                row["every"] = format_interval(eff.interval)
+                row["active_hours"] = eff.active_hours.model_dump() if eff.active_hours else None
+        rows.append(row)
+    report.details["skills"] = rows
+
+
+def _check_bootstrap(report: DoctorReport, ws: Workspace) -> None:
+    boot = ws.bootstrap
+    report.details["bootstrap"] = {
+        "files": [
+            {"name": f.name, "chars": f.original_chars, "truncated": f.truncated}
+            for f in boot.files
+        ],
+        "near_limit": list(boot.near_limit),
+    }
+    for warning in boot.warnings:
+        report.add("warn", "bootstrap", warning.message)
+    for name in boot.near_limit:
+        report.add(
+            "warn",
+            "bootstrap",
+            f"{name} is above 85% of the per-file cap; it will be truncated if it grows",
+        )
+    for diagnostic in getattr(boot, "diagnostics", ()):
+        report.add("warn", "bootstrap", diagnostic)
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump()
+    return value
