@@ -56,7 +56,8 @@ class Planner(Protocol):
         heartbeat. `due_tasks` may be left empty here; `plan_for_beat` fills it in.
         """
 
-    async def plan_for_beat(self, thread_id: str, skill: str, now: datetime,
-                            schedule: Schedule | None) -> BeatPlan | None:
+    async def plan_for_beat(
+        self, thread_id: str, skill: str, now: datetime, schedule: Schedule | None
+    ) -> BeatPlan | None:
         """The plan of one schedule at `now`, with `due_tasks` computed from the schedule's task
         last-run times. None when the thread or skill no longer exists."""

@@ -1,6 +1,7 @@
 """The `Store` protocol: everything soulbeat remembers, and the claiming of due beats.
 
-Contract for every backend (SQLite now, PostgreSQL later); `tests/store/contract.py` checks it.
+Contract for every backend (SQLite now, PostgreSQL later); `tests/store/test_store_contract.py`
+checks it, once per backend.
 
 - All datetimes in and out are aware UTC. Mappings are stored as JSON.
 - `open()` applies the numbered migrations it has not applied yet and records them.
@@ -9,13 +10,15 @@ Contract for every backend (SQLite now, PostgreSQL later); `tests/store/contract
   lease, and returns one `Claim` per schedule, its beat row keyed `beat_key(thread, skill,
   next_due_at)` created with status `claimed` or, when a row with that key already exists and is
   not finished (a worker died holding it), re-used with `attempt` + 1. A key already `finished`
-  is never returned again: the schedule is stale and is only skipped past by the caller.
+  is never returned again: the schedule is stale and is only skipped past by the caller
+  (`stale_schedules(now)` lists such schedules, so the caller can find them without a scan).
   `claim_wake(...)` does the same for an out-of-slot beat (manual, event, hook) keyed by its
   wake time, and returns None when the schedule holds a live lease (the thread is busy).
 - `finish_beat(claim, result, next_due_at=...)` is one transaction: it writes the audit record
   (status `finished`), releases the lease, sets the next slot, task last-run times and beat-start
-  history. It raises `LeaseLostError` when the lease is no longer this worker's, and then writes
-  nothing — so a slot can never be finished twice.
+  history. It raises `LeaseLostError` when the lease is no longer this worker's (another claim
+  took the schedule, or a reap or delete released it; an expired lease nobody took yet is still
+  ours), and then writes nothing — so a slot can never be finished twice.
 - `defer_beat(claim, until, ...)` records a skip that is retried (busy): the beat row becomes
   `deferred` with the reason, the lease is released and `not_before` set; the slot is kept.
 - `reap_expired(now)` releases leases that expired and marks their beats `interrupted`; the
@@ -65,7 +68,7 @@ class Store(Protocol):
     async def list_agents(self) -> list[Agent]: ...
 
     async def add_thread(self, thread: Thread) -> Thread:
-        """Insert a thread; an existing id raises StoreError."""
+        """Insert a thread; an existing id raises StoreError, an unknown agent NotFoundError."""
 
     async def get_thread(self, thread_id: str) -> Thread:
         """Raises NotFoundError."""
@@ -81,13 +84,22 @@ class Store(Protocol):
         """Remove a thread with its messages, schedules and queued events (beats are kept)."""
 
     # -- messages -----------------------------------------------------------------------------
-    async def add_message(self, thread_id: str, role: Role, text: str, at: datetime, *,
-                          channel: str | None = None, beat_id: int | None = None) -> Message:
+    async def add_message(
+        self,
+        thread_id: str,
+        role: Role,
+        text: str,
+        at: datetime,
+        *,
+        channel: str | None = None,
+        beat_id: int | None = None,
+    ) -> Message:
         """Append a message. A `user` message also updates the thread's last activity and
         last channel."""
 
-    async def messages(self, thread_id: str, *, since: datetime | None = None,
-                       limit: int | None = None) -> list[Message]:
+    async def messages(
+        self, thread_id: str, *, since: datetime | None = None, limit: int | None = None
+    ) -> list[Message]:
         """Messages oldest first; with `limit`, the newest `limit` of them (still oldest first)."""
 
     # -- schedules and claiming ---------------------------------------------------------------
@@ -95,8 +107,15 @@ class Store(Protocol):
 
     async def list_schedules(self, thread_id: str | None = None) -> list[Schedule]: ...
 
-    async def put_schedule(self, thread_id: str, skill: str, *, next_due_at: datetime | None,
-                           phase_seconds: float, fingerprint: str) -> Schedule:
+    async def put_schedule(
+        self,
+        thread_id: str,
+        skill: str,
+        *,
+        next_due_at: datetime | None,
+        phase_seconds: float,
+        fingerprint: str,
+    ) -> Schedule:
         """Create or re-plan a schedule (keeps its history and lease; clears `not_before`)."""
 
     async def delete_schedule(self, thread_id: str, skill: str) -> None: ...
@@ -105,30 +124,55 @@ class Store(Protocol):
         """The earliest max(next_due_at, not_before) over schedules without a live lease, or the
         earliest lease expiry if that is sooner; None when nothing is scheduled. Uses an index."""
 
-    async def claim_due(self, now: datetime, worker_id: str, lease: timedelta, *,
-                        limit: int = 100) -> list[Claim]: ...
+    async def stale_schedules(self, now: datetime, *, limit: int = 100) -> list[Schedule]:
+        """Schedules claimable at `now` whose slot's beat key is already `finished`, so
+        `claim_due` passes them over while `earliest_due` still reports them. The caller moves
+        each to its next slot with `put_schedule` (else it would be woken for them forever)."""
 
-    async def claim_wake(self, thread_id: str, skill: str, reason: str, at: datetime,
-                         worker_id: str, lease: timedelta) -> Claim | None: ...
+    async def claim_due(
+        self, now: datetime, worker_id: str, lease: timedelta, *, limit: int = 100
+    ) -> list[Claim]:
+        """Up to `limit` claims, earliest due first (see module docstring). A new beat's reason
+        is `interval`, or `skill:<name>` for a skill's schedule."""
+
+    async def claim_wake(
+        self,
+        thread_id: str,
+        skill: str,
+        reason: str,
+        at: datetime,
+        worker_id: str,
+        lease: timedelta,
+    ) -> Claim | None:
+        """None when busy at `at` or the wake's key is finished. A thread without that schedule
+        gets an unscheduled one (next_due_at None) to hold the lease; no thread: NotFoundError."""
 
     async def renew_lease(self, claim: Claim, until: datetime) -> Claim:
         """Extend the lease; raises LeaseLostError when it is no longer ours."""
 
-    async def finish_beat(self, claim: Claim, result: BeatResult, *,
-                          next_due_at: datetime | None, advance: bool = True,
-                          task_runs: Mapping[str, datetime] | None = None) -> BeatRecord:
+    async def finish_beat(
+        self,
+        claim: Claim,
+        result: BeatResult,
+        *,
+        next_due_at: datetime | None,
+        advance: bool = True,
+        task_runs: Mapping[str, datetime] | None = None,
+    ) -> BeatRecord:
         """Write the record and release the lease atomically (see module docstring). With
         `advance=False` the schedule's slot is left alone (out-of-slot wakes)."""
 
-    async def defer_beat(self, claim: Claim, until: datetime, reason: str, *,
-                         audit: Mapping[str, Any] | None = None) -> BeatRecord: ...
+    async def defer_beat(
+        self, claim: Claim, until: datetime, reason: str, *, audit: Mapping[str, Any] | None = None
+    ) -> BeatRecord: ...
 
     async def reap_expired(self, now: datetime) -> int:
         """Release expired leases; their beats become `interrupted`. Returns how many."""
 
     # -- system events ------------------------------------------------------------------------
-    async def queue_event(self, thread_id: str, text: str, at: datetime, *,
-                          source: str = "api") -> SystemEvent: ...
+    async def queue_event(
+        self, thread_id: str, text: str, at: datetime, *, source: str = "api"
+    ) -> SystemEvent: ...
 
     async def pending_events(self, thread_id: str) -> list[SystemEvent]: ...
 
@@ -140,9 +184,16 @@ class Store(Protocol):
 
     async def get_beat_by_key(self, key: str) -> BeatRecord | None: ...
 
-    async def list_beats(self, *, thread_id: str | None = None, since: datetime | None = None,
-                         until: datetime | None = None, outcome: str | None = None,
-                         limit: int = 100, offset: int = 0) -> list[BeatRecord]:
+    async def list_beats(
+        self,
+        *,
+        thread_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        outcome: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[BeatRecord]:
         """Newest first."""
 
     async def tokens_used(self, thread_id: str, since: datetime) -> int:

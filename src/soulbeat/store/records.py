@@ -15,7 +15,7 @@ Role = Literal["user", "assistant", "system"]
 
 
 def beat_key(thread_id: str, skill: str, due_at: datetime) -> str:
-    """The idempotency key of a beat: `thread_id@due_at`, or `thread_id/skill@due_at` for a skill."""
+    """The idempotency key of a beat: `thread_id@due_at`, or `thread_id/skill@due_at` for skills."""
     who = thread_id if skill == MAIN else f"{thread_id}/{skill}"
     return f"{who}@{due_at.isoformat()}"
 

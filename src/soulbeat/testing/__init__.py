@@ -1,8 +1,32 @@
 """Test doubles shipped with soulbeat, one strict fake per protocol (type-checked like the rest).
 
-- `FakeClock` for `Clock`
+| protocol | double |
+|---|---|
+| `Clock` | `FakeClock` — moves only when told |
+| `LLMProvider` | `ScriptedLLM` — strict: an unscripted call fails; `FakeLLMServer` — a real HTTP server on 127.0.0.1 speaking the Ollama and OpenAI protocols, for wire tests |
+| `Channel` | `RecordingChannel` — records deliveries, can be told to fail |
+| `BeatRunner` | `RecordingRunner` — records beats, scripted results, can block or raise |
+| `Planner` | `StaticPlanner` — plans set by hand |
 """
 
+from soulbeat.testing.channel import RecordingChannel
 from soulbeat.testing.clock import FakeClock
+from soulbeat.testing.llm import ScriptedLLM, fail, reply, tool_calls_reply, tool_reply
+from soulbeat.testing.llm_server import FakeLLMServer, unused_local_url
+from soulbeat.testing.planner import StaticPlanner
+from soulbeat.testing.runner import RecordingRunner, RunnerCall
 
-__all__ = ["FakeClock"]
+__all__ = [
+    "FakeClock",
+    "FakeLLMServer",
+    "RecordingChannel",
+    "RecordingRunner",
+    "RunnerCall",
+    "ScriptedLLM",
+    "StaticPlanner",
+    "fail",
+    "reply",
+    "tool_calls_reply",
+    "tool_reply",
+    "unused_local_url",
+]

@@ -1,0 +1,521 @@
+"""`Scheduler`: when beats happen, one public pass at a time (SPEC §4).
+
+The pass, `run_due()`, step by step:
+
+1. **reap** — leases that expired (a worker died mid-beat) are released by the store; their
+   slots are due again and keep their beat key, so the next claim finishes them exactly once.
+2. **sync** — the planner's plans become stored schedules (`SlotBook`): a new one gets its
+   phase and its first slot after now (no beat at start-up); one whose interval, window or zone
+   changed is re-planned from now; one no longer planned is deleted. An unchanged schedule keeps
+   its slot, even one missed while the process was down: it runs once, and the slot after it is
+   computed from the time it finished, so missed slots are coalesced, never replayed.
+3. **claim** — ready wakes first (`Store.claim_wake`), then due slots (`Store.claim_due`), never
+   more than the free capacity (`max_concurrent_beats` minus the beats in flight).
+4. **guard** — each claim gets its plan at now (`Planner.plan_for_beat`) and goes through the
+   guards (`soulbeat.turn.gates`). A *skip* is finished ``skipped`` with its reason and a slot
+   advances; a *deferral* (busy, cooldown, flood) is `Store.defer_beat`: the slot is kept and a
+   wake goes back to the queue, ready when the deferral ends.
+5. **run** — a beat that passed starts as a task: `run_watched` runs the `BeatRunner` with the
+   plan's timeout and lease renewal, then the beat is finished: its record, the next slot (from
+   the finish time) and, when it completed, the due tasks' last-run times. A runner that raises
+   is recorded ``failed`` and nothing else is disturbed.
+6. `run_due()` waits for the beats it started, then returns how many claims it handled.
+
+`run_forever()` is the same pass without the waiting, then a sleep on the clock until the earliest
+due slot, the next ready wake, or a wake-up (`wake()`, `replan()`, a beat ending): no polling.
+
+Wake reasons of scheduled beats: ``interval`` for a thread's own heartbeat and ``skill:<name>``
+for a skill's. The global flag (`start()`/`stop()`, stored as ``scheduler.enabled``) is the
+``disabled`` guard: while it is off, due slots are still claimed and each is recorded as skipped
+``disabled`` and advanced, so every skipped slot is in the audit trail. A disabled thread or
+interval has no slot at all (``next_due_at`` None) until it is enabled again; its wakes are
+recorded as skipped ``disabled``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from soulbeat.clock import Clock
+from soulbeat.contract.active_hours import resolve_timezone
+from soulbeat.errors import (
+    ConfigError,
+    LeaseLostError,
+    NotFoundError,
+    SoulbeatError,
+    StoreError,
+)
+from soulbeat.events.models import EventSink
+from soulbeat.schedule.beats import (
+    beat_data,
+    failed_result,
+    interrupted_result,
+    record_data,
+    run_watched,
+    skipped_result,
+    task_runs,
+)
+from soulbeat.schedule.plan import BeatPlan, Planner
+from soulbeat.schedule.runner import BeatRunner
+from soulbeat.schedule.slots import SlotBook, is_finished
+from soulbeat.schedule.wakes import INTERVAL, MANUAL, Wake, WakeQueue, skill_reason
+from soulbeat.store.base import Store
+from soulbeat.store.records import MAIN, BeatRecord, BeatResult, Claim, Schedule, beat_key
+from soulbeat.turn.gates import BUSY_RETRY, GateInputs, evaluate_gates
+
+__all__ = ["ENABLED_FLAG", "Scheduler"]
+
+log = logging.getLogger(__name__)
+
+ENABLED_FLAG = "scheduler.enabled"
+ERROR_BACKOFF = timedelta(seconds=5)
+"""How long `run_forever` waits after a pass that failed (the store was unreachable, say)."""
+
+
+@dataclass(frozen=True)
+class _Work:
+    """A claimed beat on its way through the guards; ``wake`` is None for a scheduled slot."""
+
+    claim: Claim
+    reason: str
+    wake: Wake | None = None
+    requeue: bool = True
+    """Whether a deferred wake goes back to the queue (`run_now` retries it itself)."""
+
+    @property
+    def is_slot(self) -> bool:
+        return self.wake is None
+
+
+@dataclass
+class _InFlight:
+    claim: Claim
+    task: asyncio.Task[BeatRecord | None] | None = None
+    finishing: bool = False
+
+
+_Handled = BeatRecord | asyncio.Task[BeatRecord | None] | None
+"""A beat recorded at once (skip, deferral), a beat started, or one that could not be recorded."""
+
+
+class Scheduler:
+    """Decides when each schedule beats, claims it, guards it and runs it (module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        planner: Planner,
+        runner: BeatRunner,
+        clock: Clock,
+        *,
+        worker_id: str,
+        lease: timedelta = timedelta(minutes=15),
+        max_concurrent_beats: int = 4,
+        events: EventSink | None = None,
+    ) -> None:
+        if max_concurrent_beats < 1:
+            raise ValueError(f"max_concurrent_beats must be at least 1, got {max_concurrent_beats}")
+        self._store, self._planner, self._runner, self._clock = store, planner, runner, clock
+        self._worker_id = worker_id
+        self._lease = lease
+        self._capacity = max_concurrent_beats
+        self._events = events
+        self._wakes = WakeQueue(clock)
+        self._woken = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._book = SlotBook(store, planner, clock)
+        self._running = asyncio.Semaphore(max_concurrent_beats)
+        self._inflight: dict[int, _InFlight] = {}
+        self._busy: Counter[str] = Counter()
+        self._closing = False
+        self._asleep = False
+        self._asleep_until: datetime | None = None
+
+    # -- the pass ---------------------------------------------------------------------------------
+    async def run_due(self) -> int:
+        """One pass (module docstring); waits for the beats it started. Returns claims handled."""
+        handled, started = await self._pass()
+        if started:
+            await asyncio.wait(started)
+        return handled
+
+    async def _pass(self) -> tuple[int, list[asyncio.Task[BeatRecord | None]]]:
+        if self._closing:
+            return 0, []
+        await self._store.reap_expired(self._clock.now())
+        await self.sync_schedules()
+        enabled = await self._store.get_flag(ENABLED_FLAG, True)
+        started: list[asyncio.Task[BeatRecord | None]] = []
+        works = await self._claim(self._clock.now())
+        for work in works:
+            handled = await self._handle(work, enabled)
+            if isinstance(handled, asyncio.Task):
+                started.append(handled)
+        return len(works), started
+
+    async def _claim(self, now: datetime) -> list[_Work]:
+        works = await self._claim_wakes(now, self._free())
+        room = self._free() - len(works)
+        if room > 0:
+            claims = await self._store.claim_due(now, self._worker_id, self._lease, limit=room)
+            works += [_Work(claim, _slot_reason(claim)) for claim in claims]
+        return works
+
+    async def _claim_wakes(self, now: datetime, room: int) -> list[_Work]:
+        works: list[_Work] = []
+        for wake in self._wakes.pop_ready(limit=room):
+            try:
+                claim = await self._claim_wake(wake)
+            except NotFoundError:
+                log.warning(
+                    "dropped a %s wake of thread %r: no such thread", wake.reason, wake.thread_id
+                )
+                continue
+            if claim is None:  # the schedule's lease is held: the thread is busy
+                self._wakes.retry_at(wake, now + BUSY_RETRY)
+            else:
+                works.append(_Work(claim, wake.reason, replace(wake, at=claim.due_at)))
+        return works
+
+    async def _claim_wake(self, wake: Wake) -> Claim | None:
+        """Claim a wake's beat, keyed by the wake's instant; None while the schedule is leased.
+
+        A key can only be used once: when a beat with this key already finished (a slot or an
+        earlier wake at the same instant), the instant moves on by a microsecond. A wake retried
+        after a deferral keeps its key (its beat row is re-used), and its lease is renewed when
+        it was claimed with less than half of it left.
+        """
+        at = wake.at
+        while True:
+            claim = await self._store.claim_wake(
+                wake.thread_id, wake.skill, wake.reason, at, self._worker_id, self._lease
+            )
+            key = beat_key(wake.thread_id, wake.skill, at)
+            if claim is not None or not await is_finished(self._store, key):
+                break
+            at += timedelta(microseconds=1)
+        now = self._clock.now()
+        if claim is not None and claim.lease_expires_at < now + self._lease / 2:
+            claim = await self._store.renew_lease(claim, now + self._lease)
+        return claim
+
+    def _free(self) -> int:
+        return self._capacity - len(self._inflight)
+
+    # -- one claim: guards, then skip, defer or start ---------------------------------------------
+    async def _handle(self, work: _Work, enabled: bool) -> _Handled:
+        try:
+            return await self._guard(work, enabled)
+        except Exception as error:
+            log.exception("beat %s could not be guarded", work.claim.key)
+            now = self._clock.now()
+            result = failed_result(now, now, "error", f"{type(error).__name__}: {error}")
+            return await self._finish_quietly(work, None, result, ())
+
+    async def _guard(self, work: _Work, enabled: bool) -> _Handled:
+        claim, now = work.claim, self._clock.now()
+        schedules = await self._store.list_schedules(claim.thread_id)
+        own = next((s for s in schedules if s.skill == claim.skill), None)
+        plan = await self._planner.plan_for_beat(claim.thread_id, claim.skill, now, own)
+        if plan is None:  # the thread or skill is gone; the next sync deletes the schedule
+            return await self._finish(work, None, skipped_result(now, "disabled", ()), ())
+        inputs = await self._gate_inputs(work, plan, schedules, enabled, now)
+        decision = evaluate_gates(inputs)
+        if decision.defer_until is not None and decision.skip is not None:
+            return await self._defer(work, decision.skip, decision.defer_until, decision.passed)
+        if decision.skip is not None:
+            result = skipped_result(now, decision.skip, decision.passed)
+            return await self._finish(work, plan, result, decision.passed)
+        return self._start(work, plan, decision.passed)
+
+    async def _gate_inputs(
+        self,
+        work: _Work,
+        plan: BeatPlan,
+        schedules: Sequence[Schedule],
+        enabled: bool,
+        now: datetime,
+    ) -> GateInputs:
+        starts = tuple(sorted(start for s in schedules for start in s.recent_starts))
+        tokens = 0
+        if plan.daily_token_budget is not None:
+            since = _start_of_day(now, plan.user_timezone)
+            tokens = await self._store.tokens_used(work.claim.thread_id, since)
+        return GateInputs(
+            plan=plan,
+            now=now,
+            reason=work.reason,
+            global_enabled=enabled,
+            busy=self.is_busy(work.claim.thread_id),
+            last_beat_start=starts[-1] if starts else None,
+            recent_starts=starts,
+            tokens_used_today=tokens,
+        )
+
+    async def _defer(
+        self, work: _Work, reason: str, until: datetime, passed: tuple[str, ...]
+    ) -> BeatRecord:
+        audit = {"guards_passed": list(passed), "deferred": reason, "until": until.isoformat()}
+        record = await self._store.defer_beat(work.claim, until, reason, audit=audit)
+        if work.wake is not None and work.requeue:
+            self._wakes.retry_at(work.wake, until)
+        return record
+
+    def _start(
+        self, work: _Work, plan: BeatPlan, passed: tuple[str, ...]
+    ) -> asyncio.Task[BeatRecord | None]:
+        beat = _InFlight(work.claim)
+        self._inflight[work.claim.beat_id] = beat
+        self._idle.clear()
+        beat.task = asyncio.create_task(self._execute(work, plan, passed, beat))
+        return beat.task
+
+    # -- one beat: run and finish -----------------------------------------------------------------
+    async def _execute(
+        self, work: _Work, plan: BeatPlan, passed: tuple[str, ...], beat: _InFlight
+    ) -> BeatRecord | None:
+        started = self._clock.now()
+        try:
+            async with self._running:
+                started = self._clock.now()
+                self._publish(
+                    "beat.started",
+                    beat_data(work.claim, work.reason) | {"started_at": started.isoformat()},
+                )
+                claim, result = await run_watched(
+                    self._runner,
+                    self._store,
+                    self._clock,
+                    replace(work.claim, reason=work.reason),  # a merged wake's winning reason
+                    plan,
+                    started_at=started,
+                    lease=self._lease,
+                )
+        except LeaseLostError:
+            log.warning("beat %s lost its lease; its result is dropped", work.claim.key)
+            return None
+        except asyncio.CancelledError:
+            beat.finishing = True
+            interrupted = interrupted_result(started, self._clock.now())
+            await self._finish_quietly(work, plan, interrupted, passed)
+            raise
+        else:
+            beat.finishing = True
+            return await self._finish_quietly(replace(work, claim=claim), plan, result, passed)
+        finally:
+            self._inflight.pop(work.claim.beat_id, None)
+            if not self._inflight:
+                self._idle.set()
+            self._woken.set()  # capacity is free again: the loop may claim more
+
+    async def _finish(
+        self, work: _Work, plan: BeatPlan | None, result: BeatResult, passed: tuple[str, ...]
+    ) -> BeatRecord:
+        """Write the beat's record; a slot moves on to the next slot after now, a wake does not.
+
+        Without a plan the slot is left as it is: its key is now finished, so the next sync sees
+        the schedule as stale and re-plans it (or deletes it when it is no longer planned).
+        """
+        audit = {**result.audit, "guards_passed": list(passed), "worker_id": self._worker_id}
+        advance = work.is_slot and plan is not None
+        next_due = await self._book.after(plan, self._clock.now()) if advance and plan else None
+        record = await self._store.finish_beat(
+            work.claim,
+            replace(result, audit=audit),
+            next_due_at=next_due,
+            advance=advance,
+            task_runs=task_runs(plan, result),
+        )
+        self._publish("beat.finished", beat_data(work.claim, work.reason) | record_data(record))
+        return record
+
+    async def _finish_quietly(
+        self, work: _Work, plan: BeatPlan | None, result: BeatResult, passed: tuple[str, ...]
+    ) -> BeatRecord | None:
+        try:
+            return await self._finish(work, plan, result, passed)
+        except LeaseLostError:
+            log.warning("beat %s lost its lease; its result is dropped", work.claim.key)
+        except Exception:
+            log.exception("beat %s could not be recorded; its lease will expire", work.claim.key)
+        return None
+
+    # -- schedules --------------------------------------------------------------------------------
+    async def sync_schedules(self, thread_id: str | None = None) -> None:
+        """Make the stored schedules match the planner's plans (`SlotBook.sync`)."""
+        await self._book.sync(thread_id)
+
+    # -- the loop ---------------------------------------------------------------------------------
+    async def run_forever(self) -> None:
+        """Pass, then sleep until the next due slot, the next ready wake or a wake-up; until
+        `shutdown()`. A pass that fails is logged and retried after `ERROR_BACKOFF`."""
+        while not self._closing:
+            self._woken.clear()
+            try:
+                handled, _ = await self._pass()
+                when = await self._next_pass_at(handled)
+            except Exception:
+                log.exception("scheduler pass failed; retrying in %s", ERROR_BACKOFF)
+                when = self._clock.now() + ERROR_BACKOFF
+            if not self._closing:
+                await self._sleep(when)
+
+    async def _sleep(self, when: datetime | None) -> None:
+        self._asleep_until, self._asleep = when, True
+        try:
+            await self._clock.sleep_until(when, self._woken)
+        finally:
+            self._asleep = False
+
+    @property
+    def sleeping(self) -> bool:
+        """Whether `run_forever` is asleep and nothing has woken it yet (for status and tests)."""
+        return self._asleep and not self._woken.is_set()
+
+    @property
+    def sleeping_until(self) -> datetime | None:
+        """When the sleeping loop wakes by itself; None while awake or asleep until woken."""
+        return self._asleep_until if self.sleeping else None
+
+    async def _next_pass_at(self, handled: int) -> datetime | None:
+        """None (sleep until woken) while every slot is busy; a beat ending wakes the loop."""
+        if self._free() <= 0:
+            return None
+        times = [t for t in (await self._store.earliest_due(), self._wakes.next_ready_at()) if t]
+        if not times:
+            return None
+        now, when = self._clock.now(), min(times)
+        if when <= now and handled == 0:
+            # Due, yet nothing could be claimed (held by another worker): do not spin.
+            return now + BUSY_RETRY
+        return when
+
+    def wake(self, thread_id: str, reason: str = MANUAL, skill: str = MAIN) -> Wake:
+        """Ask for a beat of one schedule; it runs on the next pass once coalesced (250 ms)."""
+        wake = self._wakes.push(thread_id, reason, skill)
+        self._woken.set()
+        return wake
+
+    def replan(self) -> None:
+        """Wake the loop for a pass now, e.g. after a config change (the pass re-syncs)."""
+        self._woken.set()
+
+    async def run_now(self, thread_id: str, skill: str = MAIN) -> BeatRecord:
+        """Run one manual beat now and return its record once it has ended.
+
+        A busy thread is retried every second until it is free (each try is recorded as a
+        deferral of the same beat key). Raises NotFoundError when the thread or skill has no
+        schedule, SoulbeatError after `shutdown()`.
+        """
+        await self._ensure_schedule(thread_id, skill)
+        wake = Wake(thread_id, skill, MANUAL, self._clock.now())
+        while True:
+            if self._closing:
+                raise SoulbeatError("the scheduler is shut down")
+            claim = await self._claim_wake(wake)
+            if claim is not None:
+                wake = replace(wake, at=claim.due_at)
+                record = await self._run_claimed(_Work(claim, MANUAL, wake, requeue=False))
+                if record.status != "deferred":
+                    return record
+            await self._clock.sleep(BUSY_RETRY.total_seconds())
+
+    async def _run_claimed(self, work: _Work) -> BeatRecord:
+        enabled = await self._store.get_flag(ENABLED_FLAG, True)
+        handled = await self._handle(work, enabled)
+        record = await handled if isinstance(handled, asyncio.Task) else handled
+        if record is None:
+            raise StoreError(f"beat {work.claim.key} could not be recorded (see the log)")
+        return record
+
+    async def _ensure_schedule(self, thread_id: str, skill: str) -> None:
+        if await self._store.get_schedule(thread_id, skill) is None:
+            await self.sync_schedules(thread_id)
+        if await self._store.get_schedule(thread_id, skill) is None:
+            name = thread_id if skill == MAIN else f"{thread_id}/{skill}"
+            raise NotFoundError(f"no heartbeat schedule for {name!r}")
+
+    # -- switches, busy marks, shutdown -----------------------------------------------------------
+    async def start(self) -> None:
+        """Turn the global flag on (stored: a restart keeps it)."""
+        await self._store.set_flag(ENABLED_FLAG, True)
+        self._publish("scheduler.started", {"worker_id": self._worker_id})
+        self._woken.set()
+
+    async def stop(self) -> None:
+        """Turn the global flag off: due slots are recorded as skipped ``disabled``."""
+        await self._store.set_flag(ENABLED_FLAG, False)
+        self._publish("scheduler.stopped", {"worker_id": self._worker_id})
+
+    async def is_enabled(self) -> bool:
+        return await self._store.get_flag(ENABLED_FLAG, True)
+
+    @asynccontextmanager
+    async def busy(self, thread_id: str) -> AsyncIterator[None]:
+        """Mark a thread busy (a chat turn in flight): its beats are deferred meanwhile."""
+        self._busy[thread_id] += 1
+        try:
+            yield
+        finally:
+            self._busy[thread_id] -= 1
+            if self._busy[thread_id] <= 0:
+                del self._busy[thread_id]
+
+    def is_busy(self, thread_id: str) -> bool:
+        """Whether a `busy()` mark or a beat of this worker is in flight on the thread."""
+        return thread_id in self._busy or any(
+            beat.claim.thread_id == thread_id for beat in self._inflight.values()
+        )
+
+    @property
+    def in_flight(self) -> tuple[Claim, ...]:
+        """The claims of the beats this scheduler is running now."""
+        return tuple(beat.claim for beat in self._inflight.values())
+
+    async def shutdown(self, grace: timedelta = timedelta(seconds=30)) -> None:
+        """Take no more work; give beats in flight ``grace`` to end, then cancel and record them
+        ``interrupted``. `run_forever` returns."""
+        self._closing = True
+        self._woken.set()
+        if self._inflight:
+            await self._clock.sleep_until(self._clock.now() + grace, self._idle)
+        tasks = [beat.task for beat in self._inflight.values() if beat.task is not None]
+        for beat in self._inflight.values():
+            if beat.task is not None and not beat.finishing:
+                beat.task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+
+    # -- events -----------------------------------------------------------------------------------
+    def _publish(self, name: str, data: Mapping[str, Any]) -> None:
+        if self._events is None:
+            return
+        try:
+            self._events.publish(name, data)
+        except Exception:
+            log.exception("event sink failed on %s; the scheduler goes on", name)
+
+
+def _slot_reason(claim: Claim) -> str:
+    """Scheduled beats: ``interval`` for a thread, ``skill:<name>`` for a skill schedule."""
+    if claim.skill != MAIN and claim.reason in ("", INTERVAL):
+        return skill_reason(claim.skill)
+    return claim.reason or INTERVAL
+
+
+def _start_of_day(now: datetime, user_timezone: str) -> datetime:
+    """Midnight of today in the user's zone (the token budget is per day), as UTC."""
+    try:
+        zone = resolve_timezone("user", user_timezone)
+    except ConfigError:
+        zone = UTC
+    local = now.astimezone(zone)
+    return datetime.combine(local.date(), time(0), zone).astimezone(UTC)

@@ -1,0 +1,100 @@
+"""`SlotBook`: the stored schedules kept in step with the planner's plans.
+
+* `sync(thread_id=None)` — a plan without a schedule gets one: its phase and its first slot after
+  now (moved into active hours), so nothing runs just because the process started. A schedule
+  whose fingerprint (interval, window, zone) changed is re-planned from now. A schedule whose
+  slot is past and whose beat already finished (its key can never be claimed again) is moved on
+  from now. Any other schedule keeps its slot, even a missed one: it runs once, then `after()`
+  computes the next slot from that beat's end, so slots missed while down are never replayed.
+  A schedule no longer planned is deleted, unless a beat holds its lease (it goes on a later
+  sync, once the beat has ended).
+* `after(plan, now)` — the plan's first slot after ``now`` in its active hours (None when the
+  plan does not beat on its own: disabled thread or interval).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from soulbeat.clock import Clock
+from soulbeat.errors import NotFoundError
+from soulbeat.schedule.cadence import (
+    effective_interval,
+    next_slot,
+    phase_offset,
+    plan_fingerprint,
+    seek_active_slot,
+)
+from soulbeat.schedule.plan import BeatPlan, Planner
+from soulbeat.store.base import Store
+from soulbeat.store.records import Schedule
+
+__all__ = ["SlotBook", "is_finished", "leased"]
+
+log = logging.getLogger(__name__)
+
+
+class SlotBook:
+    """Keeps a store's schedules in step with a planner (module docstring)."""
+
+    def __init__(self, store: Store, planner: Planner, clock: Clock) -> None:
+        self._store, self._planner, self._clock = store, planner, clock
+        self._seed: str | None = None
+
+    async def sync(self, thread_id: str | None = None) -> None:
+        """Make the stored schedules (of one thread, or all) match the planner's plans."""
+        now = self._clock.now()
+        plans = await self._planner.plans(thread_id)
+        existing = {(s.thread_id, s.skill): s for s in await self._store.list_schedules(thread_id)}
+        stale = {(s.thread_id, s.skill) for s in await self._store.stale_schedules(now)}
+        for plan in plans:
+            key = (plan.thread_id, plan.skill)
+            await self._sync_one(plan, existing.pop(key, None), stale=key in stale, now=now)
+        for gone in existing.values():
+            if not leased(gone, now):
+                await self._store.delete_schedule(gone.thread_id, gone.skill)
+
+    async def after(self, plan: BeatPlan, now: datetime) -> datetime | None:
+        """The plan's first slot after ``now``, moved into its active hours; None when disabled."""
+        interval = effective_interval(plan)
+        if interval is None:
+            return None
+        raw = next_slot(now, interval, await self._phase(plan, interval))
+        return seek_active_slot(raw, interval, plan.active_hours, plan.user_timezone)
+
+    async def _sync_one(
+        self, plan: BeatPlan, schedule: Schedule | None, *, stale: bool, now: datetime
+    ) -> None:
+        fingerprint = plan_fingerprint(plan)
+        if schedule is not None and schedule.fingerprint == fingerprint and not stale:
+            return
+        interval = effective_interval(plan)
+        phase = await self._phase(plan, interval) if interval else timedelta(0)
+        try:
+            await self._store.put_schedule(
+                plan.thread_id,
+                plan.skill,
+                next_due_at=await self.after(plan, now),
+                phase_seconds=phase.total_seconds(),
+                fingerprint=fingerprint,
+            )
+        except NotFoundError:  # planned a moment before the thread was deleted
+            log.info("no schedule for %r: the thread does not exist", plan.thread_id)
+
+    async def _phase(self, plan: BeatPlan, interval: timedelta) -> timedelta:
+        if self._seed is None:
+            self._seed = await self._store.install_seed()
+        return phase_offset(self._seed, plan.thread_id, interval, plan.skill)
+
+
+async def is_finished(store: Store, key: str) -> bool:
+    """Whether the beat with this key is finished (a finished key is never claimed again)."""
+    record = await store.get_beat_by_key(key)
+    return record is not None and record.status == "finished"
+
+
+def leased(schedule: Schedule, now: datetime) -> bool:
+    """Whether a worker holds a live lease on the schedule at ``now``."""
+    expires = schedule.lease_expires_at
+    return schedule.lease_owner is not None and expires is not None and expires > now

@@ -1,0 +1,448 @@
+"""`SQLiteStore`: the `Store` protocol (see `soulbeat.store.base`) on one SQLite file.
+
+- One connection, opened on a private worker thread. Every method is one job on that thread and
+  every job is one transaction: `BEGIN IMMEDIATE` when it writes, `BEGIN` when it only reads. The
+  store is meant for one asyncio loop; concurrent calls queue on the thread, so they never
+  interleave inside a transaction.
+- Two stores on one file (two processes) are safe: a writing transaction takes SQLite's write lock
+  when it begins and waits up to `busy_timeout` seconds for the other, so a claim reads and leases
+  schedules with nobody else writing in between.
+- WAL journal (readers do not block the writer), `foreign_keys=ON`, `synchronous=FULL` (a beat
+  reported finished stays finished across a power cut, which is what keeps it from running twice).
+- The schema comes from the numbered migrations applied at `open()` (`soulbeat.store.migrate`).
+  Datetimes are stored as integer microseconds since the epoch (`soulbeat.store.codec`).
+- Time filters: `messages(since=)` and `tokens_used` / `last_alert` are inclusive of `since`;
+  `list_beats` filters on the beat's due time, `since` inclusive and `until` exclusive.
+- Failures of SQLite itself surface as StoreError (NotFoundError for a missing record).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
+
+from soulbeat.errors import StoreError
+from soulbeat.store import sqlite_claims as claims
+from soulbeat.store import sqlite_tables as tables
+from soulbeat.store.base import Store
+from soulbeat.store.codec import dump_json, opt_micros, to_micros
+from soulbeat.store.migrate import apply_migrations, load_migrations
+from soulbeat.store.records import (
+    Agent,
+    BeatRecord,
+    BeatResult,
+    Claim,
+    Message,
+    Role,
+    Schedule,
+    SystemEvent,
+    Thread,
+)
+
+T = TypeVar("T")
+Job = Callable[[sqlite3.Connection], T]
+
+MIN_SQLITE_VERSION = (3, 31, 0)
+"""Generated columns (the indexed `schedules.eligible_at`) need SQLite 3.31."""
+
+_ROLES = frozenset(get_args(Role))
+
+
+class SQLiteStore:
+    """The `Store` on the SQLite file at `path` (created, with its folder, when missing)."""
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = 5.0) -> None:
+        self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self._conn: sqlite3.Connection | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._lifecycle = asyncio.Lock()
+        self._seed: str | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    async def open(self) -> None:
+        """Connect and apply pending migrations. Idempotent."""
+        async with self._lifecycle:
+            if self._conn is not None:
+                return
+            executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="soulbeat-sqlite")
+            try:
+                self._conn = await asyncio.get_running_loop().run_in_executor(
+                    executor, self._connect
+                )
+            except BaseException:
+                executor.shutdown(wait=False)
+                raise
+            self._executor = executor
+
+    def _connect(self) -> sqlite3.Connection:
+        if sqlite3.sqlite_version_info < MIN_SQLITE_VERSION:
+            raise StoreError(f"SQLite {sqlite3.sqlite_version} is too old; soulbeat needs 3.31+")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=self.busy_timeout)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the SQLite store at {self.path}: {exc}") from exc
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            apply_migrations(conn, load_migrations())
+        except BaseException as exc:
+            conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"cannot open the SQLite store at {self.path}: {exc}") from exc
+            raise
+        return conn
+
+    async def close(self) -> None:
+        """Close the connection; calls after this raise StoreError until `open()` again."""
+        async with self._lifecycle:
+            conn, executor = self._conn, self._executor
+            if conn is None or executor is None:
+                return
+            self._conn, self._executor = None, None
+            await asyncio.get_running_loop().run_in_executor(executor, conn.close)
+            executor.shutdown(wait=False)
+
+    async def _run(self, job: Job[T], *, write: bool) -> T:
+        conn, executor = self._conn, self._executor
+        if conn is None or executor is None:
+            raise StoreError(f"the SQLite store at {self.path} is not open; call open() first")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(executor, self._transaction, conn, job, write)
+
+    def _transaction(self, conn: sqlite3.Connection, job: Job[T], write: bool) -> T:
+        try:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                result = job(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite store at {self.path}: {exc}") from exc
+        return result
+
+    async def _write(self, job: Job[T]) -> T:
+        return await self._run(job, write=True)
+
+    async def _read(self, job: Job[T]) -> T:
+        return await self._run(job, write=False)
+
+    # -- settings -------------------------------------------------------------------------------
+    async def install_seed(self) -> str:
+        """A random seed made once per database and kept forever (phases derive from it)."""
+        if self._seed is None:
+            self._seed = await self._write(tables.install_seed)
+        return self._seed
+
+    async def get_flag(self, name: str, default: bool) -> bool:
+        """A stored boolean flag, e.g. `scheduler.enabled`; `default` when never set."""
+        stored = await self._read(lambda conn: tables.get_flag(conn, name))
+        return default if stored is None else stored
+
+    async def set_flag(self, name: str, value: bool) -> None:
+        await self._write(lambda conn: tables.set_flag(conn, name, value))
+
+    # -- agents and threads ---------------------------------------------------------------------
+    async def upsert_agent(self, agent: Agent) -> None:
+        """Insert the agent or replace its workspace, config and user timezone."""
+        config = dump_json(dict(agent.config), what=f"agent {agent.id!r} config")
+        await self._write(lambda conn: tables.upsert_agent(conn, agent, config))
+
+    async def get_agent(self, agent_id: str) -> Agent:
+        """Raises NotFoundError."""
+        return await self._read(lambda conn: tables.get_agent(conn, agent_id))
+
+    async def list_agents(self) -> list[Agent]:
+        """All agents by id."""
+        return await self._read(tables.list_agents)
+
+    async def add_thread(self, thread: Thread) -> Thread:
+        """Insert a thread; an existing id raises StoreError, an unknown agent NotFoundError."""
+        row = _thread_row(thread)
+
+        def job(conn: sqlite3.Connection) -> Thread:
+            tables.insert_thread(conn, row)
+            return tables.get_thread(conn, thread.id)
+
+        return await self._write(job)
+
+    async def add_threads(self, threads: Iterable[Thread]) -> int:
+        """`add_thread` for many threads in one transaction (all or none); returns how many.
+        SQLite-only, for seeding and start-up: same checks, same errors."""
+        rows = [_thread_row(thread) for thread in threads]
+
+        def job(conn: sqlite3.Connection) -> int:
+            for row in rows:
+                tables.insert_thread(conn, row)
+            return len(rows)
+
+        return await self._write(job)
+
+    async def get_thread(self, thread_id: str) -> Thread:
+        """Raises NotFoundError."""
+        return await self._read(lambda conn: tables.get_thread(conn, thread_id))
+
+    async def list_threads(self, agent_id: str | None = None) -> list[Thread]:
+        """Threads in creation order (then id), all or one agent's."""
+        return await self._read(lambda conn: tables.list_threads(conn, agent_id))
+
+    async def set_thread_enabled(self, thread_id: str, enabled: bool) -> Thread:
+        """Raises NotFoundError."""
+        return await self._write(
+            lambda conn: tables.update_thread(conn, thread_id, "enabled", int(enabled))
+        )
+
+    async def set_thread_config(self, thread_id: str, config: Mapping[str, Any]) -> Thread:
+        """Replace the thread's stored overrides (already validated and normalised)."""
+        text = dump_json(dict(config), what=f"thread {thread_id!r} config")
+        return await self._write(lambda conn: tables.update_thread(conn, thread_id, "config", text))
+
+    async def delete_thread(self, thread_id: str) -> None:
+        """Remove a thread with its messages, schedules and queued events (beats are kept; one in
+        flight becomes `interrupted`). Raises NotFoundError."""
+        await self._write(lambda conn: tables.delete_thread(conn, thread_id))
+
+    # -- messages -------------------------------------------------------------------------------
+    async def add_message(
+        self,
+        thread_id: str,
+        role: Role,
+        text: str,
+        at: datetime,
+        *,
+        channel: str | None = None,
+        beat_id: int | None = None,
+    ) -> Message:
+        """Append a message. A `user` message that is the thread's newest also sets its last
+        activity and (when `channel` is given) its last channel. Raises NotFoundError for an
+        unknown thread or beat, ValueError for an unknown role."""
+        if role not in _ROLES:
+            raise ValueError(f"role {role!r} is not one of {sorted(_ROLES)}")
+        created = to_micros(at)
+        return await self._write(
+            lambda conn: tables.add_message(conn, thread_id, role, text, created, channel, beat_id)
+        )
+
+    async def messages(
+        self, thread_id: str, *, since: datetime | None = None, limit: int | None = None
+    ) -> list[Message]:
+        """Messages oldest first (created at or after `since`); with `limit`, the newest `limit`
+        of them, still oldest first. An unknown thread has none."""
+        if limit is not None and limit < 0:
+            raise ValueError(f"limit must be >= 0, not {limit}")
+        after = opt_micros(since)
+        return await self._read(lambda conn: tables.messages(conn, thread_id, after, limit))
+
+    # -- schedules and claiming -----------------------------------------------------------------
+    async def get_schedule(self, thread_id: str, skill: str) -> Schedule | None:
+        return await self._read(lambda conn: claims.get_schedule(conn, thread_id, skill))
+
+    async def list_schedules(self, thread_id: str | None = None) -> list[Schedule]:
+        """Schedules by thread id then skill (the main heartbeat, skill "", first)."""
+        return await self._read(lambda conn: claims.list_schedules(conn, thread_id))
+
+    async def put_schedule(
+        self,
+        thread_id: str,
+        skill: str,
+        *,
+        next_due_at: datetime | None,
+        phase_seconds: float,
+        fingerprint: str,
+    ) -> Schedule:
+        """Create or re-plan a schedule (keeps its history and lease; clears `not_before`).
+        Raises NotFoundError for an unknown thread."""
+        due = opt_micros(next_due_at)
+
+        def job(conn: sqlite3.Connection) -> Schedule:
+            claims.put_schedule(conn, thread_id, skill, due, phase_seconds, fingerprint)
+            schedule = claims.get_schedule(conn, thread_id, skill)
+            assert schedule is not None
+            return schedule
+
+        return await self._write(job)
+
+    async def put_schedules(self, schedules: Iterable[Schedule]) -> int:
+        """`put_schedule` for many schedules in one transaction (all or none), from each record's
+        thread_id, skill, next_due_at, phase_seconds and fingerprint; returns how many.
+        SQLite-only, for seeding and start-up planning."""
+        plans = [
+            (s.thread_id, s.skill, opt_micros(s.next_due_at), s.phase_seconds, s.fingerprint)
+            for s in schedules
+        ]
+
+        def job(conn: sqlite3.Connection) -> int:
+            for plan in plans:
+                claims.put_schedule(conn, *plan)
+            return len(plans)
+
+        return await self._write(job)
+
+    async def delete_schedule(self, thread_id: str, skill: str) -> None:
+        """Delete the schedule if it exists; a beat in flight on it becomes `interrupted`."""
+        await self._write(lambda conn: claims.delete_schedules(conn, thread_id, skill))
+
+    async def earliest_due(self) -> datetime | None:
+        """The earliest max(next_due_at, not_before) over schedules without a lease, or the
+        earliest lease expiry if sooner; None when nothing is scheduled. Two index lookups."""
+        return await self._read(claims.earliest_due)
+
+    async def stale_schedules(self, now: datetime, *, limit: int = 100) -> list[Schedule]:
+        """Claimable schedules whose slot key is already finished (see `Store.stale_schedules`)."""
+        return await self._read(lambda conn: claims.stale_schedules(conn, now, limit))
+
+    async def claim_due(
+        self, now: datetime, worker_id: str, lease: timedelta, *, limit: int = 100
+    ) -> list[Claim]:
+        """Claim up to `limit` due schedules, earliest first (see `soulbeat.store.base`).
+        Scheduled beats get the reason `interval`, or `skill:<name>` for a skill schedule."""
+        _check_lease_args(now, lease)
+        if limit < 1:
+            raise ValueError(f"limit must be >= 1, not {limit}")
+        return await self._write(lambda conn: claims.claim_due(conn, now, worker_id, lease, limit))
+
+    async def claim_wake(
+        self,
+        thread_id: str,
+        skill: str,
+        reason: str,
+        at: datetime,
+        worker_id: str,
+        lease: timedelta,
+    ) -> Claim | None:
+        """Claim an out-of-slot beat keyed by `at`; None when the schedule holds a live lease at
+        `at` or that key is already finished. A thread without that schedule gets an unscheduled
+        one (next_due_at None) to hold the lease; an unknown thread raises NotFoundError."""
+        _check_lease_args(at, lease)
+        return await self._write(
+            lambda conn: claims.claim_wake(conn, thread_id, skill, reason, at, worker_id, lease)
+        )
+
+    async def renew_lease(self, claim: Claim, until: datetime) -> Claim:
+        """Extend the lease; raises LeaseLostError when it is no longer ours."""
+        to_micros(until)
+        return await self._write(lambda conn: claims.renew_lease(conn, claim, until))
+
+    async def finish_beat(
+        self,
+        claim: Claim,
+        result: BeatResult,
+        *,
+        next_due_at: datetime | None,
+        advance: bool = True,
+        task_runs: Mapping[str, datetime] | None = None,
+    ) -> BeatRecord:
+        """Write the record and release the lease atomically; with `advance=False` the slot
+        (`next_due_at`) is left alone and the argument ignored. Raises LeaseLostError, having
+        written nothing, when the lease is no longer ours."""
+        runs = dict(task_runs or {})
+        return await self._write(
+            lambda conn: claims.finish_beat(conn, claim, result, next_due_at, advance, runs)
+        )
+
+    async def defer_beat(
+        self, claim: Claim, until: datetime, reason: str, *, audit: Mapping[str, Any] | None = None
+    ) -> BeatRecord:
+        """The beat becomes `deferred` with `reason` as its skip reason (and `audit` when given),
+        the lease is released and `not_before` set to `until`; the slot is kept."""
+        return await self._write(lambda conn: claims.defer_beat(conn, claim, until, reason, audit))
+
+    async def reap_expired(self, now: datetime) -> int:
+        """Release expired leases; their beats become `interrupted`. Returns how many."""
+        to_micros(now)
+        return await self._write(lambda conn: claims.reap_expired(conn, now))
+
+    # -- system events --------------------------------------------------------------------------
+    async def queue_event(
+        self, thread_id: str, text: str, at: datetime, *, source: str = "api"
+    ) -> SystemEvent:
+        """Queue an event for the thread's next beat. Raises NotFoundError for an unknown thread."""
+        created = to_micros(at)
+        return await self._write(
+            lambda conn: tables.queue_event(conn, thread_id, text, created, source)
+        )
+
+    async def pending_events(self, thread_id: str) -> list[SystemEvent]:
+        """The thread's unconsumed events, oldest first."""
+        return await self._read(lambda conn: tables.pending_events(conn, thread_id))
+
+    async def consume_events(self, event_ids: Sequence[int], at: datetime) -> None:
+        """Mark events consumed at `at`. Unknown and already consumed ids are left alone."""
+        consumed = to_micros(at)
+        await self._write(lambda conn: tables.consume_events(conn, event_ids, consumed))
+
+    # -- beats ----------------------------------------------------------------------------------
+    async def get_beat(self, beat_id: int) -> BeatRecord:
+        """Raises NotFoundError."""
+        return await self._read(lambda conn: tables.get_beat(conn, beat_id))
+
+    async def get_beat_by_key(self, key: str) -> BeatRecord | None:
+        return await self._read(lambda conn: tables.get_beat_by_key(conn, key))
+
+    async def list_beats(
+        self,
+        *,
+        thread_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        outcome: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[BeatRecord]:
+        """Newest first by due time (then id), `since` <= due < `until`."""
+        filters: dict[str, object | None] = {
+            "thread_id = ?": thread_id,
+            "due_at >= ?": opt_micros(since),
+            "due_at < ?": opt_micros(until),
+            "outcome = ?": outcome,
+        }
+        return await self._read(lambda conn: tables.list_beats(conn, filters, limit, offset))
+
+    async def tokens_used(self, thread_id: str, since: datetime) -> int:
+        """Prompt + completion tokens of the thread's beats finished at or after `since`."""
+        after = to_micros(since)
+        return await self._read(lambda conn: tables.tokens_used(conn, thread_id, after))
+
+    async def last_alert(self, thread_id: str, since: datetime) -> str | None:
+        """The alert text of the thread's latest beat finished at or after `since` that delivered
+        one, for dedupe."""
+        after = to_micros(since)
+        return await self._read(lambda conn: tables.last_alert(conn, thread_id, after))
+
+
+def _check_lease_args(now: datetime, lease: timedelta) -> None:
+    to_micros(now)
+    if lease <= timedelta(0):
+        raise ValueError(f"lease must be positive, not {lease}")
+
+
+def _thread_row(thread: Thread) -> tables.ThreadRow:
+    """The `threads` row of a record; refuses naive datetimes and non-JSON config (ValueError)."""
+    return (
+        thread.id,
+        thread.agent_id,
+        thread.title,
+        int(thread.enabled),
+        dump_json(dict(thread.config), what=f"thread {thread.id!r} config"),
+        to_micros(thread.created_at),
+        opt_micros(thread.last_user_message_at),
+        thread.last_channel,
+    )
+
+
+if TYPE_CHECKING:  # mypy checks here that SQLiteStore satisfies the protocol
+
+    def _is_a_store(store: SQLiteStore) -> Store:
+        return store

@@ -1,0 +1,407 @@
+"""Schedules, leases and beat claiming for `SQLiteStore`, as plain functions on a connection.
+
+Every function here runs inside one transaction that `SQLiteStore` opened with `BEGIN IMMEDIATE`
+on its worker thread, so what a function reads cannot change before it writes, and two stores on
+one file (two processes) take turns: a schedule is claimed by exactly one of them.
+
+The lease lives on the schedule row: `lease_owner` (the worker), `lease_beat_id` (the beat row it
+is working on) and `lease_expires_at`. A claim stays this worker's until another claim takes the
+schedule or `reap_expired`, `delete_schedule` or `delete_thread` releases it; an expired lease
+nobody has taken yet can still be renewed or finished. A claim's attempt must also match the beat
+row, so a stale `Claim` of an earlier attempt is refused even when the worker id is the same.
+
+`recent_starts` keeps the start times of the beats that ran the model, oldest first: those within
+`RECENT_STARTS_WINDOW` of the newest one, and at most `RECENT_STARTS_MAX` of them. That covers the
+flood guard (5 starts in 60 s) and the cooldown (30 s) with room to spare.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from soulbeat.clock import to_utc
+from soulbeat.errors import LeaseLostError, NotFoundError
+from soulbeat.store.codec import (
+    dump_instant_list,
+    dump_instants,
+    dump_json,
+    from_micros,
+    load_instant_list,
+    load_instants,
+    opt_micros,
+    to_micros,
+)
+from soulbeat.store.records import (
+    MAIN,
+    BeatRecord,
+    BeatResult,
+    Claim,
+    Schedule,
+    beat_key,
+)
+from soulbeat.store.sqlite_rows import beat_from_row, schedule_from_row
+
+RECENT_STARTS_WINDOW = timedelta(minutes=10)
+RECENT_STARTS_MAX = 20
+
+# The claimable schedules at :now, in the order they are claimed. Walks `schedules_by_eligible`
+# (eligible_at = max(next_due_at, not_before)); live leases in that range are filtered row by row.
+DUE_SQL = """
+SELECT * FROM schedules
+WHERE eligible_at <= :now AND (lease_expires_at IS NULL OR lease_expires_at <= :now)
+ORDER BY eligible_at, thread_id, skill
+"""
+
+# The two halves of `earliest_due`, each answered from the first entry of one index.
+EARLIEST_FREE_SQL = """
+SELECT eligible_at FROM schedules
+WHERE eligible_at IS NOT NULL AND lease_expires_at IS NULL
+ORDER BY eligible_at LIMIT 1
+"""
+EARLIEST_LEASE_SQL = """
+SELECT lease_expires_at FROM schedules
+WHERE lease_expires_at IS NOT NULL
+ORDER BY lease_expires_at LIMIT 1
+"""
+
+_WHERE_SCHEDULE = "WHERE thread_id = ? AND skill = ?"
+
+
+def scheduled_reason(skill: str) -> str:
+    """The reason of a beat claimed by `claim_due`: `interval`, or `skill:<name>` for a skill."""
+    return "interval" if skill == MAIN else f"skill:{skill}"
+
+
+def require_thread(conn: sqlite3.Connection, thread_id: str) -> None:
+    """Raise NotFoundError unless the thread exists."""
+    if conn.execute("SELECT 1 FROM threads WHERE id = ?", (thread_id,)).fetchone() is None:
+        raise NotFoundError(f"thread {thread_id!r} does not exist")
+
+
+def get_schedule(conn: sqlite3.Connection, thread_id: str, skill: str) -> Schedule | None:
+    row = conn.execute(f"SELECT * FROM schedules {_WHERE_SCHEDULE}", (thread_id, skill)).fetchone()
+    return None if row is None else schedule_from_row(row)
+
+
+def list_schedules(conn: sqlite3.Connection, thread_id: str | None) -> list[Schedule]:
+    where, args = ("WHERE thread_id = ?", (thread_id,)) if thread_id is not None else ("", ())
+    sql = f"SELECT * FROM schedules {where} ORDER BY thread_id, skill"
+    return [schedule_from_row(row) for row in conn.execute(sql, args)]
+
+
+def put_schedule(
+    conn: sqlite3.Connection,
+    thread_id: str,
+    skill: str,
+    next_due_at: int | None,
+    phase_seconds: float,
+    fingerprint: str,
+) -> None:
+    """Create the schedule, or re-plan it: keeps history and lease, clears `not_before`.
+    `next_due_at` is already encoded (epoch microseconds)."""
+    require_thread(conn, thread_id)
+    conn.execute(
+        """INSERT INTO schedules (thread_id, skill, next_due_at, phase_seconds, fingerprint)
+        VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (thread_id, skill) DO UPDATE SET next_due_at = excluded.next_due_at,
+            phase_seconds = excluded.phase_seconds, fingerprint = excluded.fingerprint,
+            not_before = NULL""",
+        (thread_id, skill, next_due_at, float(phase_seconds), fingerprint),
+    )
+
+
+def delete_schedules(conn: sqlite3.Connection, thread_id: str, skill: str | None) -> None:
+    """Delete one schedule (or, with skill None, all of the thread's); a beat in flight on one of
+    them becomes `interrupted`, so its worker's finish raises LeaseLostError."""
+    where, args = ("WHERE thread_id = ?", [thread_id])
+    if skill is not None:
+        where, args = _WHERE_SCHEDULE, [thread_id, skill]
+    conn.execute(
+        f"""UPDATE beats SET status = 'interrupted' WHERE status = 'claimed'
+        AND id IN (SELECT lease_beat_id FROM schedules {where})""",
+        args,
+    )
+    conn.execute(f"DELETE FROM schedules {where}", args)
+
+
+def earliest_due(conn: sqlite3.Connection) -> datetime | None:
+    """min(earliest free eligible_at, earliest lease expiry), or None when neither exists."""
+    found = [
+        row[0]
+        for row in (
+            conn.execute(EARLIEST_FREE_SQL).fetchone(),
+            conn.execute(EARLIEST_LEASE_SQL).fetchone(),
+        )
+        if row is not None
+    ]
+    return from_micros(min(found)) if found else None
+
+
+def _finished(conn: sqlite3.Connection, key: str) -> bool:
+    row = conn.execute("SELECT status FROM beats WHERE key = ?", (key,)).fetchone()
+    return row is not None and row["status"] == "finished"
+
+
+def _slot_key(row: sqlite3.Row) -> str:
+    return beat_key(row["thread_id"], row["skill"], from_micros(row["next_due_at"]))
+
+
+def _due_rows(conn: sqlite3.Connection, now: int, limit: int, *, stale: bool) -> list[sqlite3.Row]:
+    """Up to `limit` claimable schedule rows whose slot key is not finished (or, with `stale`,
+    is finished), in claiming order. Reads the due index lazily and stops once it has enough."""
+    cursor = conn.execute(DUE_SQL, {"now": now})
+    picked: list[sqlite3.Row] = []
+    try:
+        while len(picked) < limit and (rows := cursor.fetchmany(limit)):
+            picked += [row for row in rows if _finished(conn, _slot_key(row)) == stale]
+    finally:
+        cursor.close()
+    return picked[:limit]
+
+
+def stale_schedules(conn: sqlite3.Connection, now: datetime, limit: int) -> list[Schedule]:
+    return [schedule_from_row(row) for row in _due_rows(conn, to_micros(now), limit, stale=True)]
+
+
+def claim_due(
+    conn: sqlite3.Connection, now: datetime, worker_id: str, lease: timedelta, limit: int
+) -> list[Claim]:
+    """Lease every claimable schedule at `now` (up to `limit`) whose slot is not finished."""
+    at, until = to_micros(now), to_micros(now + lease)
+    claims: list[Claim] = []
+    for row in _due_rows(conn, at, limit, stale=False):
+        claim = _take(
+            conn,
+            row,
+            from_micros(row["next_due_at"]),
+            scheduled_reason(row["skill"]),
+            worker_id,
+            at,
+            until,
+        )
+        if claim is not None:
+            claims.append(claim)
+    return claims
+
+
+def claim_wake(
+    conn: sqlite3.Connection,
+    thread_id: str,
+    skill: str,
+    reason: str,
+    at: datetime,
+    worker_id: str,
+    lease: timedelta,
+) -> Claim | None:
+    """Lease the schedule for an out-of-slot beat keyed by `at`; None when the schedule holds a
+    live lease at `at` or that key is finished. A missing schedule is created unscheduled."""
+    now, until = to_micros(at), to_micros(at + lease)
+    row = conn.execute(f"SELECT * FROM schedules {_WHERE_SCHEDULE}", (thread_id, skill)).fetchone()
+    if row is None:
+        require_thread(conn, thread_id)
+        conn.execute("INSERT INTO schedules (thread_id, skill) VALUES (?, ?)", (thread_id, skill))
+        row = conn.execute(
+            f"SELECT * FROM schedules {_WHERE_SCHEDULE}", (thread_id, skill)
+        ).fetchone()
+    elif row["lease_expires_at"] is not None and row["lease_expires_at"] > now:
+        return None
+    return _take(conn, row, from_micros(now), reason, worker_id, now, until)
+
+
+def _take(
+    conn: sqlite3.Connection,
+    schedule: sqlite3.Row,
+    due_at: datetime,
+    reason: str,
+    worker_id: str,
+    now: int,
+    until: int,
+) -> Claim | None:
+    """Lease `schedule` for the beat keyed by `due_at`: insert its beat row, or re-use an
+    unfinished one with attempt + 1. A beat left `claimed` under an expired lease on another key
+    becomes `interrupted`. None (and nothing written) when the key is already finished."""
+    thread_id, skill = schedule["thread_id"], schedule["skill"]
+    key = beat_key(thread_id, skill, due_at)
+    beat = conn.execute(
+        "SELECT id, status, attempt, reason FROM beats WHERE key = ?", (key,)
+    ).fetchone()
+    if beat is not None and beat["status"] == "finished":
+        return None
+    old = schedule["lease_beat_id"]
+    if old is not None and (beat is None or old != beat["id"]):
+        conn.execute(
+            "UPDATE beats SET status = 'interrupted' WHERE id = ? AND status = 'claimed'", (old,)
+        )
+    if beat is None:
+        attempt = 1
+        beat_id = conn.execute(
+            """INSERT INTO beats (key, thread_id, skill, reason, due_at, status, attempt,
+            worker_id, claimed_at) VALUES (?, ?, ?, ?, ?, 'claimed', 1, ?, ?)""",
+            (key, thread_id, skill, reason, to_micros(due_at), worker_id, now),
+        ).lastrowid
+        assert beat_id is not None
+    else:
+        beat_id, attempt, reason = beat["id"], beat["attempt"] + 1, beat["reason"]
+        conn.execute(
+            """UPDATE beats SET status = 'claimed', attempt = ?, worker_id = ?, claimed_at = ?
+            WHERE id = ?""",
+            (attempt, worker_id, now, beat_id),
+        )
+    conn.execute(
+        f"""UPDATE schedules SET lease_owner = ?, lease_beat_id = ?, lease_expires_at = ?
+        {_WHERE_SCHEDULE}""",
+        (worker_id, beat_id, until, thread_id, skill),
+    )
+    return Claim(
+        beat_id=beat_id,
+        key=key,
+        thread_id=thread_id,
+        skill=skill,
+        due_at=due_at,
+        reason=reason,
+        worker_id=worker_id,
+        lease_expires_at=from_micros(until),
+        attempt=attempt,
+    )
+
+
+def _check_lease(conn: sqlite3.Connection, claim: Claim) -> None:
+    """Raise LeaseLostError unless `claim` still holds its schedule's lease (see module doc)."""
+    row = conn.execute(
+        """SELECT b.status, b.attempt, b.worker_id, s.lease_owner, s.lease_beat_id
+        FROM beats AS b LEFT JOIN schedules AS s ON s.thread_id = ? AND s.skill = ?
+        WHERE b.id = ?""",
+        (claim.thread_id, claim.skill, claim.beat_id),
+    ).fetchone()
+    held = row is not None and (
+        row["status"],
+        row["attempt"],
+        row["worker_id"],
+        row["lease_owner"],
+        row["lease_beat_id"],
+    ) == ("claimed", claim.attempt, claim.worker_id, claim.worker_id, claim.beat_id)
+    if not held:
+        raise LeaseLostError(
+            f"beat {claim.key!r} (attempt {claim.attempt}) is no longer leased to "
+            f"{claim.worker_id!r}; another worker or a reap took it, so this result is dropped"
+        )
+
+
+def _release(conn: sqlite3.Connection, claim: Claim, sets: str, args: tuple[Any, ...]) -> None:
+    conn.execute(
+        f"""UPDATE schedules SET lease_owner = NULL, lease_beat_id = NULL,
+        lease_expires_at = NULL, {sets} {_WHERE_SCHEDULE}""",
+        (*args, claim.thread_id, claim.skill),
+    )
+
+
+def _beat(conn: sqlite3.Connection, beat_id: int) -> BeatRecord:
+    return beat_from_row(conn.execute("SELECT * FROM beats WHERE id = ?", (beat_id,)).fetchone())
+
+
+def renew_lease(conn: sqlite3.Connection, claim: Claim, until: datetime) -> Claim:
+    expires = to_micros(until)
+    _check_lease(conn, claim)
+    conn.execute(
+        f"UPDATE schedules SET lease_expires_at = ? {_WHERE_SCHEDULE}",
+        (expires, claim.thread_id, claim.skill),
+    )
+    return replace(claim, lease_expires_at=from_micros(expires))
+
+
+def finish_beat(
+    conn: sqlite3.Connection,
+    claim: Claim,
+    result: BeatResult,
+    next_due_at: datetime | None,
+    advance: bool,
+    task_runs: Mapping[str, datetime],
+) -> BeatRecord:
+    """Record the result, release the lease, and move the schedule on — or raise LeaseLostError
+    having written nothing."""
+    started, finished = to_micros(result.started_at), to_micros(result.finished_at)
+    due, runs = opt_micros(next_due_at), {name: to_utc(at) for name, at in task_runs.items()}
+    audit = dump_json(result.audit, what="the beat's audit record")
+    _check_lease(conn, claim)
+    conn.execute(
+        """UPDATE beats SET status = 'finished', started_at = ?, finished_at = ?, outcome = ?,
+        skip_reason = ?, error = ?, audit = ?, prompt_tokens = ?, completion_tokens = ?,
+        alert_text = ? WHERE id = ?""",
+        (
+            started,
+            finished,
+            result.outcome,
+            result.skip_reason,
+            result.error,
+            audit,
+            result.prompt_tokens,
+            result.completion_tokens,
+            result.alert_text,
+            claim.beat_id,
+        ),
+    )
+    row = conn.execute(
+        f"SELECT task_last_run, recent_starts FROM schedules {_WHERE_SCHEDULE}",
+        (claim.thread_id, claim.skill),
+    ).fetchone()
+    starts = load_instant_list(row["recent_starts"])
+    if result.ran_model:
+        starts = _trim_starts((*starts, from_micros(started)))
+    sets = """last_started_at = ?, last_finished_at = ?, task_last_run = ?, recent_starts = ?,
+        not_before = NULL"""
+    args: tuple[Any, ...] = (
+        started,
+        finished,
+        dump_instants({**load_instants(row["task_last_run"]), **runs}),
+        dump_instant_list(starts),
+    )
+    if advance:
+        sets, args = f"{sets}, next_due_at = ?", (*args, due)
+    _release(conn, claim, sets, args)
+    return _beat(conn, claim.beat_id)
+
+
+def _trim_starts(starts: tuple[datetime, ...]) -> tuple[datetime, ...]:
+    ordered = sorted(starts)
+    newest = ordered[-1]
+    return tuple(at for at in ordered if newest - at < RECENT_STARTS_WINDOW)[-RECENT_STARTS_MAX:]
+
+
+def defer_beat(
+    conn: sqlite3.Connection,
+    claim: Claim,
+    until: datetime,
+    reason: str,
+    audit: Mapping[str, Any] | None,
+) -> BeatRecord:
+    """Mark the beat `deferred` with `reason`, release the lease, keep the slot, set
+    `not_before` — or raise LeaseLostError having written nothing."""
+    not_before = to_micros(until)
+    audit_json = None if audit is None else dump_json(audit, what="the beat's audit record")
+    _check_lease(conn, claim)
+    conn.execute(
+        """UPDATE beats SET status = 'deferred', skip_reason = ?, audit = coalesce(?, audit)
+        WHERE id = ?""",
+        (reason, audit_json, claim.beat_id),
+    )
+    _release(conn, claim, "not_before = ?", (not_before,))
+    return _beat(conn, claim.beat_id)
+
+
+def reap_expired(conn: sqlite3.Connection, now: datetime) -> int:
+    """Release the leases expired at `now`; their beats still `claimed` become `interrupted`."""
+    at = to_micros(now)
+    conn.execute(
+        """UPDATE beats SET status = 'interrupted' WHERE status = 'claimed' AND id IN
+        (SELECT lease_beat_id FROM schedules WHERE lease_expires_at <= ?)""",
+        (at,),
+    )
+    return conn.execute(
+        """UPDATE schedules SET lease_owner = NULL, lease_beat_id = NULL, lease_expires_at = NULL
+        WHERE lease_expires_at <= ?""",
+        (at,),
+    ).rowcount

@@ -1,0 +1,48 @@
+"""Store fixtures: the backends the contract suite (`test_store_contract.py`) runs against.
+
+`open_store()` opens one more store on the test's database — a second worker, or the same store
+after a restart; `store` is the first one. Every test of the contract runs once per backend in
+`BACKENDS`. To add one (PostgreSQL), add its name there and a branch in `_make_store` that
+returns an unopened store on a fresh database for the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from soulbeat.store.base import Store
+from soulbeat.store.sqlite import SQLiteStore
+
+BACKENDS = ["sqlite"]
+
+OpenStore = Callable[[], Awaitable[Store]]
+
+
+def _make_store(backend: str, tmp_path: Path) -> Store:
+    if backend == "sqlite":
+        return SQLiteStore(tmp_path / "soulbeat.db")
+    raise ValueError(f"unknown store backend {backend!r}")
+
+
+@pytest.fixture(params=BACKENDS)
+async def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[OpenStore]:
+    """Opens stores on one database; closes them all when the test ends."""
+    opened: list[Store] = []
+
+    async def open_one() -> Store:
+        store = _make_store(request.param, tmp_path)
+        await store.open()
+        opened.append(store)
+        return store
+
+    yield open_one
+    for store in opened:
+        await store.close()
+
+
+@pytest.fixture
+async def store(open_store: OpenStore) -> Store:
+    return await open_store()
