@@ -36,6 +36,7 @@ from soulbeat.store.records import (
     BeatRecord,
     BeatResult,
     Claim,
+    FileVersion,
     Message,
     Role,
     Schedule,
@@ -201,3 +202,17 @@ class Store(Protocol):
 
     async def last_alert(self, thread_id: str, since: datetime) -> str | None:
         """The text of the thread's last delivered alert finished since `since`, for dedupe."""
+
+    # -- workspace file versions ------------------------------------------------------------
+    async def add_file_version(
+        self, agent_id: str, kind: str, content: str, at: datetime, *, source: str
+    ) -> FileVersion:
+        """Record `content` as the next version of the agent's `kind` file (numbered from 1)."""
+
+    async def file_versions(
+        self, agent_id: str, kind: str, *, limit: int | None = None
+    ) -> list[FileVersion]:
+        """Newest first."""
+
+    async def get_file_version(self, agent_id: str, kind: str, version: int) -> FileVersion:
+        """Raises NotFoundError."""

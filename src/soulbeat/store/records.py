@@ -147,3 +147,17 @@ class BeatRecord:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     alert_text: str | None = None
+
+
+@dataclass(frozen=True)
+class FileVersion:
+    """One recorded version of an agent's SOUL.md (`kind` "soul") or HEARTBEAT.md ("heartbeat")."""
+
+    agent_id: str
+    kind: str
+    version: int
+    content: str
+    sha256: str
+    source: str
+    """`api`, `disk` (an edit noticed on disk) or `rollback:vN`."""
+    created_at: datetime

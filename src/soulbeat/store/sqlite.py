@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 from soulbeat.errors import StoreError
 from soulbeat.store import sqlite_claims as claims
+from soulbeat.store import sqlite_files as files
 from soulbeat.store import sqlite_tables as tables
 from soulbeat.store.base import Store
 from soulbeat.store.codec import dump_json, opt_micros, to_micros
@@ -37,6 +38,7 @@ from soulbeat.store.records import (
     BeatRecord,
     BeatResult,
     Claim,
+    FileVersion,
     Message,
     Role,
     Schedule,
@@ -420,6 +422,23 @@ class SQLiteStore:
         one, for dedupe."""
         after = to_micros(since)
         return await self._read(lambda conn: tables.last_alert(conn, thread_id, after))
+
+    # -- workspace file versions ----------------------------------------------------------------
+    async def add_file_version(
+        self, agent_id: str, kind: str, content: str, at: datetime, *, source: str
+    ) -> FileVersion:
+        created = to_micros(at)
+        return await self._write(
+            lambda conn: files.add_version(conn, agent_id, kind, content, created, source)
+        )
+
+    async def file_versions(
+        self, agent_id: str, kind: str, *, limit: int | None = None
+    ) -> list[FileVersion]:
+        return await self._read(lambda conn: files.list_versions(conn, agent_id, kind, limit))
+
+    async def get_file_version(self, agent_id: str, kind: str, version: int) -> FileVersion:
+        return await self._read(lambda conn: files.get_version(conn, agent_id, kind, version))
 
 
 def _check_lease_args(now: datetime, lease: timedelta) -> None:
