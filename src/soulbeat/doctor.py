@@ -59,13 +59,18 @@ def diagnose(
     config_file: Path | None = None,
     env: dict[str, str] | None = None,
     home: Path | None = None,
+    settings: Settings | None = None,
 ) -> DoctorReport:
-    """Diagnose `workspace` with the settings from `config_file` (or the usual lookup)."""
+    """Diagnose `workspace` with `settings`, else with the settings loaded from `config_file`
+    (or the usual lookup)."""
     report = DoctorReport(
         workspace=str(Path(workspace).expanduser().resolve()),
         config_file=str(config_file) if config_file else None,
     )
-    settings = _check_settings(report, config_file, env)
+    if settings is None:
+        settings = _check_settings(report, config_file, env)
+    else:
+        _describe_settings(report, settings)
     try:
         ws = load_workspace(
             workspace,
@@ -91,6 +96,11 @@ def _check_settings(
     except ConfigError as exc:
         report.add("error", "config", str(exc))
         return None
+    _describe_settings(report, settings)
+    return settings
+
+
+def _describe_settings(report: DoctorReport, settings: Settings) -> None:
     effective = effective_config(settings)
     report.details["heartbeat"] = {
         "effective": [{"key": k, "value": _plain(v), "source": s} for k, v, s in effective.rows()]
@@ -100,7 +110,6 @@ def _check_settings(
         "base_url": settings.llm_base_url,
         "model": settings.llm_model,
     }
-    return settings
 
 
 def _check_soul(report: DoctorReport, ws: Workspace) -> None:

@@ -1,1 +1,75 @@
-"""What happens in one beat: gates, context, prompt, model call, reply and outcome."""
+"""What happens in one beat: gates, context, prompt, model call, reply and outcome.
+
+`TurnRunner` (`runner`) is the scheduler's `BeatRunner`; its steps live in their own modules:
+`gates` (the guards, run by the scheduler), `prepare`, `context`, `prompt`, `tools`, `rounds`,
+`reply`, `acting`, `outcome`, `delivery`, `publish` and `audit`.
+"""
+
+from soulbeat.turn.acting import OK_TEXT, Acting
+from soulbeat.turn.audit import BeatAudit
+from soulbeat.turn.context import (
+    ContextBlock,
+    ContextScope,
+    ContextSource,
+    TurnContext,
+    due_instructions,
+    gather_context,
+)
+from soulbeat.turn.delivery import Deliverer, DeliveryRecord, Route, resolve_route
+from soulbeat.turn.outcome import (
+    DEDUPE_WINDOW,
+    Outcome,
+    alert_skip,
+    decide_outcome,
+    dedupe_form,
+    is_duplicate,
+)
+from soulbeat.turn.prompt import (
+    Prompt,
+    build_prompt,
+    current_time_line,
+    neutralise_untrusted,
+    wrap_untrusted,
+)
+from soulbeat.turn.reply import Payload, Reading, find_json_action, read_reply, split_reasoning
+from soulbeat.turn.rounds import Exchange, exchange
+from soulbeat.turn.runner import TurnRunner
+from soulbeat.turn.tools import ACTION_TOOLS, HEARTBEAT_RESPOND, tools_for
+
+__all__ = [
+    "ACTION_TOOLS",
+    "DEDUPE_WINDOW",
+    "HEARTBEAT_RESPOND",
+    "OK_TEXT",
+    "Acting",
+    "BeatAudit",
+    "ContextBlock",
+    "ContextScope",
+    "ContextSource",
+    "Deliverer",
+    "DeliveryRecord",
+    "Exchange",
+    "Outcome",
+    "Payload",
+    "Prompt",
+    "Reading",
+    "Route",
+    "TurnContext",
+    "TurnRunner",
+    "alert_skip",
+    "build_prompt",
+    "current_time_line",
+    "decide_outcome",
+    "dedupe_form",
+    "due_instructions",
+    "exchange",
+    "find_json_action",
+    "gather_context",
+    "is_duplicate",
+    "neutralise_untrusted",
+    "read_reply",
+    "resolve_route",
+    "split_reasoning",
+    "tools_for",
+    "wrap_untrusted",
+]

@@ -1,0 +1,128 @@
+"""`Acting`: carries out what one beat's reply asks for, and keeps every action's result.
+
+* An action-tool call (during the rounds): read (`action_from_call`), then executed. A call
+  whose arguments cannot be read is a ``rejected`` result with the reader's problems; a call to
+  a tool that is no action tool answers None (the exchange refuses it).
+* A tier-2 action: executed; one that cannot be read is ``rejected``. A ``none`` action is
+  recorded as an acknowledgement.
+* An alert: checked first (`alert_skip`: duplicate of the thread's last delivered alert within
+  24 h, hidden by ``show_alerts``, no target). When it goes, its reasoning goes before it
+  (``include_reasoning``; only when the executor will take the message, so reasoning never
+  arrives without its alert), then the alert as a ``message`` action through the executor. In
+  dry-run the message is ``would-do`` and a ``would-do`` delivery records where it would have
+  gone.
+* An acknowledgement (or an empty reply): the literal ``HEARTBEAT_OK`` when ``show_ok``.
+
+Every action is published (``action.proposed``, then its result's event) and kept in
+`results`, in the order it happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from soulbeat.actions.executor import ActionContext, ActionExecutor, ActionResult
+from soulbeat.actions.models import Action, MessageAction, NoneAction, Problem, errors_in
+from soulbeat.actions.validate import validate_action
+from soulbeat.config.heartbeat import HeartbeatConfig
+from soulbeat.events.models import EventSink
+from soulbeat.llm.base import ToolCall
+from soulbeat.turn.delivery import Deliverer
+from soulbeat.turn.outcome import alert_skip, indicator_for
+from soulbeat.turn.publish import publish_proposed, publish_result
+from soulbeat.turn.reply import JsonAction, Reading
+from soulbeat.turn.tools import action_from_call, tool_action_type
+
+__all__ = ["OK_TEXT", "Acting"]
+
+OK_TEXT = "HEARTBEAT_OK"
+"""What ``show_ok`` delivers on an acknowledgement."""
+
+
+class Acting:
+    """The actions and deliveries of one beat (module docstring)."""
+
+    def __init__(
+        self,
+        executor: ActionExecutor,
+        ctx: ActionContext,
+        deliverer: Deliverer,
+        config: HeartbeatConfig,
+        events: EventSink | None,
+    ) -> None:
+        self._executor, self._ctx, self._deliverer = executor, ctx, deliverer
+        self._config = config
+        self._events = events
+        self.results: list[ActionResult] = []
+
+    async def on_tool_call(self, call: ToolCall) -> ActionResult | None:
+        """Run one action-tool call; None for a tool that is no action tool."""
+        kind = tool_action_type(call.name)
+        if kind is None:
+            return None
+        action, problems = action_from_call(call)
+        if action is None:
+            return self._record(ActionResult.unreadable(kind, call.arguments, problems))
+        return await self._perform(action, problems)
+
+    async def carry_out(self, reading: Reading, last_alert: str | None) -> str | None:
+        """Do what the reading asks; returns why its alert was not delivered, if it was not."""
+        found = reading.json_action
+        if reading.kind == "alert":
+            return await self._alert(reading, last_alert)
+        if reading.kind == "action" and found is not None:
+            await self._json_action(found)
+            return None
+        if found is not None and isinstance(found.action, NoneAction):
+            await self._perform(found.action, found.problems)
+        await self._show_ok()
+        return None
+
+    async def _json_action(self, found: JsonAction) -> None:
+        if found.action is not None:
+            await self._perform(found.action, found.problems)
+            return
+        written = found.written
+        kind = str(written.get("action") or written.get("type") or "unknown")
+        self._record(ActionResult.unreadable(kind, written, found.problems))
+
+    async def _alert(self, reading: Reading, last_alert: str | None) -> str | None:
+        config = self._config
+        skip = alert_skip(
+            reading.text,
+            last_alert=last_alert,
+            dedupe=config.dedupe,
+            visibility=config.visibility,
+            has_target=self._deliverer.route.delivers,
+        )
+        if skip is not None:
+            return skip
+        action = MessageAction(reading.text)
+        indicator = indicator_for("alert", config.visibility)
+        if config.include_reasoning and reading.reasoning and self._will_take(action):
+            await self._deliverer.send("reasoning", f"Reasoning:\n{reading.reasoning}", indicator)
+        problems = reading.json_action.problems if reading.json_action else ()
+        result = await self._perform(action, problems)
+        if result.status == "would-do":
+            await self._deliverer.send("alert", reading.text, indicator)
+        return None
+
+    async def _show_ok(self) -> None:
+        visibility = self._config.visibility
+        if visibility.show_ok and self._deliverer.route.delivers:
+            await self._deliverer.send("ok", OK_TEXT, indicator_for("ok", visibility))
+
+    def _will_take(self, action: Action) -> bool:
+        """Whether the executor will carry this message out (valid, allowed, no approval)."""
+        problems = validate_action(action, allowed=self._ctx.allowed)
+        return not errors_in(problems) and "message" not in self._ctx.requires_approval
+
+    async def _perform(self, action: Action, problems: Sequence[Problem]) -> ActionResult:
+        publish_proposed(self._events, self._ctx, action)
+        result = await self._executor.execute(action, self._ctx, tuple(problems))
+        return self._record(result)
+
+    def _record(self, result: ActionResult) -> ActionResult:
+        self.results.append(result)
+        publish_result(self._events, self._ctx, result)
+        return result

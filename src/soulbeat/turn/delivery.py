@@ -1,0 +1,171 @@
+"""Where a beat's results go (SPEC §7.2): the route for a thread's target, and the deliveries.
+
+`resolve_route` picks the channel:
+
+==============  ==========================================================================
+``thread``      the thread channel (the alert becomes an assistant message in the thread)
+``last``        the channel the person last used in the thread (``Thread.last_channel``) when
+                it names a configured channel, else the thread channel
+``none``        no channel: nothing is delivered
+a name          that configured channel (a webhook), with ``to`` as the recipient override;
+                a name no channel has is a route with a ``problem`` (every delivery fails)
+==============  ==========================================================================
+
+`Deliverer` sends the deliveries of one beat over its route and keeps a `DeliveryRecord` of
+each. In dry-run it sends nothing and records ``would-do`` — or ``failed`` with the route's
+problem when the target names no channel, so a dry run shows a misconfigured target too. Each
+delivery that is not ``would-do`` is published as ``delivery.sent`` or ``delivery.failed``
+(with the indicator when ``use_indicator`` is on). The turn never writes the thread's
+transcript itself: only the thread channel does, for what it delivers — so heartbeat prompts
+and acks never enter it unless ``show_ok`` sends one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from soulbeat.actions.executor import MessageSender
+from soulbeat.actions.models import MessageAction
+from soulbeat.channels.base import Channel, Delivery, DeliveryKind, Indicator, Receipt
+from soulbeat.events.models import EventSink
+from soulbeat.store.records import Thread
+
+__all__ = ["Deliverer", "DeliveryRecord", "DeliveryStatus", "Route", "resolve_route"]
+
+log = logging.getLogger(__name__)
+
+DeliveryStatus = Literal["sent", "failed", "would-do"]
+
+
+@dataclass(frozen=True)
+class Route:
+    """The channel a thread's target resolves to; ``channel`` None delivers nothing."""
+
+    target: str
+    channel: Channel | None
+    to: str | None = None
+    problem: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.channel.name if self.channel is not None else "none"
+
+    @property
+    def delivers(self) -> bool:
+        """False only for target ``none``; an unknown channel name still tries (and fails)."""
+        return self.target != "none"
+
+
+def resolve_route(
+    target: str,
+    to: str | None,
+    thread: Thread,
+    channels: Mapping[str, Channel],
+    thread_channel: Channel,
+) -> Route:
+    """The route of a thread's ``target`` (module docstring)."""
+    if target == "none":
+        return Route(target, None)
+    if target == "thread":
+        return Route(target, thread_channel, to)
+    if target == "last":
+        last = channels.get(thread.last_channel) if thread.last_channel else None
+        return Route(target, last, to) if last is not None else Route(target, thread_channel)
+    channel = channels.get(target)
+    if channel is None:
+        known = ", ".join(sorted(channels)) or "none"
+        problem = f"target {target!r} names no configured channel (configured: {known})"
+        return Route(target, None, to, problem)
+    return Route(target, channel, to)
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """One delivery of a beat, for the audit record."""
+
+    kind: DeliveryKind
+    text: str
+    channel: str
+    to: str | None
+    indicator: Indicator | None
+    status: DeliveryStatus
+    receipt: Receipt | None = None
+
+    def as_record(self) -> dict[str, Any]:
+        receipt = self.receipt
+        return {
+            "kind": self.kind,
+            "text": self.text,
+            "channel": self.channel,
+            "to": self.to,
+            "indicator": self.indicator,
+            "status": self.status,
+            "ok": receipt.ok if receipt is not None else None,
+            "detail": receipt.detail if receipt is not None else "dry run: not sent",
+            "message_id": receipt.message_id if receipt is not None else None,
+            "status_code": receipt.status_code if receipt is not None else None,
+        }
+
+
+class Deliverer:
+    """Sends one beat's deliveries over ``route`` (module docstring)."""
+
+    def __init__(
+        self,
+        route: Route,
+        *,
+        thread_id: str,
+        beat_id: int | None,
+        agent_id: str | None,
+        dry_run: bool,
+        events: EventSink | None,
+    ) -> None:
+        self.route = route
+        self._thread_id, self._beat_id, self._agent_id = thread_id, beat_id, agent_id
+        self._dry_run = dry_run
+        self._events = events
+        self.records: list[DeliveryRecord] = []
+
+    async def send(
+        self, kind: DeliveryKind, text: str, indicator: Indicator | None
+    ) -> DeliveryRecord:
+        """Deliver one message (or record it ``would-do`` in dry-run)."""
+        channel, to = self.route.channel, self.route.to
+        if channel is None:
+            detail = self.route.problem or "the target is none: nothing is delivered"
+            receipt = Receipt(self.route.target, False, detail)
+            record = DeliveryRecord(kind, text, self.route.target, to, indicator, "failed", receipt)
+        elif self._dry_run:
+            record = DeliveryRecord(kind, text, channel.name, to, indicator, "would-do")
+        else:
+            delivery = Delivery(
+                self._thread_id, text, kind, indicator, self._beat_id, to, self._agent_id
+            )
+            receipt = await channel.deliver(delivery)
+            status: DeliveryStatus = "sent" if receipt.ok else "failed"
+            record = DeliveryRecord(kind, text, channel.name, to, indicator, status, receipt)
+        self.records.append(record)
+        self._publish(record)
+        return record
+
+    def sender(self, indicator: Indicator | None) -> MessageSender:
+        """A `MessageSender` for the action executor: a message action becomes an alert."""
+
+        async def deliver(action: MessageAction) -> Receipt:
+            record = await self.send("alert", action.text, indicator)
+            return record.receipt or Receipt(record.channel, True, "dry run: not sent")
+
+        return deliver
+
+    def _publish(self, record: DeliveryRecord) -> None:
+        if self._events is None or record.status == "would-do":
+            return
+        name = "delivery.sent" if record.status == "sent" else "delivery.failed"
+        data = {"thread_id": self._thread_id, "beat_id": self._beat_id, **record.as_record()}
+        try:
+            self._events.publish(name, data)
+        except Exception:
+            log.exception("%s could not be published for beat %s", name, self._beat_id)

@@ -1,0 +1,264 @@
+"""`TurnRunner`: the real `BeatRunner` — one beat's turn, from prompt to outcome (SPEC §5, §7).
+
+A beat that passed the scheduler's guards runs like this:
+
+1. **prepare** (`prepare_beat`): thread, workspace, effective config (a skill's over the
+   thread's), the instructions due now, the user's zone, the end of the last beat.
+2. **context** (`gather_context`) and **prompt** (`build_prompt`); bootstrap truncation warnings
+   go on the audit record.
+3. **model** (`exchange`): the provider is asked with the thread's ``model`` (trimmed; else
+   ``default_model``), ``temperature`` and ``max_tokens``, the tools of `tools_for` (none when
+   ``max_tool_calls`` is 0) and the time the plan's timeout leaves. Action-tool calls are run as
+   they come (validated and executed, or recorded would-do), within ``max_tool_calls`` and the
+   repeated-call breaker.
+4. **reading** (`read_reply`): tier 1, 2 or 3; reasoning split off.
+5. **acting**: a tier-2 action goes to the executor; an alert is checked (`alert_skip`:
+   duplicate, hidden, no target), then its reasoning (``include_reasoning``) and the alert itself,
+   a ``message`` action, go out through the executor and the route; an ack sends the literal
+   ``HEARTBEAT_OK`` when ``show_ok``. Every action result is published (``action.proposed``, then
+   ``action.<status>``) and recorded.
+6. **outcome** (`decide_outcome`), indicator, and — unless the beat failed — the queued events
+   it showed are consumed.
+
+`run` returns a `BeatResult` whose ``alert_text`` is set only when an alert was delivered (so
+dedupe compares with what the person actually got). A `ProviderError` ends the beat ``failed``
+with ``error`` = its message and ``audit["failure"]`` = its reason; it never leaves `run`. Other
+exceptions (a thread deleted mid-beat, a broken store) propagate: the scheduler records them.
+The runner never finishes the beat in the store and never writes the transcript itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from soulbeat.actions.executor import (
+    ActionContext,
+    ActionExecutor,
+    ActionResult,
+    DefaultActionExecutor,
+)
+from soulbeat.agents.registry import AgentRegistry
+from soulbeat.channels.base import Channel, Indicator
+from soulbeat.channels.thread import ThreadChannel
+from soulbeat.clock import Clock
+from soulbeat.config.heartbeat import HeartbeatConfig
+from soulbeat.events.models import EventSink
+from soulbeat.llm.base import ChatRequest, LLMProvider
+from soulbeat.schedule.plan import BeatPlan
+from soulbeat.store.base import Store
+from soulbeat.store.records import BeatResult, Claim
+from soulbeat.turn.acting import Acting
+from soulbeat.turn.audit import BeatAudit
+from soulbeat.turn.context import ContextScope, ContextSource, TurnContext, gather_context
+from soulbeat.turn.delivery import Deliverer, resolve_route
+from soulbeat.turn.outcome import DEDUPE_WINDOW, Outcome, decide_outcome, indicator_for
+from soulbeat.turn.prepare import BeatSetup, prepare_beat
+from soulbeat.turn.prompt import Prompt, build_prompt, current_time_line
+from soulbeat.turn.reply import read_reply
+from soulbeat.turn.rounds import Exchange, exchange
+from soulbeat.turn.tools import tools_for
+
+__all__ = ["TurnRunner"]
+
+_MIN_ROUND_SECONDS = 1.0
+
+
+@dataclass
+class _Beat:
+    """One beat in progress: what it was given and what it has done so far."""
+
+    claim: Claim
+    plan: BeatPlan
+    started_at: datetime
+    setup: BeatSetup
+    audit: BeatAudit
+    deliverer: Deliverer
+    acting: Acting
+
+    @property
+    def config(self) -> HeartbeatConfig:
+        return self.setup.effective.config
+
+
+class TurnRunner:
+    """Runs the turn of one beat (module docstring); implements `BeatRunner`.
+
+    ``channels`` are the configured webhook channels by name (a ``target`` may name one);
+    ``thread_channel`` delivers into the thread (default: a `ThreadChannel` over ``store``);
+    ``executor`` carries out actions (default: `DefaultActionExecutor` without a ledger);
+    ``context_sources`` add context blocks after the built-in ones (the ledger's posts).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        registry: AgentRegistry,
+        provider: LLMProvider,
+        clock: Clock,
+        *,
+        default_model: str,
+        events: EventSink | None = None,
+        channels: Mapping[str, Channel] | None = None,
+        thread_channel: Channel | None = None,
+        executor: ActionExecutor | None = None,
+        context_sources: Sequence[ContextSource] = (),
+    ) -> None:
+        self._store, self._registry, self._provider, self._clock = store, registry, provider, clock
+        self._default_model = default_model.strip()
+        self._events = events
+        self._channels = dict(channels or {})
+        self._thread_channel = thread_channel or ThreadChannel(store, clock, events)
+        self._executor = executor or DefaultActionExecutor()
+        self._sources = tuple(context_sources)
+
+    async def run(self, claim: Claim, plan: BeatPlan, *, started_at: datetime) -> BeatResult:
+        beat = await self._begin(claim, plan, started_at)
+        context = await self._context(beat)
+        prompt = self._prompt(beat, context)
+        done = await self._ask(beat, prompt)
+        beat.audit.exchange = done
+        if done.error is not None:
+            failure = Outcome("failed", failure=done.error.reason, error=str(done.error))
+            return self._finish(beat, failure, done)
+        reading = read_reply(done.payloads, ack_max_chars=beat.config.ack_max_chars)
+        beat.audit.reading = reading
+        last_alert = None
+        if reading.kind == "alert":
+            since = self._clock.now() - DEDUPE_WINDOW
+            last_alert = await self._store.last_alert(claim.thread_id, since)
+        skipped = await beat.acting.carry_out(reading, last_alert)
+        outcome = decide_outcome(reading.kind, skipped, beat.acting.results)
+        if outcome.outcome != "failed" and context.event_ids:
+            await self._store.consume_events(context.event_ids, self._clock.now())
+            beat.audit.events_consumed = list(context.event_ids)
+        return self._finish(beat, outcome, done)
+
+    # -- steps ------------------------------------------------------------------------------------
+    async def _begin(self, claim: Claim, plan: BeatPlan, started_at: datetime) -> _Beat:
+        setup = await prepare_beat(self._store, self._registry, claim, plan.due_tasks)
+        config = setup.effective.config
+        audit = BeatAudit(claim, started_at, agent=setup.thread.agent_id)
+        audit.set_config(setup.effective)
+        audit.instructions = setup.instructions.as_record()
+        audit.set_warnings(setup.workspace.bootstrap.warnings)
+        route = resolve_route(
+            config.target, config.to, setup.thread, self._channels, self._thread_channel
+        )
+        deliverer = Deliverer(
+            route,
+            thread_id=claim.thread_id,
+            beat_id=claim.beat_id,
+            agent_id=setup.thread.agent_id,
+            dry_run=config.dry_run,
+            events=self._events,
+        )
+        alert = indicator_for("alert", config.visibility)
+        ctx = ActionContext(
+            thread_id=claim.thread_id,
+            agent_id=setup.thread.agent_id,
+            beat_id=claim.beat_id,
+            skill=claim.skill,
+            allowed=tuple(config.actions.allowed),
+            requires_approval=tuple(config.actions.requires_approval),
+            dry_run=config.dry_run,
+            deliver=deliverer.sender(alert) if route.delivers else None,
+        )
+        acting = Acting(self._executor, ctx, deliverer, config, self._events)
+        return _Beat(claim, plan, started_at, setup, audit, deliverer, acting)
+
+    async def _context(self, beat: _Beat) -> TurnContext:
+        setup = beat.setup
+        scope = ContextScope(
+            setup.thread, beat.claim.skill, beat.config.context, setup.since, self._clock.now()
+        )
+        context = await gather_context(self._store, scope, setup.workspace.bootstrap, self._sources)
+        beat.audit.context = {
+            "mode": context.mode,
+            "since": setup.since.isoformat() if setup.since else None,
+            "messages": context.message_count,
+            "events": list(context.event_ids),
+            "blocks": [block.source for block in context.blocks],
+            "system_files": [block.title for block in context.system_files],
+        }
+        return context
+
+    def _prompt(self, beat: _Beat, context: TurnContext) -> Prompt:
+        setup, config = beat.setup, beat.config
+        time_line = current_time_line(self._clock.now(), setup.zone, setup.zone_name)
+        prompt = build_prompt(
+            prompt=config.effective_prompt,
+            instructions=setup.instructions.block,
+            context=context,
+            soul=setup.workspace.soul.soul,
+            time_line=time_line,
+            tools_offered=config.max_tool_calls > 0,
+        )
+        beat.audit.set_prompt(prompt)
+        return prompt
+
+    async def _ask(self, beat: _Beat, prompt: Prompt) -> Exchange:
+        config = beat.config
+        model = (config.model or self._default_model).strip()
+        beat.audit.model = model
+        beat.audit.provider = {"name": self._provider.name, "url": self._provider.base_url}
+        tools = tools_for(config.actions.allowed) if config.max_tool_calls > 0 else ()
+        request = ChatRequest(prompt.messages, model, tools, config.temperature, config.max_tokens)
+        deadline = beat.started_at + beat.plan.timeout
+
+        def remaining() -> float:
+            left = (deadline - self._clock.now()).total_seconds()
+            return max(left, _MIN_ROUND_SECONDS)
+
+        return await exchange(
+            self._provider,
+            request,
+            max_tool_calls=config.max_tool_calls,
+            act=beat.acting.on_tool_call,
+            time_left=remaining,
+        )
+
+    # -- the end ----------------------------------------------------------------------------------
+    def _finish(self, beat: _Beat, outcome: Outcome, done: Exchange) -> BeatResult:
+        now = self._clock.now()
+        audit = beat.audit
+        audit.outcome = outcome
+        audit.deliveries = list(beat.deliverer.records)
+        audit.actions = list(beat.acting.results)
+        audit.indicator = _indicator(beat, outcome)
+        usage = done.usage
+        return BeatResult(
+            outcome=outcome.outcome,
+            started_at=beat.started_at,
+            finished_at=now,
+            skip_reason=outcome.skip_reason,
+            error=outcome.error,
+            audit=audit.record(now),
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            alert_text=_delivered_alert(beat.acting.results),
+            ran_model=True,
+        )
+
+
+def _indicator(beat: _Beat, outcome: Outcome) -> Indicator | None:
+    visibility = beat.config.visibility
+    if outcome.outcome == "failed":
+        return indicator_for("error", visibility)
+    reading = beat.audit.reading
+    acted = any(
+        r.type != "none" and r.status in ("executed", "would-do") for r in beat.acting.results
+    )
+    if acted or (reading is not None and reading.kind in ("alert", "action")):
+        return indicator_for("alert", visibility)
+    return indicator_for("ok", visibility)
+
+
+def _delivered_alert(results: Sequence[ActionResult]) -> str | None:
+    """The text of the alert this beat delivered, if it did (for the 24 h dedupe)."""
+    sent: list[Any] = [
+        r.action.get("text") for r in results if r.type == "message" and r.status == "executed"
+    ]
+    return str(sent[-1]) if sent else None

@@ -1,0 +1,130 @@
+"""The turn over the wire: TurnRunner → real provider → FakeLLMServer on 127.0.0.1, once per
+protocol (Ollama's native API and the OpenAI-compatible one), and with no server at all."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import pytest
+from turn_support import Bench
+
+from soulbeat.channels.thread import ThreadChannel
+from soulbeat.llm.base import LLMProvider
+from soulbeat.llm.ollama import OllamaProvider
+from soulbeat.llm.openai_compat import OpenAICompatProvider
+from soulbeat.testing.llm_server import FakeLLMServer, unused_local_url
+from soulbeat.turn.runner import TurnRunner
+
+Connect = Callable[[str], LLMProvider]
+
+
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer() as fake:
+        yield fake
+
+
+@pytest.fixture
+def server(shared_server: FakeLLMServer) -> FakeLLMServer:
+    shared_server.reset()
+    return shared_server
+
+
+@pytest.fixture(params=["ollama", "openai"])
+async def connect(request: pytest.FixtureRequest) -> AsyncIterator[Connect]:
+    """`connect(root_url)` → a provider of the protocol under test, closed afterwards."""
+    made: list[LLMProvider] = []
+
+    def make(root: str) -> LLMProvider:
+        provider: LLMProvider
+        if request.param == "ollama":
+            provider = OllamaProvider(root)
+        else:
+            provider = OpenAICompatProvider(f"{root}/v1")
+        made.append(provider)
+        return provider
+
+    yield make
+    for provider in made:
+        await provider.aclose()
+
+
+def wired(bench: Bench, provider: LLMProvider) -> TurnRunner:
+    return bench.runner(
+        provider=provider, thread_channel=ThreadChannel(bench.store, bench.clock, bench.events)
+    )
+
+
+async def test_a_plain_alert_reaches_the_thread(
+    bench: Bench, server: FakeLLMServer, connect: Connect
+) -> None:
+    server.on(reply="Disk almost full")
+    await bench.thread()
+    result, record = await bench.run(runner=wired(bench, connect(server.url)))
+    assert result.outcome == "sent"
+    assert [(m.role, m.text, m.beat_id) for m in await bench.store.messages("t1")] == [
+        ("assistant", "Disk almost full", record.id)
+    ]
+    [body] = server.requests
+    assert body["model"] == "fake-model"
+    assert "heartbeat_respond" in str(body["tools"])
+    assert result.audit["tokens"]["estimated"] is False
+
+
+async def test_a_tool_call_ack_is_dropped(
+    bench: Bench, server: FakeLLMServer, connect: Connect
+) -> None:
+    arguments = {"notify": False, "summary": "disk at 40%, nothing to do"}
+    server.on(reply="Disk almost full!", tool_calls=[("heartbeat_respond", arguments)])
+    await bench.thread()
+    result, _ = await bench.run(runner=wired(bench, connect(server.url)))
+    assert (result.outcome, result.audit["reply"]["tier"]) == ("ok-token", 1)
+    assert result.audit["reply"]["summary"] == "disk at 40%, nothing to do"
+    assert await bench.store.messages("t1") == []
+
+
+async def test_a_server_error_fails_the_beat_with_a_reason(
+    bench: Bench, server: FakeLLMServer, connect: Connect
+) -> None:
+    server.on(status=500, error="model crashed")
+    await bench.thread()
+    provider = connect(server.url)
+    result, record = await bench.run(runner=wired(bench, provider))
+    assert (result.outcome, result.audit["failure"]) == ("failed", "provider-http-500")
+    assert record.error is not None and record.error.startswith(
+        f"provider-http-500: {provider.base_url}"
+    )
+    assert result.audit["indicator"] == "error"
+    assert await bench.store.messages("t1") == []
+
+
+async def test_no_server_at_all_is_provider_unreachable(bench: Bench, connect: Connect) -> None:
+    root = unused_local_url()
+    provider = connect(root)
+    await bench.thread()
+    result, record = await bench.run(runner=wired(bench, provider))
+    assert result.outcome == "failed"
+    assert record.error is not None
+    assert record.error.startswith(f"provider-unreachable: {provider.base_url}")
+    assert provider.base_url.startswith(root)
+    assert result.audit["failure"] == "provider-unreachable"
+    assert result.ran_model
+
+
+async def test_an_action_tool_round_then_the_final_alert(
+    bench: Bench, server: FakeLLMServer, connect: Connect
+) -> None:
+    vote = {"target": "post", "id": "42", "direction": "up"}
+    server.on(tool_calls=[("ledger_vote", vote)], times=1)
+    server.on(reply="Voted; one thing needs you: the disk")
+    await bench.thread(actions={"allowed": ["message", "none", "vote"]})
+    result, _ = await bench.run(runner=wired(bench, connect(server.url)))
+    assert result.outcome == "sent"
+    assert [a["type"] for a in result.audit["actions"]] == ["vote", "message"]
+    _first, second = server.requests
+    roles = [message["role"] for message in second["messages"]]
+    assert roles == ["system", "user", "assistant", "tool"]
+    assert "unsupported-until-ledger" in second["messages"][-1]["content"]
+    assert [m.text for m in await bench.store.messages("t1")] == [
+        "Voted; one thing needs you: the disk"
+    ]
