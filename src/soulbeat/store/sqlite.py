@@ -141,6 +141,20 @@ class SQLiteStore:
     async def _read(self, job: Job[T]) -> T:
         return await self._run(job, write=False)
 
+    # -- extension seam -------------------------------------------------------------------------
+    async def run_write(self, job: Job[T]) -> T:
+        """Run `job(connection)` in one writing transaction on the store's thread.
+
+        The seam for other folders' tables on the same database (the ledger, the action log and
+        approvals): their migrations live in `store/migrations/` like the rest, their SQL in
+        their own folder. `job` must not await, commit or roll back; raising rolls back.
+        """
+        return await self._write(job)
+
+    async def run_read(self, job: Job[T]) -> T:
+        """Like `run_write`, in a read transaction."""
+        return await self._read(job)
+
     # -- settings -------------------------------------------------------------------------------
     async def install_seed(self) -> str:
         """A random seed made once per database and kept forever (phases derive from it)."""
