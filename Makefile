@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.stamp-install
 WORKSPACE ?= ./workspace
 DATA_DIR  ?= ./data
 
-.PHONY: run test setup lint typecheck unit clean
+.PHONY: run test setup lint typecheck unit bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "soulbeat needs Python 3.11 or newer"'
@@ -22,8 +22,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 setup: $(STAMP)
 
 run: setup
-	$(BIN)/soulbeat init $(WORKSPACE)
-	$(BIN)/soulbeat doctor $(WORKSPACE)
+	$(BIN)/soulbeat serve --workspace $(WORKSPACE) --data-dir $(DATA_DIR)
 
 lint: setup
 	$(BIN)/ruff check src tests bench
@@ -36,6 +35,9 @@ unit: setup
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+bench: setup
+	$(BIN)/python bench/bench_schedule.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
