@@ -1,11 +1,34 @@
-"""The `soulbeat` command: one typer app; each command parses, calls one function, renders."""
+"""The `soulbeat` command: one typer app; each command parses, calls the API, renders.
+
+Connection options (`--url`, `--token`, `--config`, `--data-dir`, `--workspace`) come before the
+command: `soulbeat --url http://127.0.0.1:8420 status`. Without `--url` (or `SOULBEAT_URL`)
+commands run in this process over the data directory.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from soulbeat import __version__
+from soulbeat.cli.client import Target
 from soulbeat.cli.contract_cmds import parse_response_cmd
+from soulbeat.cli.file_cmds import heartbeat_app, soul_app
+from soulbeat.cli.heartbeat_cmds import (
+    audit,
+    beat,
+    config_app,
+    history,
+    send,
+    start,
+    status,
+    stop,
+    threads_app,
+    wake,
+)
+from soulbeat.cli.serve_cmds import events, serve
 from soulbeat.cli.workspace_cmds import doctor, init
 
 app = typer.Typer(
@@ -19,6 +42,20 @@ app = typer.Typer(
 app.command("init")(init)
 app.command("doctor")(doctor)
 app.command("parse-response")(parse_response_cmd)
+app.command("serve")(serve)
+app.command("status")(status)
+app.command("start")(start)
+app.command("stop")(stop)
+app.command("beat")(beat)
+app.command("history")(history)
+app.command("audit")(audit)
+app.command("wake")(wake)
+app.command("send")(send)
+app.command("events")(events)
+app.add_typer(threads_app, name="threads")
+app.add_typer(config_app, name="config")
+app.add_typer(soul_app, name="soul")
+app.add_typer(heartbeat_app, name="heartbeat-md")
 
 
 def _version(value: bool) -> None:
@@ -29,11 +66,35 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
-    ),
+    ctx: typer.Context,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url", envvar="SOULBEAT_URL", help="A running server (default: work in-process)."
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token", help="API token for --url (default: $SOULBEAT_API_TOKEN or the token file)."
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Config file (TOML, JSON or YAML).")
+    ] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Data directory.")] = None,
+    workspace: Annotated[
+        Path | None, typer.Option("--workspace", help="Default workspace.")
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """A heartbeat and a soul for AI agents."""
+    ctx.obj = Target(url=url, token=token, config=config, data_dir=data_dir, workspace=workspace)
 
 
 def main() -> None:

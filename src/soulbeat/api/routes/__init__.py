@@ -1,0 +1,23 @@
+"""The API's routers, split by concept; `ROUTERS` in the order the app includes them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from soulbeat.api.routes import beats, files, heartbeat, hooks, stream, system, threads
+
+__all__ = ["OPEN_ROUTERS", "ROUTERS"]
+
+ROUTERS: tuple[APIRouter, ...] = (
+    heartbeat.router,
+    threads.router,
+    files.router,
+    beats.router,
+    stream.router,
+    hooks.router,
+    system.router,
+)
+"""Routers whose routes need a token (the API token; the hook token for `hooks`)."""
+
+OPEN_ROUTERS: tuple[APIRouter, ...] = (system.open_router,)
+"""Routers open to anyone: `/healthz` and the page at `/` (replaced by the panel when built)."""

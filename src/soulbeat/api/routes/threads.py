@@ -1,0 +1,90 @@
+"""Threads, their messages and their queued system events."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from soulbeat.api.deps import ServiceDep, require_api
+from soulbeat.api.schemas import (
+    EventCreate,
+    EventOut,
+    MessageCreate,
+    ThreadCreate,
+    ThreadOut,
+)
+from soulbeat.service.core import ThreadDetail
+from soulbeat.service.views import event_view, message_view, plain, thread_view
+from soulbeat.store.records import Schedule
+
+router = APIRouter(tags=["threads"], dependencies=[Depends(require_api)])
+
+
+def schedule_view(schedule: Schedule) -> dict[str, Any]:
+    return {
+        "skill": schedule.skill,
+        "next_due_at": plain(schedule.next_due_at),
+        "last_started_at": plain(schedule.last_started_at),
+        "last_finished_at": plain(schedule.last_finished_at),
+    }
+
+
+def detail_view(detail: ThreadDetail) -> dict[str, Any]:
+    view = thread_view(detail.thread, detail.main)
+    view["schedules"] = [schedule_view(s) for s in detail.schedules]
+    return view
+
+
+@router.post("/api/threads", status_code=201, response_model=ThreadOut)
+async def create_thread(body: ThreadCreate, service: ServiceDep) -> dict[str, Any]:
+    """A new thread (of agent `agent`, default `default`); it beats on its agent's config."""
+    thread = await service.create_thread(thread_id=body.id, title=body.title, agent=body.agent)
+    return detail_view(await service.thread_detail(thread.id))
+
+
+@router.get("/api/threads")
+async def list_threads(service: ServiceDep) -> dict[str, Any]:
+    """Every thread with its next due time (null until planned, or when disabled)."""
+    rows = await service.thread_overview()
+    items = [thread_view(t, s) if s else thread_view(t) | {"next_due_at": None} for t, s in rows]
+    return {"items": items}
+
+
+@router.get("/api/threads/{tid}", response_model=ThreadOut)
+async def get_thread(tid: str, service: ServiceDep) -> dict[str, Any]:
+    """The thread with its schedules (its own heartbeat and each skill's) and next due time."""
+    return detail_view(await service.thread_detail(tid))
+
+
+@router.delete("/api/threads/{tid}")
+async def delete_thread(tid: str, service: ServiceDep) -> dict[str, Any]:
+    """Remove the thread with its messages, schedules and queued events; its beats stay in the
+    audit trail."""
+    await service.delete_thread(tid)
+    return {"deleted": tid}
+
+
+@router.get("/api/threads/{tid}/messages")
+async def list_messages(
+    tid: str, service: ServiceDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> dict[str, Any]:
+    """The newest `limit` messages, oldest first."""
+    messages = await service.messages(tid, limit=limit)
+    return {"thread_id": tid, "items": [message_view(m) for m in messages]}
+
+
+@router.post("/api/threads/{tid}/messages", status_code=201)
+async def send_message(tid: str, body: MessageCreate, service: ServiceDep) -> dict[str, Any]:
+    """Store the person's message and return it with the agent's reply. When the model server
+    fails: 502 with the reason; the person's message is kept."""
+    user, reply = await service.send_message(tid, body.text, channel=body.channel)
+    return {"message": message_view(user), "reply": message_view(reply) if reply else None}
+
+
+@router.post("/api/threads/{tid}/events", status_code=201, response_model=EventOut)
+async def queue_event(tid: str, body: EventCreate, service: ServiceDep) -> dict[str, Any]:
+    """Queue a system event, shown to the model at the thread's next beat; `wake: now` wakes
+    the thread at once (an event-driven beat runs even on an empty HEARTBEAT.md)."""
+    event = await service.queue_event(tid, body.text, wake=body.wake)
+    return event_view(event) | {"wake": body.wake}

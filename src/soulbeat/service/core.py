@@ -1,0 +1,527 @@
+"""`Service`: everything the CLI, the HTTP API and the panel may ask soulbeat to do.
+
+Edges stay thin: they parse input, call one method here and render the result. Methods take and
+return plain values or records; errors are the `soulbeat.errors` tree, and the HTTP edge maps
+them the same way everywhere: NotFoundError → 404, ConfigError / WorkspaceError → 422 (what the
+caller sent is wrong: the message names the key, the value and the expected form),
+ProviderError → 502 (the model server failed), any other SoulbeatError → 503.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import re
+import secrets
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from soulbeat.agents.registry import AgentRegistry
+from soulbeat.clock import Clock
+from soulbeat.config import normalize_heartbeat_mapping, validate_thread_overrides
+from soulbeat.config.settings import Settings
+from soulbeat.doctor import DoctorReport, diagnose
+from soulbeat.errors import ConfigError, NotFoundError, StoreError
+from soulbeat.events.bus import EventBus, Listener
+from soulbeat.events.models import Event
+from soulbeat.llm.base import LLMProvider
+from soulbeat.llm.resilience import CircuitBreakers
+from soulbeat.schedule.scheduler import Scheduler
+from soulbeat.service.files import FileKind, FileView, WorkspaceFiles
+from soulbeat.service.views import beat_view, plain
+from soulbeat.store.base import Store
+from soulbeat.store.records import (
+    MAIN,
+    BeatRecord,
+    FileVersion,
+    Message,
+    Schedule,
+    SystemEvent,
+    Thread,
+)
+from soulbeat.turn.chat import ChatResponder
+from soulbeat.workspace.heartbeat_md import (
+    is_heartbeat_content_effectively_empty,
+    parse_heartbeat_md,
+)
+
+THREAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+HOOK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+WakeMode = Literal["now", "next"]
+ENABLED_KEYS = frozenset({"enabled", "Enabled"})
+"""Spellings of `enabled` in a thread config body: the stored per-thread flag, not an override."""
+
+
+@dataclass(frozen=True)
+class ThreadConfigView:
+    thread_id: str
+    enabled: bool
+    """The stored per-thread flag (a restart keeps it)."""
+    overrides: Mapping[str, Any]
+    """The thread layer as stored: canonical snake_case keys."""
+    effective: list[dict[str, Any]]
+    """One row per key: key, value, source (default, file, env, agent, thread, skill)."""
+
+
+@dataclass(frozen=True)
+class ThreadDetail:
+    """A thread with its schedules (its own heartbeat first, then one per skill)."""
+
+    thread: Thread
+    schedules: list[Schedule]
+
+    @property
+    def main(self) -> Schedule | None:
+        return next((s for s in self.schedules if s.skill == MAIN), None)
+
+
+@dataclass(frozen=True)
+class HeartbeatFileView:
+    """HEARTBEAT.md as it is now, with what soulbeat makes of it (`hints`)."""
+
+    file: FileView
+    hints: dict[str, Any]
+
+
+def heartbeat_hints(text: str | None) -> dict[str, Any]:
+    """What a beat would make of HEARTBEAT.md `text` (None: no file), for editors and `doctor`:
+    `exists`, `effectively_empty` (such a file skips interval beats), the `checklist`, `rules`
+    and `behaviors` items, `sections` (headings), `tasks` with their cadence and `problems`."""
+    parsed = parse_heartbeat_md(text) if text is not None else None
+    return {
+        "exists": text is not None,
+        "effectively_empty": is_heartbeat_content_effectively_empty(text),
+        "checklist": list(parsed.checklist) if parsed else [],
+        "rules": list(parsed.rules) if parsed else [],
+        "behaviors": list(parsed.behaviors) if parsed else [],
+        "sections": [
+            {"heading": s.heading, "level": s.level, "cadence": s.cadence is not None}
+            for s in (parsed.sections if parsed else ())
+        ],
+        "tasks": [
+            {
+                "name": t.name,
+                "cadence": t.cadence.describe(),
+                "kind": t.cadence.kind,
+                "prompt": t.prompt,
+            }
+            for t in (parsed.tasks if parsed else ())
+        ],
+        "problems": list(parsed.problems) if parsed else [],
+    }
+
+
+class Service:
+    """The application: built by `soulbeat.wiring.build`, driven by the edges."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        events: EventBus,
+        registry: AgentRegistry,
+        scheduler: Scheduler,
+        provider: LLMProvider,
+        chat: ChatResponder,
+        files: WorkspaceFiles,
+        breakers: CircuitBreakers | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.events = events
+        self.registry = registry
+        self.scheduler = scheduler
+        self.provider = provider
+        self.chat = chat
+        self.files = files
+        self.breakers = breakers
+        self._loop_task: asyncio.Task[None] | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    async def open(self) -> None:
+        """Open the store and record the agents. The stored global flag survives restarts;
+        `heartbeat_enabled = false` (config or environment) is a kill switch that stops it."""
+        await self.store.open()
+        await self.registry.sync()
+        if not self.settings.heartbeat_enabled:
+            await self.scheduler.stop()
+
+    def run_in_background(self) -> asyncio.Task[None]:
+        """Start the scheduler loop as a task (once)."""
+        if self._loop_task is None or self._loop_task.done():
+            self._loop_task = asyncio.create_task(self.scheduler.run_forever(), name="scheduler")
+        return self._loop_task
+
+    async def close(self, grace: timedelta = timedelta(seconds=10)) -> None:
+        """Finish or interrupt in-flight beats, stop the loop, close the store and providers.
+        Open event subscriptions (SSE streams) end."""
+        await self.scheduler.shutdown(grace)
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            await asyncio.gather(self._loop_task, return_exceptions=True)
+        self.events.close()
+        await self.provider.aclose()
+        await self.store.close()
+
+    # -- scheduler ------------------------------------------------------------------------------
+    async def status(self) -> dict[str, Any]:
+        threads = await self.store.list_threads()
+        last = await self.store.list_beats(limit=1)
+        return {
+            "running": await self.scheduler.is_enabled(),
+            "loop_alive": self._loop_task is not None and not self._loop_task.done(),
+            "threads": len(threads),
+            "in_flight": [c.key for c in self.scheduler.in_flight],
+            "next_due_at": plain(await self.store.earliest_due()),
+            "last_beat": beat_view(last[0]) if last else None,
+            "model": {
+                "provider": self.settings.llm_provider,
+                "base_url": self.settings.llm_base_url,
+                "model": self.settings.llm_model,
+                "breakers": plain(self.breakers.statuses()) if self.breakers else [],
+            },
+            "now": plain(self.clock.now()),
+        }
+
+    async def start(self) -> dict[str, Any]:
+        await self.scheduler.start()
+        return await self.status()
+
+    async def stop(self) -> dict[str, Any]:
+        await self.scheduler.stop()
+        return await self.status()
+
+    # -- threads --------------------------------------------------------------------------------
+    async def create_thread(
+        self, *, thread_id: str | None = None, title: str = "", agent: str = "default"
+    ) -> Thread:
+        """A new thread of `agent`. Refuses (ConfigError, key `id` or `agent`) an id that is not
+        a thread id or is taken, and an agent that is not configured."""
+        if thread_id is not None and not THREAD_ID.match(thread_id):
+            raise ConfigError(
+                f"id: {json.dumps(thread_id)} is not a thread id (expected 1-128 letters, "
+                "digits, '.', '_', ':' or '-', starting with a letter or digit)",
+                key="id",
+                value=thread_id,
+            )
+        if agent not in self.registry.agent_ids:
+            known = ", ".join(self.registry.agent_ids)
+            raise ConfigError(
+                f"agent: {json.dumps(agent)} is not a configured agent (expected {known})",
+                key="agent",
+                value=agent,
+            )
+        if thread_id is not None and await self._thread_exists(thread_id):
+            raise _taken(thread_id)
+        new_id = thread_id or f"t-{secrets.token_hex(6)}"
+        made = Thread(id=new_id, agent_id=agent, created_at=self.clock.now(), title=title[:200])
+        try:
+            thread = await self.store.add_thread(made)
+        except StoreError:
+            if await self._thread_exists(new_id):  # made meanwhile by another request
+                raise _taken(new_id) from None
+            raise
+        self.scheduler.replan()
+        return thread
+
+    async def _thread_exists(self, thread_id: str) -> bool:
+        try:
+            await self.store.get_thread(thread_id)
+        except NotFoundError:
+            return False
+        return True
+
+    async def thread(self, thread_id: str) -> Thread:
+        return await self.store.get_thread(thread_id)
+
+    async def threads(self) -> list[Thread]:
+        return await self.store.list_threads()
+
+    async def thread_overview(self) -> list[tuple[Thread, Schedule | None]]:
+        """Every thread with its main schedule as stored (None until the scheduler planned it)."""
+        schedules = {s.thread_id: s for s in await self.store.list_schedules() if s.skill == MAIN}
+        return [(t, schedules.get(t.id)) for t in await self.store.list_threads()]
+
+    async def thread_detail(self, thread_id: str) -> ThreadDetail:
+        """The thread and its schedules, planned now when the scheduler has not done it yet (so a
+        new thread shows its next due time at once)."""
+        thread = await self.store.get_thread(thread_id)
+        await self.scheduler.sync_schedules(thread_id)
+        schedules = sorted(await self.store.list_schedules(thread_id), key=lambda s: s.skill)
+        return ThreadDetail(thread, schedules)
+
+    async def delete_thread(self, thread_id: str) -> None:
+        await self.store.get_thread(thread_id)
+        await self.store.delete_thread(thread_id)
+        self.scheduler.replan()
+
+    async def thread_config(self, thread_id: str) -> ThreadConfigView:
+        thread = await self.store.get_thread(thread_id)
+        effective = self.registry.effective(thread)
+        rows = [{"key": k, "value": v, "source": s} for k, v, s in effective.rows()]
+        return ThreadConfigView(thread.id, thread.enabled, dict(thread.config), rows)
+
+    async def set_thread_config(
+        self, thread_id: str, changes: Mapping[str, Any], *, replace: bool = False
+    ) -> ThreadConfigView:
+        """Merge `changes` (any accepted spelling) into the thread's overrides, or replace them
+        all. A key set to None is removed (falls back to the lower layers). Refused whole, before
+        anything is stored, when anything is invalid — alone or together with the lower layers."""
+        thread = await self.store.get_thread(thread_id)
+        checked = self._checked_overrides(thread, changes, replace=replace)
+        await self.store.set_thread_config(thread_id, checked)
+        self.events.publish("config.changed", {"thread_id": thread_id, "overrides": checked})
+        self.scheduler.replan()
+        return await self.thread_config(thread_id)
+
+    async def configure_thread(
+        self, thread_id: str, changes: Mapping[str, Any], *, replace: bool = False
+    ) -> ThreadConfigView:
+        """`set_thread_config`, where an `enabled` key sets the stored per-thread flag instead
+        of an override. Everything is checked before anything is stored."""
+        enabled = next((changes[k] for k in ENABLED_KEYS if k in changes), None)
+        if enabled is not None and not isinstance(enabled, bool):
+            raise ConfigError(
+                f"enabled: {json.dumps(enabled)} is not a boolean (expected true or false)",
+                key="enabled",
+                value=enabled,
+                expected="true or false",
+            )
+        rest = {k: v for k, v in changes.items() if k not in ENABLED_KEYS}
+        thread = await self.store.get_thread(thread_id)
+        checked = self._checked_overrides(thread, rest, replace=replace)
+        if enabled is not None and enabled != thread.enabled:
+            await self.set_thread_enabled(thread_id, enabled)
+        if rest or replace:
+            return await self.set_thread_config(thread_id, checked, replace=True)
+        return await self.thread_config(thread_id)
+
+    def _checked_overrides(
+        self, thread: Thread, changes: Mapping[str, Any], *, replace: bool
+    ) -> dict[str, Any]:
+        canonical = normalize_heartbeat_mapping(changes) if changes else {}
+        merged: dict[str, Any] = {} if replace else dict(thread.config)
+        for key, value in canonical.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        checked = validate_thread_overrides(merged)
+        self.registry.effective(replace_config(thread, checked))  # must fit the lower layers
+        return checked
+
+    async def set_thread_enabled(self, thread_id: str, enabled: bool) -> Thread:
+        thread = await self.store.set_thread_enabled(thread_id, enabled)
+        self.events.publish("config.changed", {"thread_id": thread_id, "enabled": enabled})
+        self.scheduler.replan()
+        return thread
+
+    # -- beats ----------------------------------------------------------------------------------
+    async def run_now(self, thread_id: str, skill: str = MAIN) -> BeatRecord:
+        """Run one manual beat of the thread (or of one of its skills) and return its record."""
+        await self.store.get_thread(thread_id)
+        return await self.scheduler.run_now(thread_id, skill)
+
+    async def history(
+        self,
+        thread_id: str | None = None,
+        *,
+        outcome: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[BeatRecord]:
+        """Beat records, newest first; NotFoundError for an unknown thread."""
+        if thread_id is not None:
+            await self.store.get_thread(thread_id)
+        return await self.store.list_beats(
+            thread_id=thread_id,
+            outcome=outcome,
+            limit=limit,
+            offset=offset,
+            since=since,
+            until=until,
+        )
+
+    async def beat(self, beat_id: int) -> BeatRecord:
+        return await self.store.get_beat(beat_id)
+
+    async def export_audit(
+        self,
+        *,
+        thread_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> AsyncIterator[str]:
+        """The audit trail as JSON lines, newest first, read 500 records at a time."""
+        offset = 0
+        while True:
+            page = await self.store.list_beats(
+                thread_id=thread_id, since=since, until=until, limit=500, offset=offset
+            )
+            for beat in page:
+                yield json.dumps(beat_view(beat, full=True), ensure_ascii=False) + "\n"
+            if len(page) < 500:
+                return
+            offset += 500
+
+    # -- messages and events --------------------------------------------------------------------
+    async def messages(self, thread_id: str, *, limit: int = 100) -> list[Message]:
+        await self.store.get_thread(thread_id)
+        return await self.store.messages(thread_id, limit=limit)
+
+    async def send_message(
+        self, thread_id: str, text: str, *, channel: str = "api"
+    ) -> tuple[Message, Message | None]:
+        """A person's message and the agent's reply (a normal chat turn with the soul). While
+        the turn runs the thread is busy, so no heartbeat interleaves with it. A provider
+        failure is raised (ProviderError) after the person's message is stored."""
+        thread = await self.store.get_thread(thread_id)
+        user = await self.store.add_message(
+            thread.id, "user", text, self.clock.now(), channel=channel
+        )
+        self.events.publish(
+            "message.created",
+            {"thread_id": thread.id, "message_id": user.id, "role": "user", "text": text},
+        )
+        async with self.scheduler.busy(thread.id):
+            reply = await self.chat.reply(thread)
+        return user, reply
+
+    async def queue_event(
+        self, thread_id: str, text: str, *, wake: WakeMode = "next", source: str = "api"
+    ) -> SystemEvent:
+        """Queue a system event for the thread's next beat; `now` also wakes the thread (reason
+        `event`, or `hook:<name>` for a `hook:<name>` source)."""
+        await self.store.get_thread(thread_id)
+        event = await self.store.queue_event(thread_id, text, self.clock.now(), source=source)
+        if wake == "now":
+            reason = f"hook:{source[5:]}" if source.startswith("hook:") else "event"
+            self.scheduler.wake(thread_id, reason)
+        return event
+
+    async def hook_wake(
+        self, thread_id: str, *, name: str = "webhook", text: str | None = None
+    ) -> tuple[str, SystemEvent | None]:
+        """A webhook's wake: the thread wakes now with reason `hook:<name>`; `text`, when given,
+        is queued first as a system event from `hook:<name>` (shown to the model as untrusted
+        data). Returns the reason and the queued event. ConfigError for a bad name."""
+        if not HOOK_NAME.match(name):
+            raise ConfigError(
+                f"name: {json.dumps(name)} is not a hook name (expected 1-64 lower-case "
+                "letters, digits, '-' or '_', starting with a letter or digit)",
+                key="name",
+                value=name,
+            )
+        reason = f"hook:{name}"
+        if text is not None and text.strip():
+            event = await self.queue_event(thread_id, text, wake="now", source=reason)
+            return reason, event
+        await self.store.get_thread(thread_id)
+        self.scheduler.wake(thread_id, reason)
+        return reason, None
+
+    # -- the event stream -----------------------------------------------------------------------
+    def subscribe(self, after_id: int | None = None) -> AsyncIterator[Event]:
+        """Every event published from now on; with `after_id`, the buffered ones after it first.
+        An id from before a restart (greater than the last id) replays the whole buffer."""
+        if after_id is not None and after_id > self.events.last_id:
+            after_id = 0
+        return self.events.subscribe(after_id)
+
+    def on_event(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener(event)` for every event; returns the unsubscribe."""
+        return self.events.add_listener(listener)
+
+    async def gauges(self) -> dict[str, float]:
+        """Point-in-time numbers for metrics: beats in flight, the global flag (1/0), threads,
+        event stream subscribers, events published, subscribers dropped for being slow, open
+        circuit breakers."""
+        statuses = self.breakers.statuses().values() if self.breakers else ()
+        return {
+            "beats_in_flight": len(self.scheduler.in_flight),
+            "scheduler_enabled": 1 if await self.scheduler.is_enabled() else 0,
+            "threads": len(await self.store.list_threads()),
+            "event_subscribers": self.events.subscriber_count,
+            "events_published": self.events.last_id,
+            "event_subscribers_dropped": self.events.dropped,
+            "breakers_open": sum(1 for s in statuses if s.state != "closed"),
+        }
+
+    # -- workspace files ------------------------------------------------------------------------
+    async def read_file(self, kind: FileKind, agent: str = "default") -> FileView:
+        self._require_agent(agent)
+        return await self.files.read(agent, kind)
+
+    async def write_file(self, kind: FileKind, content: str, agent: str = "default") -> FileView:
+        """Write SOUL.md or HEARTBEAT.md as a new version. WorkspaceError for oversized text."""
+        self._require_agent(agent)
+        view = await self.files.write(agent, kind, content)
+        self._file_changed(kind, agent, view.version)
+        return view
+
+    async def heartbeat_file(self, agent: str = "default") -> HeartbeatFileView:
+        """HEARTBEAT.md with its parse hints (`heartbeat_hints`)."""
+        view = await self.read_file("heartbeat", agent)
+        return HeartbeatFileView(view, heartbeat_hints(view.content if view.exists else None))
+
+    async def file_versions(self, kind: FileKind, agent: str = "default") -> list[FileVersion]:
+        """The file's versions, newest first (a pending edit on disk is recorded first)."""
+        self._require_agent(agent)
+        return await self.files.versions(agent, kind)
+
+    async def file_version(
+        self, kind: FileKind, number: int, agent: str = "default"
+    ) -> FileVersion:
+        self._require_agent(agent)
+        return await self.files.version(agent, kind, number)
+
+    async def file_diff(
+        self, kind: FileKind, old: int, new: int | None = None, agent: str = "default"
+    ) -> str:
+        """Unified diff from version `old` to `new` (None: the file as it is now)."""
+        self._require_agent(agent)
+        return await self.files.diff(agent, kind, old, new)
+
+    async def rollback_file(self, kind: FileKind, number: int, agent: str = "default") -> FileView:
+        """Write version `number` again, as a new version."""
+        self._require_agent(agent)
+        view = await self.files.rollback(agent, kind, number)
+        self._file_changed(kind, agent, view.version)
+        return view
+
+    def _file_changed(self, kind: FileKind, agent: str, version: int | None) -> None:
+        self.events.publish(
+            "soul.changed" if kind == "soul" else "config.changed",
+            {"agent": agent, "file": kind, "version": version},
+        )
+        self.scheduler.replan()
+
+    def _require_agent(self, agent: str) -> None:
+        if agent not in self.registry.agent_ids:
+            raise NotFoundError(f'agent "{agent}" is not configured')
+
+    # -- doctor ---------------------------------------------------------------------------------
+    def doctor(self, agent: str = "default") -> DoctorReport:
+        self._require_agent(agent)
+        return diagnose(self.registry.workspace_path(agent), settings=self.settings)
+
+
+def replace_config(thread: Thread, config: Mapping[str, Any]) -> Thread:
+    """`thread` with other overrides (not stored): to check a config before storing it."""
+    return dataclasses.replace(thread, config=dict(config))
+
+
+def _taken(thread_id: str) -> ConfigError:
+    return ConfigError(
+        f"id: {json.dumps(thread_id)} is already a thread (expected a new id, or none)",
+        key="id",
+        value=thread_id,
+    )
