@@ -3,7 +3,8 @@
 | protocol | double |
 |---|---|
 | `Clock` | `FakeClock` — moves only when told |
-| `LLMProvider` | `ScriptedLLM` — strict: an unscripted call fails; `FakeLLMServer` — a real HTTP server on 127.0.0.1 speaking the Ollama and OpenAI protocols, for wire tests |
+| `LLMProvider` | `ScriptedLLM` — strict: an unscripted call fails |
+| (the model server) | `FakeLLMServer` — real HTTP on 127.0.0.1, Ollama and OpenAI protocols |
 | `Channel` | `RecordingChannel` — records deliveries, can be told to fail |
 | `BeatRunner` | `RecordingRunner` — records beats, scripted results, can block or raise |
 | `Planner` | `StaticPlanner` — plans set by hand |
