@@ -145,10 +145,14 @@ def test_a_slot_inside_the_window_is_kept() -> None:
     assert seek_active_slot(raw, H, None) == raw
 
 
-def test_a_window_the_grid_never_hits_keeps_the_raw_slot() -> None:
-    # 09:00–09:30 and a 4 h grid through 10:00, 14:00, ...: every slot misses every day.
+def test_a_window_the_grid_never_hits_gets_an_off_grid_slot_inside_it() -> None:
+    # 09:00–09:30 and a 4 h grid through 10:00, 14:00, ...: every slot misses every day, so the
+    # slot moves off the grid into the next opening, at the phase's offset inside the window
+    # (10:00 is 2 h into the 4 h grid; 2 h modulo the 30 min window is 0: 09:00 sharp).
     raw = utc(2026, 1, 1, 10)
-    assert seek_active_slot(raw, 4 * H, window("09:00", "09:30")) == raw
+    assert seek_active_slot(raw, 4 * H, window("09:00", "09:30")) == utc(2026, 1, 2, 9)
+    shifted = utc(2026, 1, 1, 10, 10)
+    assert seek_active_slot(shifted, 4 * H, window("09:00", "09:30")) == utc(2026, 1, 2, 9, 10)
 
 
 def test_a_window_hit_only_days_later_is_found() -> None:
@@ -205,7 +209,38 @@ def test_seek_matches_walking_the_grid(
             walked = slot
             break
         slot += step
-    assert seek_active_slot(raw, interval, ah) == walked
+    found = seek_active_slot(raw, interval, ah)
+    if walked != raw or is_within_active_hours(ah, raw):
+        assert found == walked
+    elif found != raw:
+        # the grid never meets the window: the off-grid fallback lands inside the next opening
+        assert raw < found <= raw + timedelta(days=8)
+        assert is_within_active_hours(ah, found)
+
+
+def test_a_daily_beat_meets_a_one_hour_window_whatever_its_phase() -> None:
+    """Seed 000's summary bot: every 24 h, active 09:00–10:00. A phase outside the hour must not
+    mean "never": the slot moves into the next 09:00–10:00, at a stable offset."""
+    nine_to_ten = window("09:00", "10:00")
+    for phase_hour in (0, 3, 9, 15, 23):
+        raw = utc(2026, 1, 1, phase_hour, 17)
+        found = seek_active_slot(raw, 24 * H, nine_to_ten)
+        assert is_within_active_hours(nine_to_ten, found), (phase_hour, found)
+        assert found - raw < timedelta(days=1, hours=1)
+        # the next day's slot keeps the same minute inside the window
+        again = seek_active_slot(raw + 24 * H, 24 * H, nine_to_ten)
+        assert again - found == 24 * H
+
+
+def test_a_daily_beat_follows_its_window_across_dst() -> None:
+    # 09:00–10:00 Berlin is 08:00 UTC in winter and 07:00 UTC in summer: a grid at 08:30 UTC
+    # meets it in March before the change and must still land inside it after.
+    berlin = window("09:00", "10:00", "Europe/Berlin")
+    before = seek_active_slot(utc(2026, 3, 27, 8, 30), 24 * H, berlin)
+    after = seek_active_slot(utc(2026, 3, 30, 8, 30), 24 * H, berlin)
+    assert before == utc(2026, 3, 27, 8, 30)
+    assert is_within_active_hours(berlin, after)
+    assert after.astimezone(BERLIN).hour == 9
 
 
 # -- DST nights in Europe/Berlin -------------------------------------------------------------------

@@ -9,9 +9,15 @@ A schedule beats on a grid: ``slot = epoch + phase + k * interval`` (epoch = 197
 * ``next_slot`` is the first slot strictly after ``now`` (at exactly a slot, the next one).
 * ``seek_active_slot`` moves a slot that falls outside the active hours forward, on the slot grid,
   to the first slot inside the window, looking at most seven days ahead; when no slot inside is
-  found the raw slot is kept (the quiet-hours guard then records the skip). The step is the
-  interval, or its smallest multiple of at least 60 s, so a found slot is always a whole number
-  of intervals after the raw one.
+  found on the grid, the slot moves off the grid into the next opening of the window (below);
+  only a window that never opens keeps the raw slot (the quiet-hours guard then records the
+  skip). The step is the interval, or its smallest multiple of at least 60 s, so a slot found on
+  the grid is always a whole number of intervals after the raw one.
+* Off-grid fallback: a daily beat with a one-hour window (seed 000's 09:00–10:00 summary bot)
+  would meet its window only if its phase happened to fall inside it — about one thread in 24 —
+  and a DST change can move a grid that did meet it out again. Then the slot becomes the next
+  window opening plus a stable offset inside the window (the phase within the interval, modulo
+  the window's length), so the schedule still beats once per opening, spread like the phases.
 
 Seeking never walks slot by slot. The window can only become active at an instant where the wall
 clock reads its start (either side of a DST fold) or where a DST transition jumps the wall clock
@@ -118,12 +124,39 @@ def seek_active_slot(
         return raw
     step = _micros(seek_step(interval))
     horizon = raw + SEEK_HORIZON
-    for opening in sorted(_openings(raw, horizon, start, zone)):
+    openings = sorted(_openings(raw, horizon, start, zone))
+    for opening in openings:
         slot = raw + timedelta(microseconds=-(-_micros(opening - raw) // step) * step)
         if slot > horizon:
             break
         if is_within_active_hours(active_hours, slot, user_timezone):
             return slot
+    return _off_grid_slot(raw, interval, active_hours, user_timezone, openings)
+
+
+def _off_grid_slot(
+    raw: datetime,
+    interval: timedelta,
+    active_hours: ActiveHours,
+    user_timezone: str | None,
+    openings: list[datetime],
+) -> datetime:
+    """The next opening plus the schedule's stable offset inside the window (module docstring);
+    ``raw`` when the window never opens."""
+    try:
+        length = (parse_hhmm(active_hours.end, allow_24=True) - parse_hhmm(active_hours.start)) % (
+            24 * 60
+        )
+    except ConfigError:
+        return raw
+    if length == 0:
+        return raw
+    phase = _micros(raw - EPOCH) % _micros(interval)
+    offset = timedelta(microseconds=phase % _micros(timedelta(minutes=length)))
+    for opening in openings:
+        for candidate in (opening + offset, opening):
+            if candidate > raw and is_within_active_hours(active_hours, candidate, user_timezone):
+                return candidate
     return raw
 
 
