@@ -3,22 +3,52 @@
 SQLite in the data directory, the model provider named in the settings (wrapped in retries, a
 fallback model and a circuit breaker), the thread channel plus one webhook channel per configured
 channel, the event bus, the scheduler and the service over them.
+
+Actions (`build_actions`): on a store with the SQL seam (`SQLiteStore`), the ledger
+(`LedgerService`), the action log, the approval queue and a `GovernedExecutor` over them; the
+queue is attached to the service (`attach_approvals`) and the ledger set as ``service.ledger``,
+for the API; the ledger's `LedgerContext` shows each beat the new posts of its submolts. The
+executor governs the model's actions per thread with the thread's own ``actions.limits``, so the
+ledger is built with its per-thread action limits off (``action_limits={}``): one set of
+limits, not two that could disagree. People writing through the ledger's API keep the ledger's
+own limits. On any other store the executor is the bare `DefaultActionExecutor`.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+from dataclasses import dataclass
 from pathlib import Path
 
+from soulbeat.actions.approvals import (
+    Approval,
+    ApprovalQueue,
+    ApprovedMessageSender,
+    attach_approvals,
+)
+from soulbeat.actions.executor import (
+    ActionContext,
+    ActionExecutor,
+    DefaultActionExecutor,
+    GovernedExecutor,
+    Limits,
+    LimitsLookup,
+)
+from soulbeat.actions.log import ActionLog, SQLJobs
+from soulbeat.actions.models import MessageAction
+from soulbeat.actions.policy import TargetLookup
 from soulbeat.agents.planner import WorkspacePlanner
 from soulbeat.agents.registry import AgentRegistry
-from soulbeat.channels.base import Channel
+from soulbeat.channels.base import Channel, Receipt
 from soulbeat.channels.thread import ThreadChannel
 from soulbeat.channels.webhook import WebhookChannel
 from soulbeat.clock import Clock, SystemClock
+from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.config.settings import Settings
 from soulbeat.events.bus import EventBus
+from soulbeat.ledger.context import LedgerContext
+from soulbeat.ledger.service import LedgerService
 from soulbeat.llm.base import LLMProvider
 from soulbeat.llm.registry import create_provider
 from soulbeat.llm.resilience import CircuitBreakers, ResilientProvider
@@ -28,6 +58,8 @@ from soulbeat.service.files import WorkspaceFiles
 from soulbeat.store.base import Store
 from soulbeat.store.sqlite import SQLiteStore
 from soulbeat.turn.chat import ChatResponder
+from soulbeat.turn.delivery import Deliverer, resolve_route
+from soulbeat.turn.outcome import indicator_for
 from soulbeat.turn.runner import TurnRunner
 
 DB_NAME = "soulbeat.db"
@@ -56,6 +88,103 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
     }
 
 
+@dataclass(frozen=True)
+class Actions:
+    """What `build_actions` made: the executor, and the ledger and queue when there are."""
+
+    executor: ActionExecutor
+    ledger: LedgerService | None = None
+    approvals: ApprovalQueue | None = None
+
+
+async def _effective(
+    store: Store, registry: AgentRegistry, thread_id: str, skill: str
+) -> HeartbeatConfig:
+    """The thread's effective config now (a skill's over the thread's for a skill)."""
+    thread = await store.get_thread(thread_id)
+    found = None
+    if skill:
+        found = registry.find_skill(registry.workspace(thread.agent_id), skill)
+    return registry.effective(thread, found).config
+
+
+def thread_limits(store: Store, registry: AgentRegistry) -> LimitsLookup:
+    """Looks up a thread's ``actions.limits`` for an action context that does not carry them."""
+
+    async def limits(ctx: ActionContext) -> Limits:
+        config = await _effective(store, registry, ctx.thread_id, ctx.skill)
+        return {kind: limits for kind, limits in config.actions.limits.items()}
+
+    return limits
+
+
+def approved_message_sender(
+    store: Store,
+    registry: AgentRegistry,
+    channels: dict[str, Channel],
+    thread_channel: Channel,
+    events: EventBus,
+) -> ApprovedMessageSender:
+    """Delivers an approved message to where its thread's target points now."""
+
+    async def deliver(approval: Approval, action: MessageAction) -> Receipt:
+        thread_id = approval.thread_id
+        config = await _effective(store, registry, thread_id, approval.skill)
+        thread = await store.get_thread(thread_id)
+        route = resolve_route(config.target, config.to, thread, channels, thread_channel)
+        deliverer = Deliverer(
+            route,
+            thread_id=thread_id,
+            beat_id=approval.beat_id,
+            agent_id=thread.agent_id,
+            dry_run=False,
+            events=events,
+        )
+        record = await deliverer.send(
+            "alert", action.text, indicator_for("alert", config.visibility)
+        )
+        return record.receipt or Receipt(record.channel, False, "not delivered")
+
+    return deliver
+
+
+def fresh_exists(ledger: LedgerService) -> TargetLookup:
+    """``ledger.exists`` after reading ids that other writers added (`LedgerService.refresh`)."""
+
+    async def exists(kind: str, ident: str) -> bool:
+        await ledger.refresh()
+        return ledger.exists(kind, ident)
+
+    return exists
+
+
+def build_actions(
+    store: Store,
+    registry: AgentRegistry,
+    clock: Clock,
+    events: EventBus,
+    deliver: ApprovedMessageSender | None = None,
+) -> Actions:
+    """The executor of the model's actions with its ledger and approval queue (module
+    docstring)."""
+    if not isinstance(store, SQLJobs):
+        return Actions(DefaultActionExecutor())
+    ledger = LedgerService(store, clock, events, action_limits={})
+    log = ActionLog(store, clock)
+    exists = fresh_exists(ledger)
+    approvals = ApprovalQueue(
+        store, clock, log=log, ledger=ledger, exists=exists, deliver=deliver, events=events
+    )
+    executor = GovernedExecutor(
+        log,
+        ledger=ledger,
+        exists=exists,
+        approvals=approvals,
+        limits=thread_limits(store, registry),
+    )
+    return Actions(executor, ledger, approvals)
+
+
 def build(
     settings: Settings,
     *,
@@ -71,15 +200,21 @@ def build(
     registry = AgentRegistry(settings, store)
     breakers = CircuitBreakers(clock)
     provider = provider or build_provider(settings, clock, breakers)
+    channels = build_channels(settings)
+    thread_channel = ThreadChannel(store, clock, events)
+    deliver = approved_message_sender(store, registry, channels, thread_channel, events)
+    actions = build_actions(store, registry, clock, events, deliver)
     runner = TurnRunner(
         store,
         registry,
         provider,
         clock,
         events=events,
-        channels=build_channels(settings),
-        thread_channel=ThreadChannel(store, clock, events),
+        channels=channels,
+        thread_channel=thread_channel,
         default_model=settings.llm_model,
+        executor=actions.executor,
+        context_sources=[LedgerContext(actions.ledger)] if actions.ledger is not None else [],
     )
     scheduler = Scheduler(
         store,
@@ -93,7 +228,7 @@ def build(
     chat = ChatResponder(
         store, registry, provider, clock, default_model=settings.llm_model, events=events
     )
-    return Service(
+    service = Service(
         settings=settings,
         store=store,
         clock=clock,
@@ -105,3 +240,9 @@ def build(
         files=WorkspaceFiles(registry, store, clock),
         breakers=breakers,
     )
+    if actions.ledger is not None:
+        # `api/routes/ledger.py` reads `service.ledger`; Service declares no such attribute yet.
+        setattr(service, "ledger", actions.ledger)  # noqa: B010
+    if actions.approvals is not None:
+        attach_approvals(service, actions.approvals)
+    return service

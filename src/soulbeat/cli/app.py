@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from soulbeat import __version__
+from soulbeat.cli.approval_cmds import approvals_app
 from soulbeat.cli.client import Target
 from soulbeat.cli.contract_cmds import parse_response_cmd
 from soulbeat.cli.file_cmds import heartbeat_app, soul_app
@@ -28,6 +29,7 @@ from soulbeat.cli.heartbeat_cmds import (
     threads_app,
     wake,
 )
+from soulbeat.cli.ledger_cmds import ledger_app
 from soulbeat.cli.serve_cmds import events, serve
 from soulbeat.cli.workspace_cmds import doctor, init
 
@@ -56,6 +58,8 @@ app.add_typer(threads_app, name="threads")
 app.add_typer(config_app, name="config")
 app.add_typer(soul_app, name="soul")
 app.add_typer(heartbeat_app, name="heartbeat-md")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(approvals_app, name="approvals")
 
 
 def _version(value: bool) -> None:

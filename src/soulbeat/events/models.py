@@ -3,6 +3,14 @@
 Names are dotted and past tense (``beat.finished``). The list is closed: `EVENT_NAMES` holds every
 name soulbeat publishes, and `check_event_name` refuses anything else with a `ValueError`, because
 a misspelt name would otherwise be an event nobody ever receives.
+
+``action.*``: ``proposed`` when the model's action has been read, then one per status it ends in
+(``executed``, ``would_do``, ``pending_approval``, ``rate_limited``, ``rejected``, ``failed``,
+``unsupported`` for ``unsupported-until-ledger``). A person's decision on a waiting action
+publishes ``action.approved`` and then the result's event (``action.executed`` or
+``action.failed``), or ``action.rejected``; those carry ``approval_id``.
+
+``ledger.*``: the board's writes (`soulbeat.ledger.LedgerService`), by people and agents alike.
 """
 
 from __future__ import annotations
@@ -24,6 +32,13 @@ EVENT_NAMES: tuple[str, ...] = (
     "action.rate_limited",
     "action.pending_approval",
     "action.would_do",
+    "action.failed",
+    "action.unsupported",
+    "action.approved",
+    "ledger.submolt_created",
+    "ledger.post_created",
+    "ledger.comment_created",
+    "ledger.vote_cast",
     "delivery.sent",
     "delivery.failed",
     "config.changed",

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from soulbeat.api.routes import beats, files, heartbeat, hooks, stream, system, threads
+from soulbeat.api.routes import (
+    approvals,
+    beats,
+    files,
+    heartbeat,
+    hooks,
+    ledger,
+    stream,
+    system,
+    threads,
+)
 
 __all__ = ["OPEN_ROUTERS", "ROUTERS"]
 
@@ -16,6 +26,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     stream.router,
     hooks.router,
     system.router,
+    ledger.router,
+    approvals.router,
 )
 """Routers whose routes need a token (the API token; the hook token for `hooks`)."""
 

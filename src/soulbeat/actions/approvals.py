@@ -1,0 +1,438 @@
+"""`ApprovalQueue`: actions that wait for a person (SPEC §7.1 ``requires_approval``).
+
+An action type listed in the thread's ``requires_approval`` is not carried out by the beat: once
+it has passed validation, sanitising, the rate limits and the duplicate guard, `GovernedExecutor`
+`submit`s it here and its result is ``pending-approval`` with the approval's id. The queue keeps
+everything needed to carry it out later: the sanitised action in seed 000's JSON shape, its
+problems, and the thread, agent, beat and skill it came from.
+
+A person then decides, once:
+
+- `approve` carries the stored action out *now*: a ledger action through the `LedgerBackend`
+  (after asking ``exists`` again: a post deleted meanwhile makes the approval end ``failed`` with
+  the problem), a message through ``deliver``. The approval becomes ``approved`` and keeps the
+  `ActionResult` (``executed`` with the ledger's receipt, or ``failed`` with why). Rate limits
+  and the duplicate guard are not asked again: they were applied when the action was proposed,
+  and the action has held its quota since (`soulbeat.actions.policy`). Anything the backend does
+  not report as ``executed`` ends ``failed``: a person approved it, it was tried, it did not
+  happen.
+- `reject` records ``rejected`` with the person's reason; nothing is carried out.
+
+Deciding an approval that is already decided raises `ApprovalDecidedError` (the API's 409): the
+decision is claimed in one write transaction, so two people approving at once execute it once.
+When carrying the action out raises (a broken store, a backend bug), the approval keeps a
+``failed`` result naming the error and the error propagates.
+Either decision settles the action's row in the `ActionLog` and is published: ``action.approved``
+and then ``action.executed`` or ``action.failed``; or ``action.rejected`` (with
+``approval_id`` and ``reason`` in the data).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import weakref
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Literal, get_args
+
+from soulbeat.actions.executor import (
+    ActionContext,
+    ActionResult,
+    ActionStatus,
+    LedgerBackend,
+)
+from soulbeat.actions.log import ActionLog, SQLJobs, dump_problems, load_problems
+from soulbeat.actions.models import (
+    Action,
+    MessageAction,
+    NoneAction,
+    Problem,
+    action_type,
+    errors_in,
+    parse_action,
+    to_dict,
+)
+from soulbeat.actions.policy import TargetLookup, target_problems
+from soulbeat.channels.base import Receipt
+from soulbeat.clock import Clock
+from soulbeat.errors import NotFoundError, SoulbeatError
+from soulbeat.events.models import EventSink
+from soulbeat.store.codec import from_micros, opt_datetime, to_micros
+
+__all__ = [
+    "APPROVAL_STATUSES",
+    "Approval",
+    "ApprovalDecidedError",
+    "ApprovalQueue",
+    "ApprovalStatus",
+    "ApprovedMessageSender",
+    "attach_approvals",
+    "attached_approvals",
+]
+
+log = logging.getLogger(__name__)
+
+ApprovalStatus = Literal["pending", "approved", "rejected"]
+APPROVAL_STATUSES: tuple[str, ...] = get_args(ApprovalStatus)
+
+ApprovedMessageSender = Callable[["Approval", MessageAction], Awaitable[Receipt]]
+"""Delivers an approved message to its thread's delivery target and returns the receipt."""
+
+_RESULT_EVENTS = {
+    "executed": "action.executed",
+    "failed": "action.failed",
+    "unsupported-until-ledger": "action.unsupported",
+}
+_COLUMNS = (
+    "id, thread_id, agent_id, beat_id, skill, type, action, problems, log_id, status, "
+    "created_at, decided_at, reason, result"
+)
+
+
+@dataclass(frozen=True)
+class Approval:
+    """One action waiting for (or decided by) a person. ``result`` is the `ActionResult` record
+    once decided; ``action_status`` is ``pending-approval`` until then, else its status."""
+
+    id: int
+    thread_id: str
+    agent_id: str
+    beat_id: int | None
+    skill: str
+    type: str
+    action: Mapping[str, Any]
+    problems: tuple[Problem, ...]
+    log_id: int | None
+    status: ApprovalStatus
+    created_at: datetime
+    decided_at: datetime | None = None
+    reason: str | None = None
+    result: Mapping[str, Any] | None = None
+
+    @property
+    def action_status(self) -> str:
+        if self.result is None:
+            return "pending-approval"
+        return str(self.result.get("status", "pending-approval"))
+
+    def as_record(self) -> dict[str, Any]:
+        """JSON-ready form, the body of the API and the data of the events."""
+        return {
+            "id": self.id,
+            "thread_id": self.thread_id,
+            "agent_id": self.agent_id,
+            "beat_id": self.beat_id,
+            "skill": self.skill,
+            "type": self.type,
+            "action": dict(self.action),
+            "problems": [
+                {"field": p.field, "message": p.message, "level": p.level} for p in self.problems
+            ],
+            "status": self.status,
+            "action_status": self.action_status,
+            "created_at": self.created_at.isoformat(),
+            "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+            "reason": self.reason,
+            "result": dict(self.result) if self.result is not None else None,
+        }
+
+
+class ApprovalDecidedError(SoulbeatError):
+    """The approval was already decided; ``approval`` is it as it stands."""
+
+    def __init__(self, approval: Approval) -> None:
+        super().__init__(
+            f"approval {approval.id} was already {approval.status}"
+            + (f" at {approval.decided_at.isoformat()}" if approval.decided_at else "")
+        )
+        self.approval = approval
+
+
+class ApprovalQueue:
+    """The approval queue on the store's database (module docstring).
+
+    ``ledger`` carries out approved ledger actions and ``exists`` checks their targets again;
+    ``deliver`` sends approved messages; ``log`` is settled with each decision; ``events`` gets
+    the decisions and results.
+    """
+
+    def __init__(
+        self,
+        db: SQLJobs,
+        clock: Clock,
+        *,
+        log: ActionLog | None = None,
+        ledger: LedgerBackend | None = None,
+        exists: TargetLookup | None = None,
+        deliver: ApprovedMessageSender | None = None,
+        events: EventSink | None = None,
+    ) -> None:
+        self._db, self._clock, self._log = db, clock, log
+        self._ledger, self._exists, self._deliver = ledger, exists, deliver
+        self._events = events
+
+    # -- the queue --------------------------------------------------------------------------------
+    async def submit(
+        self,
+        action: Action,
+        ctx: ActionContext,
+        problems: Sequence[Problem] = (),
+        *,
+        log_id: int | None = None,
+    ) -> Approval:
+        """Store ``action`` (as it will be carried out) as pending; returns the approval."""
+        now = to_micros(self._clock.now())
+        values = (
+            ctx.thread_id,
+            ctx.agent_id,
+            ctx.beat_id,
+            ctx.skill,
+            action_type(action),
+            json.dumps(to_dict(action), ensure_ascii=False),
+            dump_problems(problems),
+            log_id,
+            now,
+        )
+
+        def job(conn: sqlite3.Connection) -> Approval:
+            cursor = conn.execute(
+                "INSERT INTO approvals (thread_id, agent_id, beat_id, skill, type, action, "
+                "problems, log_id, status, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                values,
+            )
+            assert cursor.lastrowid is not None
+            return _read(conn, cursor.lastrowid)
+
+        return await self._db.run_write(job)
+
+    async def get(self, approval_id: int) -> Approval:
+        """One approval; NotFoundError for an unknown id."""
+        return await self._db.run_read(lambda conn: _read(conn, approval_id))
+
+    async def list_approvals(
+        self,
+        *,
+        status: ApprovalStatus | None = None,
+        thread_id: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Approval]:
+        """Approvals, newest first, optionally of one status and one thread."""
+        where: list[str] = []
+        args: list[Any] = []
+        if status is not None:
+            where.append("status = ?")
+            args.append(status)
+        if thread_id is not None:
+            where.append("thread_id = ?")
+            args.append(thread_id)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+
+        def job(conn: sqlite3.Connection) -> list[Approval]:
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM approvals{clause} ORDER BY id DESC LIMIT ? OFFSET ?",
+                (*args, limit, offset),
+            ).fetchall()
+            return [_approval(row) for row in rows]
+
+        return await self._db.run_read(job)
+
+    # -- decisions --------------------------------------------------------------------------------
+    async def approve(self, approval_id: int) -> Approval:
+        """Approve and carry the action out now; returns the approval with its result.
+        NotFoundError for an unknown id; `ApprovalDecidedError` when already decided."""
+        approval = await self._claim(approval_id, "approved", None)
+        self._publish("action.approved", approval, approval.as_record())
+        try:
+            result = await self._carry_out(approval)
+        except Exception as exc:
+            detail = f"carrying it out raised {type(exc).__name__}: {exc}"
+            failed = await self._store_result(
+                approval, _failed(approval, approval.problems, detail)
+            )
+            self._publish("action.failed", failed, failed.result or {})
+            raise
+        decided = await self._store_result(approval, result)
+        name = _RESULT_EVENTS.get(result.status, "action.failed")
+        self._publish(name, decided, result.as_record())
+        return decided
+
+    async def reject(self, approval_id: int, reason: str = "") -> Approval:
+        """Reject: nothing is carried out; the reason is kept. NotFoundError for an unknown id;
+        `ApprovalDecidedError` when already decided."""
+        reason = reason.strip()
+        approval = await self._claim(approval_id, "rejected", reason or None)
+        said = f": {reason}" if reason else ""
+        problem = Problem("", f"rejected by a person{said}")
+        result = ActionResult(
+            approval.type,
+            "rejected",
+            approval.action,
+            (*approval.problems, problem),
+            detail=f"a person rejected this action{said}",
+            approval_id=approval.id,
+        )
+        decided = await self._store_result(approval, result)
+        self._publish("action.rejected", decided, result.as_record() | {"reason": reason})
+        return decided
+
+    async def _claim(
+        self, approval_id: int, status: ApprovalStatus, reason: str | None
+    ) -> Approval:
+        now = to_micros(self._clock.now())
+
+        def job(conn: sqlite3.Connection) -> Approval:
+            current = _read(conn, approval_id)
+            if current.status != "pending":
+                raise ApprovalDecidedError(current)
+            conn.execute(
+                "UPDATE approvals SET status = ?, decided_at = ?, reason = ? WHERE id = ?",
+                (status, now, reason, approval_id),
+            )
+            return _read(conn, approval_id)
+
+        return await self._db.run_write(job)
+
+    async def _store_result(self, approval: Approval, result: ActionResult) -> Approval:
+        record = json.dumps(result.as_record(), ensure_ascii=False, default=str)
+
+        def job(conn: sqlite3.Connection) -> Approval:
+            conn.execute("UPDATE approvals SET result = ? WHERE id = ?", (record, approval.id))
+            return _read(conn, approval.id)
+
+        decided = await self._db.run_write(job)
+        if self._log is not None and approval.log_id is not None:
+            await self._log.settle(
+                approval.log_id, result.status, detail=result.detail, problems=result.problems
+            )
+        return decided
+
+    async def _carry_out(self, approval: Approval) -> ActionResult:
+        action, read = parse_action(approval.action)
+        problems = [*approval.problems, *read]
+        if action is None or isinstance(action, NoneAction):
+            return _failed(approval, problems, "the stored action cannot be carried out")
+        ctx = ActionContext(
+            thread_id=approval.thread_id,
+            agent_id=approval.agent_id,
+            beat_id=approval.beat_id,
+            skill=approval.skill,
+            allowed=(approval.type, "none"),
+        )
+        if isinstance(action, MessageAction):
+            return await self._send(approval, action, problems)
+        if self._exists is not None:
+            missing = await target_problems(action, self._exists, allowed=ctx.allowed)
+            if missing:
+                gone = "; ".join(str(p) for p in missing)
+                return _failed(approval, [*problems, *missing], f"the target is gone: {gone}")
+        if self._ledger is None:
+            detail = f"{approval.type} needs the ledger, which this soulbeat does not have"
+            return _failed(approval, problems, detail, "unsupported-until-ledger")
+        result = await self._ledger.apply(action, ctx, tuple(problems))
+        if result.status != "executed":
+            result = replace(result, status="failed")
+        return replace(result, approval_id=approval.id)
+
+    async def _send(
+        self, approval: Approval, action: MessageAction, problems: list[Problem]
+    ) -> ActionResult:
+        if self._deliver is None:
+            problem = Problem("", "no delivery target for an approved message")
+            return _failed(approval, [*problems, problem], "no delivery target")
+        receipt = await self._deliver(approval, action)
+        status: ActionStatus = "executed" if receipt.ok else "failed"
+        return ActionResult(
+            approval.type,
+            status,
+            approval.action,
+            tuple(problems),
+            receipt,
+            receipt.detail,
+            approval_id=approval.id,
+        )
+
+    def _publish(self, name: str, approval: Approval, data: Mapping[str, Any]) -> None:
+        if self._events is None:
+            return
+        payload = {
+            "thread_id": approval.thread_id,
+            "beat_id": approval.beat_id,
+            "skill": approval.skill,
+            "dry_run": False,
+            "approval_id": approval.id,
+            **data,
+        }
+        try:
+            self._events.publish(name, payload)
+        except Exception:
+            log.exception("%s could not be published for approval %s", name, approval.id)
+
+
+def _failed(
+    approval: Approval,
+    problems: Sequence[Problem],
+    detail: str,
+    status: ActionStatus = "failed",
+) -> ActionResult:
+    if not errors_in(list(problems)):
+        problems = [*problems, Problem("", detail)]
+    return ActionResult(
+        approval.type,
+        status,
+        approval.action,
+        tuple(problems),
+        detail=detail,
+        approval_id=approval.id,
+    )
+
+
+def _read(conn: sqlite3.Connection, approval_id: int) -> Approval:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM approvals WHERE id = ?", (approval_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"approval {approval_id} does not exist")
+    return _approval(row)
+
+
+def _approval(row: sqlite3.Row) -> Approval:
+    status = row["status"]
+    assert status in APPROVAL_STATUSES, status
+    result = row["result"]
+    return Approval(
+        id=row["id"],
+        thread_id=row["thread_id"],
+        agent_id=row["agent_id"],
+        beat_id=row["beat_id"],
+        skill=row["skill"],
+        type=row["type"],
+        action=json.loads(row["action"]),
+        problems=load_problems(row["problems"]),
+        log_id=row["log_id"],
+        status=status,
+        created_at=from_micros(row["created_at"]),
+        decided_at=opt_datetime(row["decided_at"]),
+        reason=row["reason"],
+        result=json.loads(result) if result is not None else None,
+    )
+
+
+# -- where the API finds the queue --------------------------------------------------------------
+_ATTACHED: weakref.WeakKeyDictionary[object, ApprovalQueue] = weakref.WeakKeyDictionary()
+
+
+def attach_approvals(owner: object, queue: ApprovalQueue) -> None:
+    """Make ``queue`` the approval queue of ``owner`` (the `Service` that `wiring.build` made),
+    so the HTTP edge finds it with `attached_approvals` without the service knowing of it."""
+    _ATTACHED[owner] = queue
+
+
+def attached_approvals(owner: object) -> ApprovalQueue | None:
+    """The queue attached to ``owner`` (or its ``approvals`` attribute), if any."""
+    found = getattr(owner, "approvals", None)
+    if isinstance(found, ApprovalQueue):
+        return found
+    return _ATTACHED.get(owner)
