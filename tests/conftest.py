@@ -13,3 +13,9 @@ from soulbeat.testing import FakeClock
 def clock() -> FakeClock:
     """A fake clock at 2026-01-01 00:00 UTC; tests move it with `await clock.advance(...)`."""
     return FakeClock(datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the browser tests last: Playwright's sync API keeps its own event loop running in
+    the main thread for the whole session, and asyncio tests after it could not start theirs."""
+    items.sort(key=lambda item: "tests/panel/" in item.nodeid.replace("\\", "/"))

@@ -1,0 +1,150 @@
+/** The JSON the soulbeat API sends (see `soulbeat.service.views` and `soulbeat.api.schemas`).
+ * Only what the panel reads is typed; the server may add keys. */
+
+export type Outcome = "sent" | "ok-empty" | "ok-token" | "skipped" | "failed" | "interrupted";
+export const OUTCOMES: readonly Outcome[] = [
+  "sent",
+  "ok-empty",
+  "ok-token",
+  "skipped",
+  "failed",
+  "interrupted",
+];
+
+export interface Problem {
+  key: string;
+  message: string;
+  value?: unknown;
+  expected?: string | null;
+}
+
+export interface ErrorBody {
+  error?: string;
+  hint?: string | null;
+  problems?: Problem[] | null;
+  reason?: string;
+}
+
+export interface Schedule {
+  skill: string;
+  next_due_at: string | null;
+  last_started_at?: string | null;
+  last_finished_at?: string | null;
+}
+
+export interface Thread {
+  id: string;
+  agent: string;
+  title: string;
+  enabled: boolean;
+  created_at: string;
+  last_user_message_at?: string | null;
+  last_channel?: string | null;
+  config: Record<string, unknown>;
+  next_due_at?: string | null;
+  schedules?: Schedule[] | null;
+}
+
+export interface EffectiveRow {
+  key: string;
+  value: unknown;
+  source: string;
+}
+
+export interface ThreadConfig {
+  thread_id: string;
+  enabled: boolean;
+  overrides: Record<string, unknown>;
+  effective: EffectiveRow[];
+}
+
+export interface Beat {
+  id: number;
+  key: string;
+  thread_id: string;
+  skill: string;
+  reason: string;
+  status: string;
+  attempt: number;
+  due_at: string;
+  started_at?: string | null;
+  finished_at?: string | null;
+  outcome?: string | null;
+  skip_reason?: string | null;
+  error?: string | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  alert_text?: string | null;
+  duration_ms?: number | null;
+  audit?: Record<string, unknown> | null;
+  audit_url?: string;
+}
+
+export interface BeatPage {
+  thread_id: string;
+  items: Beat[];
+  next_offset: number | null;
+}
+
+export interface Status {
+  running: boolean;
+  loop_alive: boolean;
+  threads: number;
+  in_flight: string[];
+  next_due_at: string | null;
+  last_beat: Beat | null;
+  model?: { provider?: string; base_url?: string; model?: string };
+  now: string;
+}
+
+export interface FileView {
+  agent: string;
+  kind: string;
+  path: string;
+  exists: boolean;
+  content: string;
+  version: number | null;
+  sha256: string;
+}
+
+export interface HeartbeatHints {
+  exists: boolean;
+  effectively_empty: boolean;
+  checklist: string[];
+  rules: string[];
+  behaviors: string[];
+  sections: { heading: string; level: number; cadence: boolean }[];
+  tasks: { name: string; cadence: string; kind: string; prompt: string }[];
+  problems: string[];
+}
+
+export interface HeartbeatFile extends FileView {
+  hints: HeartbeatHints;
+}
+
+export interface FileVersion {
+  version: number;
+  sha256: string;
+  source?: string;
+  created_at?: string;
+  chars?: number;
+  content?: string;
+}
+
+export interface Message {
+  id: number;
+  thread_id: string;
+  role: string;
+  text: string;
+  created_at: string;
+  channel?: string | null;
+  beat_id?: number | null;
+}
+
+/** One event of `GET /api/events`: the `data:` line's JSON. */
+export interface BusEvent {
+  id: number;
+  name: string;
+  at: string;
+  data: Record<string, unknown>;
+}

@@ -1,0 +1,159 @@
+import { createContext, useCallback, useContext, useEffect, useState } from "react";
+import type { FormEvent, ReactNode } from "react";
+import { useApi } from "../api/context";
+import type { Thread } from "../api/types";
+import { ErrorNote } from "./ErrorNote";
+
+interface ThreadsValue {
+  threads: Thread[];
+  loaded: boolean;
+  error: unknown;
+  selected: string | null;
+  select: (id: string | null) => void;
+  reload: () => Promise<void>;
+  create: (id: string, title: string) => Promise<Thread>;
+}
+
+const ThreadsContext = createContext<ThreadsValue | null>(null);
+
+/** The thread list and the selected thread, shared by every view. */
+export function ThreadsProvider({ children }: { children: ReactNode }) {
+  const api = useApi();
+  const [threads, setThreads] = useState<Thread[]>([]);
+  const [loaded, setLoaded] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+
+  const reload = useCallback(async () => {
+    try {
+      const body = await api.get<{ items: Thread[] }>("/api/threads");
+      setThreads(body.items);
+      setError(null);
+      setSelected((current) =>
+        current !== null && body.items.some((t) => t.id === current)
+          ? current
+          : (body.items[0]?.id ?? null),
+      );
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setLoaded(true);
+    }
+  }, [api]);
+
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  const create = useCallback(
+    async (id: string, title: string) => {
+      const body: Record<string, string> = { title };
+      if (id.trim()) {
+        body["id"] = id.trim();
+      }
+      const thread = await api.post<Thread>("/api/threads", body);
+      await reload();
+      setSelected(thread.id);
+      return thread;
+    },
+    [api, reload],
+  );
+
+  return (
+    <ThreadsContext.Provider
+      value={{ threads, loaded, error, selected, select: setSelected, reload, create }}
+    >
+      {children}
+    </ThreadsContext.Provider>
+  );
+}
+
+export function useThreads(): ThreadsValue {
+  const value = useContext(ThreadsContext);
+  if (value === null) {
+    throw new Error("useThreads outside ThreadsProvider");
+  }
+  return value;
+}
+
+/** The thread picker with its "New thread" form. */
+export function ThreadPicker({ idPrefix }: { idPrefix: string }) {
+  const { threads, selected, select, create, error } = useThreads();
+  const [adding, setAdding] = useState(false);
+  const [newId, setNewId] = useState("");
+  const [title, setTitle] = useState("");
+  const [createError, setCreateError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent): Promise<void> {
+    event.preventDefault();
+    setBusy(true);
+    setCreateError(null);
+    try {
+      await create(newId, title);
+      setAdding(false);
+      setNewId("");
+      setTitle("");
+    } catch (failure) {
+      setCreateError(failure);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="thread-picker">
+      <div className="row">
+        <label htmlFor={`${idPrefix}-thread`}>Thread</label>
+        <select
+          id={`${idPrefix}-thread`}
+          value={selected ?? ""}
+          onChange={(e) => select(e.target.value || null)}
+          disabled={threads.length === 0}
+        >
+          {threads.length === 0 ? <option value="">(no threads yet)</option> : null}
+          {threads.map((t) => (
+            <option key={t.id} value={t.id}>
+              {t.title ? `${t.title} (${t.id})` : t.id}
+            </option>
+          ))}
+        </select>
+        <button
+          type="button"
+          className="secondary"
+          aria-expanded={adding}
+          aria-controls={`${idPrefix}-new-thread`}
+          onClick={() => setAdding((v) => !v)}
+        >
+          New thread
+        </button>
+      </div>
+      <ErrorNote error={error} label="Threads" />
+      {adding ? (
+        <form id={`${idPrefix}-new-thread`} className="inline-form" onSubmit={(e) => void submit(e)}>
+          <label htmlFor={`${idPrefix}-new-id`}>Thread id (optional)</label>
+          <input
+            id={`${idPrefix}-new-id`}
+            value={newId}
+            placeholder="kitchen"
+            onChange={(e) => setNewId(e.target.value)}
+          />
+          <label htmlFor={`${idPrefix}-new-title`}>Title</label>
+          <input
+            id={`${idPrefix}-new-title`}
+            value={title}
+            placeholder="Kitchen helper"
+            onChange={(e) => setTitle(e.target.value)}
+          />
+          <button type="submit" disabled={busy}>
+            Create thread
+          </button>
+          <button type="button" className="secondary" onClick={() => setAdding(false)}>
+            Cancel
+          </button>
+          <ErrorNote error={createError} label="New thread" />
+        </form>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,199 @@
+import { useCallback, useEffect, useState } from "react";
+import { useApi, useBusEvents } from "../../api/context";
+import type { FileVersion, FileView } from "../../api/types";
+import { ErrorNote } from "../../components/ErrorNote";
+import { formatTime } from "../../lib/format";
+import { DiffView } from "./DiffView";
+
+const BASE = "/api/soul";
+
+interface Selected {
+  version: number;
+  diff: string;
+  content: string | null;
+}
+
+/** SOUL.md: edit and save, every version with its diff to the file now, and rollback. */
+export function SoulEditor() {
+  const api = useApi();
+  const [file, setFile] = useState<FileView | null>(null);
+  const [draft, setDraft] = useState("");
+  const [versions, setVersions] = useState<FileVersion[]>([]);
+  const [selected, setSelected] = useState<Selected | null>(null);
+  const [confirming, setConfirming] = useState<number | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const load = useCallback(async () => {
+    try {
+      const [now, list] = await Promise.all([
+        api.get<FileView>(BASE),
+        api.get<{ items: FileVersion[] }>(`${BASE}/versions`),
+      ]);
+      setFile(now);
+      setDraft(now.content);
+      setVersions(list.items);
+      setError(null);
+    } catch (failure) {
+      setError(failure);
+    }
+  }, [api]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  useBusEvents("soul.changed", () => {
+    if (file !== null && draft === file.content) {
+      void load();
+    }
+  });
+
+  async function run(work: () => Promise<void>): Promise<void> {
+    setBusy(true);
+    setError(null);
+    setMessage(null);
+    try {
+      await work();
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const save = () =>
+    run(async () => {
+      const written = await api.put<FileView>(BASE, { content: draft });
+      setSelected(null);
+      await load();
+      setMessage(`SOUL.md saved as version ${written.version ?? "?"}`);
+    });
+
+  const show = (version: number) =>
+    run(async () => {
+      const [diff, one] = await Promise.all([
+        api.get<{ diff: string }>(`${BASE}/diff?from=${version}`),
+        api.get<FileVersion>(`${BASE}/versions/${version}`),
+      ]);
+      setSelected({ version, diff: diff.diff, content: one.content ?? null });
+    });
+
+  const rollback = (version: number) =>
+    run(async () => {
+      const written = await api.post<FileView>(`${BASE}/rollback`, { version });
+      setConfirming(null);
+      setSelected(null);
+      await load();
+      setMessage(`Rolled back to version ${version}: now version ${written.version ?? "?"}`);
+    });
+
+  const dirty = file !== null && draft !== file.content;
+
+  return (
+    <div className="view soul">
+      <h2>SOUL.md</h2>
+      <div className="card">
+        {file ? (
+          <p className="muted" data-testid="soul-meta">
+            {file.path} · {file.exists ? `version ${file.version ?? "—"}` : "does not exist yet"}
+          </p>
+        ) : null}
+        <label htmlFor="soul-text">SOUL.md content</label>
+        <textarea
+          id="soul-text"
+          className="code"
+          rows={18}
+          spellCheck={false}
+          value={draft}
+          disabled={file === null}
+          onChange={(e) => setDraft(e.target.value)}
+        />
+        <div className="row">
+          <button type="button" onClick={() => void save()} disabled={!dirty || busy}>
+            Save SOUL.md
+          </button>
+          <button type="button" className="secondary" onClick={() => file && setDraft(file.content)} disabled={!dirty || busy}>
+            Cancel
+          </button>
+          {message ? (
+            <span className="ok" role="status" data-testid="soul-message">
+              {message}
+            </span>
+          ) : null}
+        </div>
+        <ErrorNote error={error} label="SOUL.md" />
+      </div>
+
+      <div className="card">
+        <h3>Versions</h3>
+        {versions.length === 0 ? <p className="muted">No versions recorded yet.</p> : null}
+        <table className="versions" data-testid="soul-versions">
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Recorded</th>
+              <th scope="col">Source</th>
+              <th scope="col" className="num">
+                Characters
+              </th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {versions.map((v) => (
+              <tr key={v.version} aria-current={file?.version === v.version ? "true" : undefined}>
+                <td>
+                  v{v.version}
+                  {file?.version === v.version ? <span className="muted"> (current)</span> : null}
+                </td>
+                <td>{formatTime(v.created_at)}</td>
+                <td>{v.source ?? ""}</td>
+                <td className="num">{v.chars ?? ""}</td>
+                <td className="row">
+                  <button type="button" className="secondary" onClick={() => void show(v.version)} disabled={busy}>
+                    Diff v{v.version} → now
+                  </button>
+                  {file?.version !== v.version ? (
+                    confirming === v.version ? (
+                      <>
+                        <button type="button" className="danger" onClick={() => void rollback(v.version)} disabled={busy}>
+                          Confirm rollback to v{v.version}
+                        </button>
+                        <button type="button" className="secondary" onClick={() => setConfirming(null)}>
+                          Keep current
+                        </button>
+                      </>
+                    ) : (
+                      <button type="button" onClick={() => setConfirming(v.version)} disabled={busy}>
+                        Roll back to v{v.version}
+                      </button>
+                    )
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+
+      {selected ? (
+        <div className="card">
+          <h3>
+            Version {selected.version} compared with the file now
+          </h3>
+          <DiffView diff={selected.diff} />
+          {selected.content !== null ? (
+            <details>
+              <summary>Content of version {selected.version}</summary>
+              <pre className="code">{selected.content}</pre>
+            </details>
+          ) : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}
