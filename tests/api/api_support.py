@@ -8,21 +8,19 @@ uvicorn on a free port — in a thread with its own event loop, so sync clients 
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import httpx
-import uvicorn
 
 from soulbeat.api import create_app
 from soulbeat.config.settings import Settings
 from soulbeat.llm.base import LLMProvider
 from soulbeat.service.core import Service
+from soulbeat.testing.live import AppServer
 from soulbeat.wiring import build
 
 API_TOKEN = "api-test-token"
@@ -31,10 +29,11 @@ AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 HOOK_AUTH = {"X-Soulbeat-Hook-Token": HOOK_TOKEN}
 
 
-class LiveServer:
+class LiveServer(AppServer):
     """soulbeat on a real uvicorn in a background thread; use as a context manager.
 
-    `scheduler`: run the scheduler loop too. `app_options` go to `create_app`.
+    `scheduler`: run the scheduler loop too. `app_options` go to `create_app`; `service` is the
+    running service once the server is up.
     """
 
     def __init__(
@@ -50,65 +49,17 @@ class LiveServer:
         self.scheduler = scheduler
         self.app_options = {"api_token": API_TOKEN, "hook_token": HOOK_TOKEN} | app_options
         self.service: Service | None = None
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        super().__init__(self._app, name="soulbeat-live")
 
-    def __enter__(self) -> Self:
-        self._thread = threading.Thread(target=self._run, name="soulbeat-live", daemon=True)
-        self._thread.start()
-        if not self._ready.wait(timeout=20) or self._error is not None:
-            self.__exit__(None, None, None)
-            raise RuntimeError(f"the live server did not start: {self._error!r}")
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=20)
-            assert not self._thread.is_alive(), "the live server did not stop"
-        if self._error is not None and exc is None:
-            raise self._error
-
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except BaseException as error:  # reported to the test thread
-            self._error = error
-            self._ready.set()
-
-    async def _main(self) -> None:
+    @asynccontextmanager
+    async def _app(self) -> AsyncIterator[Any]:
         service = build(self.settings, provider=self.provider)
         await service.open()
         self.service = service
         try:
             if self.scheduler:
                 service.run_in_background()
-            app = create_app(service, **self.app_options)
-            config = uvicorn.Config(
-                app,
-                lifespan="off",
-                log_level="warning",
-                access_log=False,
-                timeout_graceful_shutdown=1,
-            )
-            self._server = server = uvicorn.Server(config)
-            task = asyncio.create_task(server.serve(sockets=[self._sock]))
-            while not server.started and not task.done():  # noqa: ASYNC110 (uvicorn has only a flag)
-                await asyncio.sleep(0.01)
-            self._ready.set()
-            await task
+            yield create_app(service, **self.app_options)
         finally:
             await service.close(grace=timedelta(seconds=2))
 

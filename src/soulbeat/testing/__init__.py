@@ -8,16 +8,19 @@
 | `Channel` | `RecordingChannel` — records deliveries, can be told to fail |
 | `BeatRunner` | `RecordingRunner` — records beats, scripted results, can block or raise |
 | `Planner` | `StaticPlanner` — plans set by hand |
+| (an HTTP peer) | `AppServer` — an ASGI app on a real uvicorn on 127.0.0.1, in a thread |
 """
 
 from soulbeat.testing.channel import RecordingChannel
 from soulbeat.testing.clock import FakeClock
+from soulbeat.testing.live import AppServer
 from soulbeat.testing.llm import ScriptedLLM, fail, reply, tool_calls_reply, tool_reply
 from soulbeat.testing.llm_server import FakeLLMServer, unused_local_url
 from soulbeat.testing.planner import StaticPlanner
 from soulbeat.testing.runner import RecordingRunner, RunnerCall
 
 __all__ = [
+    "AppServer",
     "FakeClock",
     "FakeLLMServer",
     "RecordingChannel",
