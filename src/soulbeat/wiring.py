@@ -6,7 +6,7 @@ channel, the event bus, the scheduler and the service over them.
 
 Actions (`build_actions`): on a store with the SQL seam (`SQLiteStore`), the ledger
 (`LedgerService`), the action log, the approval queue and a `GovernedExecutor` over them; the
-queue is attached to the service (`attach_approvals`) and the ledger set as ``service.ledger``,
+queue and the ledger are given to the service (``service.approvals``, ``service.ledger``),
 for the API; the ledger's `LedgerContext` shows each beat the new posts of its submolts. The
 executor governs the model's actions per thread with the thread's own ``actions.limits``, so the
 ledger is built with its per-thread action limits off (``action_limits={}``): one set of
@@ -25,7 +25,6 @@ from soulbeat.actions.approvals import (
     Approval,
     ApprovalQueue,
     ApprovedMessageSender,
-    attach_approvals,
 )
 from soulbeat.actions.executor import (
     ActionContext,
@@ -239,10 +238,7 @@ def build(
         chat=chat,
         files=WorkspaceFiles(registry, store, clock),
         breakers=breakers,
+        ledger=actions.ledger,
+        approvals=actions.approvals,
     )
-    if actions.ledger is not None:
-        # `api/routes/ledger.py` reads `service.ledger`; Service declares no such attribute yet.
-        setattr(service, "ledger", actions.ledger)  # noqa: B010
-    if actions.approvals is not None:
-        attach_approvals(service, actions.approvals)
     return service

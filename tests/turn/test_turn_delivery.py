@@ -93,7 +93,7 @@ async def test_a_failing_channel_fails_the_beat_and_keeps_the_events(bench: Benc
     assert record.error == "delivery-failed: thread: set to fail (test double)"
     assert result.audit["indicator"] == "error"
     assert len(await bench.store.pending_events("t1")) == 1
-    assert bench.events.names()[-2:] == ["delivery.failed", "action.rejected"]
+    assert bench.events.names()[-2:] == ["delivery.failed", "action.failed"]
 
 
 async def test_dry_run_delivers_nothing_and_records_would_do(bench: Bench) -> None:

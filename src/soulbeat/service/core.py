@@ -17,7 +17,7 @@ import secrets
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from soulbeat.agents.registry import AgentRegistry
 from soulbeat.clock import Clock
@@ -53,6 +53,11 @@ HOOK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 WakeMode = Literal["now", "next"]
 ENABLED_KEYS = frozenset({"enabled", "Enabled"})
 """Spellings of `enabled` in a thread config body: the stored per-thread flag, not an override."""
+
+
+if TYPE_CHECKING:
+    from soulbeat.actions.approvals import ApprovalQueue
+    from soulbeat.ledger.service import LedgerService
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,8 @@ class Service:
         chat: ChatResponder,
         files: WorkspaceFiles,
         breakers: CircuitBreakers | None = None,
+        ledger: LedgerService | None = None,
+        approvals: ApprovalQueue | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -141,6 +148,10 @@ class Service:
         self.chat = chat
         self.files = files
         self.breakers = breakers
+        #: the community board and the approval queue, when wiring built them (the HTTP edge
+        #: answers 503 on their routes otherwise)
+        self.ledger = ledger
+        self.approvals = approvals
         self._loop_task: asyncio.Task[None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------

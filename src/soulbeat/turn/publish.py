@@ -37,8 +37,8 @@ RESULT_EVENTS: Mapping[str, str] = {
     "pending-approval": "action.pending_approval",
     "rate-limited": "action.rate_limited",
     "rejected": "action.rejected",
-    "unsupported-until-ledger": "action.rejected",
-    "failed": "action.rejected",
+    "unsupported-until-ledger": "action.unsupported",
+    "failed": "action.failed",
 }
 
 
