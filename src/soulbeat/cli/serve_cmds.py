@@ -101,7 +101,12 @@ async def _serve(settings: Settings) -> None:
     service = build(settings)
     await service.open()
     try:
-        app = create_app(service)
+        app = create_app(
+            service,
+            hook_token=settings.hook_token,
+            api_read_open=settings.api_read_open,
+            cors_origins=settings.cors_origins,
+        )
         config = uvicorn.Config(
             app,
             host=settings.host,

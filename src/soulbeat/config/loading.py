@@ -87,10 +87,16 @@ def _heartbeat_env_keys() -> dict[str, str]:
 
 _HEARTBEAT_ENV = _heartbeat_env_keys()
 _VISIBILITY_KEYS = tuple(f"visibility.{name}" for name in VisibilityConfig.model_fields)
-_BOOL_KEYS = ("heartbeat_enabled", "include_reasoning", "dry_run", *_VISIBILITY_KEYS)
+_BOOL_KEYS = (
+    "heartbeat_enabled",
+    "api_read_open",
+    "include_reasoning",
+    "dry_run",
+    *_VISIBILITY_KEYS,
+)
 _INT_KEYS = (*_INT_FIELDS, "max_tokens", "ack_max_chars", "daily_token_budget", "max_tool_calls")
 _NUMBER_KEYS = ("temperature", "every_seconds")
-_LIST_KEYS = ("actions.allowed", "actions.requires_approval")
+_LIST_KEYS = ("actions.allowed", "actions.requires_approval", "cors_origins")
 
 
 def parse_env_bool(name: str, text: str) -> bool:

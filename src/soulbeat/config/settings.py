@@ -153,6 +153,12 @@ class Settings(BaseModel):
     data_dir: Path = Path("data")
     workspace: Path = Path("workspace")
     api_token: str | None = None
+    hook_token: str | None = None
+    """The webhook-wake token (else `<data_dir>/hook-token`, made at first start)."""
+    api_read_open: bool = False
+    """True lets GET requests through without the API token (writes always need it)."""
+    cors_origins: tuple[str, ...] = ()
+    """Browser origins allowed to call the API from other pages; none by default."""
     heartbeat_enabled: bool = True
     llm_provider: Literal["ollama", "openai"] = "ollama"
     llm_base_url: str = DEFAULT_BASE_URLS["ollama"]
@@ -188,10 +194,38 @@ class Settings(BaseModel):
     def _check_paths(cls, value: object, info: ValidationInfo) -> Path:
         return check_path(str(info.field_name), value)
 
-    @field_validator("heartbeat_enabled", mode="before")
+    @field_validator("cors_origins", mode="before")
     @classmethod
-    def _check_flag(cls, value: object) -> bool:
-        return check_bool("heartbeat_enabled", value)
+    def _check_origins(cls, value: object) -> tuple[str, ...]:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)):
+            raise config_error(
+                "cors_origins",
+                value,
+                "is not a list of origins",
+                'a list such as ["http://127.0.0.1:5173"]',
+            )
+        origins: list[str] = []
+        for item in items:
+            if (
+                not isinstance(item, str)
+                or not item.startswith(("http://", "https://"))
+                or item.rstrip("/") != item
+                or item.count("/") != 2
+            ):
+                raise config_error(
+                    "cors_origins",
+                    item,
+                    "is not an origin",
+                    "scheme://host[:port] such as http://127.0.0.1:5173",
+                )
+            origins.append(item)
+        return tuple(origins)
+
+    @field_validator("heartbeat_enabled", "api_read_open", mode="before")
+    @classmethod
+    def _check_flag(cls, value: object, info: ValidationInfo) -> bool:
+        return check_bool(info.field_name or "flag", value)
 
     @field_validator("llm_provider", mode="before")
     @classmethod
@@ -213,7 +247,7 @@ class Settings(BaseModel):
             raise config_error(key, value, "is not a name", f"a name such as {example}")
         return text
 
-    @field_validator("api_token", "llm_api_key", "llm_fallback_model", mode="before")
+    @field_validator("api_token", "hook_token", "llm_api_key", "llm_fallback_model", mode="before")
     @classmethod
     def _check_optional_text(cls, value: object, info: ValidationInfo) -> str | None:
         return check_text(str(info.field_name), value, "text", "text, or nothing")
