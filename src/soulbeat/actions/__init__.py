@@ -1,7 +1,9 @@
-"""What a beat may do: action models and parsing, validation and sanitising (SPEC §7.1).
+"""What a beat may do, and the rules it is held to (SPEC §7.1).
 
-Everything here is pure: no store, no clock, no network. Mistakes of the model come back as lists
-of `Problem`, never as exceptions.
+`models`, `validate`, `sanitize` and `policy` are pure (no store, no clock, no network): mistakes
+of the model come back as lists of `Problem`, never as exceptions. `log` (the action log that
+limits and the duplicate guard read) and `approvals` (the approval queue) keep their tables in
+the store; `executor` puts it all in order around the ledger.
 """
 
 from soulbeat.actions.models import (
