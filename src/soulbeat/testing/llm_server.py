@@ -74,6 +74,8 @@ class ServerRule:
     garbage: bool = False
     usage: bool = True
     times: int | None = None
+    body: Any = None
+    headers: Mapping[str, str] | None = None
 
     def fits(self, body: Mapping[str, Any]) -> bool:
         if self.times is not None and self.times <= 0:
@@ -135,6 +137,8 @@ class FakeLLMServer:
         garbage: bool = False,
         usage: bool = True,
         times: int | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Self:
         """Add a rule; rules are tried in the order added.
 
@@ -146,10 +150,13 @@ class FakeLLMServer:
         `delay`: seconds to wait first. `hang`: never answer (until the server stops).
         `garbage`: a 200 whose body is not JSON. `usage=False`: report no token counts.
         `times`: how many requests the rule answers (``None``: all).
+        `body`: answer with exactly this JSON (status `status`, default 200), whatever the
+        protocol expects: for malformed-reply tests. `headers`: extra headers on an error or
+        `body` answer (``{"Retry-After": "7"}``).
         """
         rule = ServerRule(
             match, reply, tuple(tool_calls), reasoning, reasoning_field, status, error, delay,
-            hang, garbage, usage, times,
+            hang, garbage, usage, times, body, headers,
         )  # fmt: skip
         with self._lock:
             self._rules.append(rule)
@@ -305,8 +312,13 @@ class FakeLLMServer:
         if rule.hang:
             await self._hang()
             return body, rule, _error(openai, 504, "the fake server was stopped while hanging")
+        if rule.body is not None:
+            answer = JSONResponse(rule.body, status_code=rule.status or 200, headers=rule.headers)
+            return body, rule, answer
         if rule.status is not None:
-            return body, rule, _error(openai, rule.status, rule.error)
+            refusal = _error(openai, rule.status, rule.error)
+            refusal.headers.update(rule.headers or {})
+            return body, rule, refusal
         model = body.get("model")
         if self.models is not None and model not in self.models:
             return body, rule, _unknown_model(openai, str(model))
