@@ -1,15 +1,18 @@
-"""Sanitising (SPEC §7.1, seed 000's ``sanitize_action``): escape markup, cap the length.
+"""Sanitising (SPEC §7.1, seed 000's ``sanitize_action``): cap the length, keep the text.
 
-`sanitize_text` escapes ``&``, ``<`` and ``>`` as ``&amp;``, ``&lt;`` and ``&gt;`` (quotes are left
-alone) and, when the escaped text is longer than ``limit``, cuts it and ends it with
-`TRUNCATION_MARKER` so a reader sees that something was cut. The result is never longer than
-``limit`` characters and never ends in half an entity. Escaping is not idempotent (``&amp;``
-becomes ``&amp;amp;``): sanitise once, at the point where the text leaves soulbeat.
+Stored text is what the person or the model wrote: `sanitize_text` does not escape anything
+(escaping belongs to each output — the panel renders text as text, a webhook body escapes for
+its chat service, the prompt escapes untrusted data). Escaping into storage made the panel show
+``&lt;b&gt;`` literally, since the text was escaped once when stored and again when shown.
+When the text is longer than ``limit`` characters it is cut and ended with `TRUNCATION_MARKER`
+so a reader sees that something was cut; the result is never longer than ``limit``.
 
-`sanitize_action` applies it to every free-text field of an action — title (`TITLE_LIMIT`), post
-content (`POST_LIMIT`), comment (`COMMENT_LIMIT`), message text (`MESSAGE_LIMIT`), a none action's
-reason (`REASON_LIMIT`) — and leaves ids, submolt names, targets and directions untouched (they are
-checked by shape in `validate_action` instead).
+`escape_text` is the HTML escaping of ``&``, ``<`` and ``>`` for an output that needs it.
+
+`sanitize_action` applies the cap to every free-text field of an action — title (`TITLE_LIMIT`),
+post content (`POST_LIMIT`), comment (`COMMENT_LIMIT`), message text (`MESSAGE_LIMIT`), a none
+action's reason (`REASON_LIMIT`) — and leaves ids, submolt names, targets and directions untouched
+(they are checked by shape in `validate_action` instead).
 """
 
 from __future__ import annotations
@@ -31,8 +34,6 @@ __all__ = ["REASON_LIMIT", "TRUNCATION_MARKER", "escape_text", "sanitize_action"
 TRUNCATION_MARKER = " … [truncated]"
 REASON_LIMIT = 1_000
 
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-
 
 def escape_text(text: str) -> str:
     """``text`` with ``&``, ``<`` and ``>`` replaced by their HTML entities (nothing else)."""
@@ -40,7 +41,7 @@ def escape_text(text: str) -> str:
 
 
 def sanitize_text(text: str, limit: int) -> str:
-    """``text`` escaped and, if longer than ``limit`` once escaped, cut to fit with the marker.
+    """``text`` unchanged or, if longer than ``limit``, cut to fit with the marker.
 
     When ``limit`` is too small to hold the marker the text is cut without one; a limit of 0 or
     less gives "". Raises `TypeError` when ``text`` is not a string (a programming error).
@@ -49,25 +50,15 @@ def sanitize_text(text: str, limit: int) -> str:
         raise TypeError(f"sanitize_text expects a string, got {type(text).__name__}")
     if limit <= 0:
         return ""
-    escaped = escape_text(text)
-    if len(escaped) <= limit:
-        return escaped
+    if len(text) <= limit:
+        return text
     marker = TRUNCATION_MARKER if limit > len(TRUNCATION_MARKER) else ""
-    room = limit - len(marker)
-    kept: list[str] = []
-    used = 0
-    for char in text:
-        piece = _ENTITIES.get(char, char)
-        if used + len(piece) > room:
-            break
-        kept.append(piece)
-        used += len(piece)
-    head = "".join(kept)
+    head = text[: limit - len(marker)]
     return head.rstrip() + marker if marker else head
 
 
 def sanitize_action(action: Action) -> Action:
-    """A copy of ``action`` with its free text escaped and capped (see the module docstring)."""
+    """A copy of ``action`` with its free text capped (see the module docstring)."""
     if isinstance(action, PostAction):
         return replace(
             action,

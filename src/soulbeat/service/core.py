@@ -471,10 +471,18 @@ class Service:
         self._require_agent(agent)
         return await self.files.read(agent, kind)
 
-    async def write_file(self, kind: FileKind, content: str, agent: str = "default") -> FileView:
-        """Write SOUL.md or HEARTBEAT.md as a new version. WorkspaceError for oversized text."""
+    async def write_file(
+        self,
+        kind: FileKind,
+        content: str,
+        agent: str = "default",
+        *,
+        base_sha256: str | None = None,
+    ) -> FileView:
+        """Write SOUL.md or HEARTBEAT.md as a new version. WorkspaceError for oversized text,
+        EditConflictError when `base_sha256` is given and the file changed since."""
         self._require_agent(agent)
-        view = await self.files.write(agent, kind, content)
+        view = await self.files.write(agent, kind, content, base_sha256=base_sha256)
         self._file_changed(kind, agent, view.version)
         return view
 
