@@ -1,0 +1,58 @@
+"""What the panel asks of the beat audit beyond `list_beats`: search with a total, counts over
+time for charts, and the latest facts of a page of threads. Plain records, no SQL.
+
+`BeatQuery` fields are ANDed; None means "any". `text` matches (case-insensitively, as a
+substring) the thread id, the alert text, the error and the skip reason; `reason` matches the
+skip reason exactly or the start of the error (failed beats keep their reason there, e.g.
+`provider-unreachable: …`). Times filter the due time, `since` inclusive, `until` exclusive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from soulbeat.store.records import BeatRecord
+
+
+@dataclass(frozen=True)
+class BeatQuery:
+    thread_id: str | None = None
+    outcome: str | None = None
+    reason: str | None = None
+    text: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class BeatPage:
+    """One page of a search, newest first, and how many beats match in all."""
+
+    items: list[BeatRecord]
+    total: int
+
+
+@dataclass(frozen=True)
+class BeatBucket:
+    """The beats due in [start, start + bucket): counts per outcome (unfinished beats under
+    ``pending``), tokens, and the durations of beats that reached the model (tokens > 0)."""
+
+    start: datetime
+    outcomes: dict[str, int] = field(default_factory=dict)
+    tokens: int = 0
+    model_beats: int = 0
+    avg_ms: float | None = None
+    max_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class ThreadFacts:
+    """The latest finished beat of a thread and the tokens it spent since a given time."""
+
+    thread_id: str
+    last: BeatRecord | None
+    tokens: int
+
+
+__all__ = ["BeatBucket", "BeatPage", "BeatQuery", "ThreadFacts"]
