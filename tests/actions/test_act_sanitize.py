@@ -23,6 +23,7 @@ from soulbeat.actions import (
     sanitize_action,
     sanitize_text,
 )
+from soulbeat.actions.sanitize import escape_and_cap
 
 M = TRUNCATION_MARKER  # " … [truncated]", 14 characters
 
@@ -75,6 +76,21 @@ def test_sanitized_text_never_exceeds_its_limit_and_keeps_what_was_written(
 
 def test_escape_text_is_for_outputs() -> None:
     assert escape_text("<b>a & b</b>") == "&lt;b&gt;a &amp; b&lt;/b&gt;"
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("fish & chips", 100, "fish &amp; chips"),
+        # an entity that does not fit whole is left out, never cut in half
+        ("aaaaa&" + "b" * 20, 22, "aaaaa" + M),
+        ("aaaaa&", 10, "aaaaa&amp;"),
+        ("<<<", 5, "&lt;"),
+        ("anything", 0, ""),
+    ],
+)
+def test_escape_and_cap_for_outputs_with_a_limit(text: str, limit: int, expected: str) -> None:
+    assert escape_and_cap(text, limit) == expected
 
 
 def test_non_text_is_a_programming_error() -> None:

@@ -7,7 +7,9 @@ its chat service, the prompt escapes untrusted data). Escaping into storage made
 When the text is longer than ``limit`` characters it is cut and ended with `TRUNCATION_MARKER`
 so a reader sees that something was cut; the result is never longer than ``limit``.
 
-`escape_text` is the HTML escaping of ``&``, ``<`` and ``>`` for an output that needs it.
+`escape_text` is the HTML escaping of ``&``, ``<`` and ``>`` for an output that needs it, and
+`escape_and_cap` escapes and caps at once (never ending in half an entity) for an output with a
+length limit, such as a Slack message.
 
 `sanitize_action` applies the cap to every free-text field of an action — title (`TITLE_LIMIT`),
 post content (`POST_LIMIT`), comment (`COMMENT_LIMIT`), message text (`MESSAGE_LIMIT`), a none
@@ -29,7 +31,14 @@ from soulbeat.actions.models import (
 )
 from soulbeat.actions.validate import COMMENT_LIMIT, MESSAGE_LIMIT, POST_LIMIT, TITLE_LIMIT
 
-__all__ = ["REASON_LIMIT", "TRUNCATION_MARKER", "escape_text", "sanitize_action", "sanitize_text"]
+__all__ = [
+    "REASON_LIMIT",
+    "TRUNCATION_MARKER",
+    "escape_and_cap",
+    "escape_text",
+    "sanitize_action",
+    "sanitize_text",
+]
 
 TRUNCATION_MARKER = " … [truncated]"
 REASON_LIMIT = 1_000
@@ -38,6 +47,31 @@ REASON_LIMIT = 1_000
 def escape_text(text: str) -> str:
     """``text`` with ``&``, ``<`` and ``>`` replaced by their HTML entities (nothing else)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def escape_and_cap(text: str, limit: int) -> str:
+    """``text`` escaped (`escape_text`) and, if longer than ``limit`` once escaped, cut to fit
+    with the marker; an entity that does not fit whole is left out. For outputs only."""
+    if limit <= 0:
+        return ""
+    escaped = escape_text(text)
+    if len(escaped) <= limit:
+        return escaped
+    marker = TRUNCATION_MARKER if limit > len(TRUNCATION_MARKER) else ""
+    room = limit - len(marker)
+    kept: list[str] = []
+    used = 0
+    for char in text:
+        piece = _ENTITIES.get(char, char)
+        if used + len(piece) > room:
+            break
+        kept.append(piece)
+        used += len(piece)
+    head = "".join(kept)
+    return head.rstrip() + marker if marker else head
 
 
 def sanitize_text(text: str, limit: int) -> str:

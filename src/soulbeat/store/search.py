@@ -1,7 +1,8 @@
 """What the panel asks of the beat audit beyond `list_beats`: search with a total, counts over
 time for charts, and the latest facts of a page of threads. Plain records, no SQL.
 
-`BeatQuery` fields are ANDed; None means "any". `text` matches (case-insensitively, as a
+`BeatQuery` fields are ANDed; None means "any". `status` is the beat's state (`claimed`,
+`deferred`, `finished`, `interrupted`). `text` matches (case-insensitively, as a
 substring) the thread id, the alert text, the error and the skip reason; `reason` matches the
 skip reason exactly or the start of the error (failed beats keep their reason there, e.g.
 `provider-unreachable: …`). Times filter the due time, `since` inclusive, `until` exclusive.
@@ -19,6 +20,7 @@ from soulbeat.store.records import BeatRecord
 class BeatQuery:
     thread_id: str | None = None
     outcome: str | None = None
+    status: str | None = None
     reason: str | None = None
     text: str | None = None
     since: datetime | None = None

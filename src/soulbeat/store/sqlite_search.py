@@ -29,6 +29,9 @@ def where(query: BeatQuery) -> tuple[str, list[object]]:
     if query.outcome is not None:
         clauses.append("outcome = ?")
         args.append(query.outcome)
+    if query.status is not None:
+        clauses.append("status = ?")
+        args.append(query.status)
     if query.reason is not None:
         clauses.append("(skip_reason = ? OR error LIKE ? ESCAPE '\\')")
         args += [query.reason, _like(query.reason)[1:]]

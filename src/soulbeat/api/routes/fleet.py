@@ -14,6 +14,10 @@ from soulbeat.service.fleet import Filter, FleetQuery, SortKey
 from soulbeat.service.views import beat_view, plain
 from soulbeat.store.search import BeatQuery
 
+Status = Annotated[
+    Literal["claimed", "deferred", "finished", "interrupted"] | None,
+    Query(description="Only beats in this state (deferred: waiting to run again)"),
+]
 router = APIRouter(dependencies=[Depends(require_api)])
 
 BUCKETS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
@@ -57,6 +61,7 @@ async def fleet_enabled(body: BulkEnabled, service: ServiceDep) -> dict[str, Any
 def _query(
     thread: str | None,
     outcome: str | None,
+    status: str | None,
     reason: str | None,
     q: str | None,
     since: datetime | None,
@@ -65,6 +70,7 @@ def _query(
     return BeatQuery(
         thread_id=thread or None,
         outcome=outcome or None,
+        status=status or None,
         reason=reason or None,
         text=(q or "").strip() or None,
         since=aware_utc(since, "since"),
@@ -77,6 +83,7 @@ async def search_beats(
     service: ServiceDep,
     thread: Annotated[str | None, Query(max_length=128)] = None,
     outcome: Word = None,
+    status: Status = None,
     reason: Word = None,
     q: Annotated[str | None, Query(max_length=200, description="Text anywhere")] = None,
     since: Annotated[datetime | None, Query(description="Due at or after")] = None,
@@ -84,12 +91,12 @@ async def search_beats(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> dict[str, Any]:
-    """Beats of every thread (or `thread`), newest first by due time, filtered by outcome,
+    """Beats of every thread (or `thread`), newest first by due time, filtered by outcome, status,
     reason (skip reason, or the start of a failure's error), text (thread id, alert, error,
     skip reason) and due time; `total` counts every match, `next_offset` is null on the last
     page."""
     page = await service.search_beats(
-        _query(thread, outcome, reason, q, since, until), limit=limit, offset=offset
+        _query(thread, outcome, status, reason, q, since, until), limit=limit, offset=offset
     )
     return {
         "items": [beat_view(b) for b in page.items],
@@ -106,6 +113,7 @@ async def beat_stats(
     bucket: Annotated[Literal["hour", "day"], Query()] = "hour",
     thread: Annotated[str | None, Query(max_length=128)] = None,
     outcome: Word = None,
+    status: Status = None,
     reason: Word = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     since: Annotated[datetime | None, Query()] = None,
@@ -114,6 +122,6 @@ async def beat_stats(
     """The same filters as `/api/beats`, summed per hour or UTC day of due time: beats per
     outcome, tokens, and the duration of beats that reached the model (average and max ms)."""
     buckets = await service.beat_buckets(
-        _query(thread, outcome, reason, q, since, until), BUCKETS[bucket]
+        _query(thread, outcome, status, reason, q, since, until), BUCKETS[bucket]
     )
     return {"bucket": bucket, "items": [plain(b) for b in buckets]}
