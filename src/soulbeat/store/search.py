@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from soulbeat.store.codec import to_micros
 from soulbeat.store.records import BeatRecord
 
 
@@ -57,4 +58,35 @@ class ThreadFacts:
     tokens: int
 
 
-__all__ = ["BeatBucket", "BeatPage", "BeatQuery", "ThreadFacts"]
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def beat_where(query: BeatQuery, mark: str, like: str) -> tuple[str, list[object]]:
+    """The WHERE clause (trusted SQL) and its arguments for `query`, with `mark` as the
+    parameter placeholder (``?`` or ``%s``) and `like` the case-insensitive LIKE of the
+    database (SQLite's ``LIKE``, PostgreSQL's ``ILIKE``); times as epoch microseconds."""
+    clauses: list[str] = []
+    args: list[object] = []
+    equal = {"thread_id": query.thread_id, "outcome": query.outcome, "status": query.status}
+    for column, value in equal.items():
+        if value is not None:
+            clauses.append(f"{column} = {mark}")
+            args.append(value)
+    if query.reason is not None:
+        clauses.append(f"(skip_reason = {mark} OR error LIKE {mark} ESCAPE '\\')")
+        args += [query.reason, _like(query.reason) + "%"]
+    if query.text:
+        columns = ("thread_id", "alert_text", "error", "skip_reason")
+        clauses.append("(" + " OR ".join(f"{c} {like} {mark} ESCAPE '\\'" for c in columns) + ")")
+        args += [f"%{_like(query.text)}%"] * len(columns)
+    if query.since is not None:
+        clauses.append(f"due_at >= {mark}")
+        args.append(to_micros(query.since))
+    if query.until is not None:
+        clauses.append(f"due_at < {mark}")
+        args.append(to_micros(query.until))
+    return " AND ".join(clauses) or "1 = 1", args
+
+
+__all__ = ["BeatBucket", "BeatPage", "BeatQuery", "ThreadFacts", "beat_where"]

@@ -6,46 +6,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from soulbeat.store.codec import from_micros, opt_micros
-from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, ThreadFacts
+from soulbeat.store.codec import from_micros
+from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, ThreadFacts, beat_where
 from soulbeat.store.sqlite_rows import beat_from_row
 
 _MAX_IDS = 500
 """Thread ids per `IN (...)`: well under SQLite's variable limit."""
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def where(query: BeatQuery) -> tuple[str, list[object]]:
-    """The WHERE clause (trusted SQL) and its arguments for `query`."""
-    clauses: list[str] = []
-    args: list[object] = []
-    if query.thread_id is not None:
-        clauses.append("thread_id = ?")
-        args.append(query.thread_id)
-    if query.outcome is not None:
-        clauses.append("outcome = ?")
-        args.append(query.outcome)
-    if query.status is not None:
-        clauses.append("status = ?")
-        args.append(query.status)
-    if query.reason is not None:
-        clauses.append("(skip_reason = ? OR error LIKE ? ESCAPE '\\')")
-        args += [query.reason, _like(query.reason)[1:]]
-    if query.text:
-        columns = ("thread_id", "alert_text", "error", "skip_reason")
-        clauses.append("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in columns) + ")")
-        args += [_like(query.text)] * len(columns)
-    if query.since is not None:
-        clauses.append("due_at >= ?")
-        args.append(opt_micros(query.since))
-    if query.until is not None:
-        clauses.append("due_at < ?")
-        args.append(opt_micros(query.until))
-    return " AND ".join(clauses) or "1", args
+    return beat_where(query, "?", "LIKE")
 
 
 def search_beats(conn: sqlite3.Connection, query: BeatQuery, limit: int, offset: int) -> BeatPage:
