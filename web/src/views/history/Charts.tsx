@@ -16,6 +16,8 @@ function cssColour(name: string, fallback: string): string {
 }
 
 interface PlotProps {
+  /** The time axis from and to, seconds since the epoch. */
+  span: [number, number];
   title: string;
   data: AlignedData;
   series: Options["series"];
@@ -25,7 +27,7 @@ interface PlotProps {
 }
 
 /** One uPlot chart with a time axis, sized to its box; nothing drawn where canvas is missing. */
-function Plot({ title, data, series, yLabel, bars = false, testId }: PlotProps) {
+function Plot({ span, title, data, series, yLabel, bars = false, testId }: PlotProps) {
   const box = useRef<HTMLDivElement | null>(null);
   useEffect(() => {
     const element = box.current;
@@ -41,7 +43,7 @@ function Plot({ title, data, series, yLabel, bars = false, testId }: PlotProps) 
       height: 220,
       series: (series ?? []).map((s, i) => (i === 0 || !paths ? s : { ...s, paths })),
       axes: [axis, { ...axis, label: yLabel, size: 60 }],
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: () => span } },
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
     };
@@ -59,7 +61,7 @@ function Plot({ title, data, series, yLabel, bars = false, testId }: PlotProps) 
       observer.disconnect();
       plot?.destroy();
     };
-  }, [data, series, yLabel, bars]);
+  }, [data, series, yLabel, bars, span]);
   return (
     <figure className="chart" data-testid={testId}>
       <figcaption>{title}</figcaption>
@@ -68,10 +70,32 @@ function Plot({ title, data, series, yLabel, bars = false, testId }: PlotProps) 
   );
 }
 
+/** The x range in seconds: the searched range, else the beats' own, with one bucket of room
+ * on each side so a lone bar is not stretched over years. */
+export function timeSpan(buckets: BeatBucket[], bucket: "hour" | "day", since: number | null, until: number | null): [number, number] {
+  const width = bucket === "hour" ? 3600 : 86400;
+  const starts = buckets.map((b) => new Date(b.start).getTime() / 1000);
+  const first = since !== null ? since / 1000 : Math.min(...starts) - width;
+  const last = until !== null ? until / 1000 : Math.max(...starts) + width;
+  return [Math.min(first, Math.min(...starts) - width / 2), Math.max(last, Math.max(...starts) + width)];
+}
+
 /** Outcomes stacked per bucket, tokens per bucket and model latency, over a time axis; each
  * with its numbers in a table for screen readers and for copying. */
-export function Charts({ buckets, bucket }: { buckets: BeatBucket[]; bucket: "hour" | "day" }) {
+export function Charts({
+  buckets,
+  bucket,
+  since,
+  until,
+}: {
+  buckets: BeatBucket[];
+  bucket: "hour" | "day";
+  /** The searched range (ms since the epoch); open ends follow the beats. */
+  since: number | null;
+  until: number | null;
+}) {
   const data = chartSeries(buckets);
+  const span = timeSpan(buckets, bucket, since, until);
   if (buckets.length === 0) {
     return <p className="muted">No beats in this range.</p>;
   }
@@ -88,6 +112,7 @@ export function Charts({ buckets, bucket }: { buckets: BeatBucket[]; bucket: "ho
   return (
     <div className="charts">
       <Plot
+        span={span}
         title={`Beats ${unit}, stacked by outcome`}
         data={data.stacked}
         series={outcomeSeries}
@@ -96,6 +121,7 @@ export function Charts({ buckets, bucket }: { buckets: BeatBucket[]; bucket: "ho
         testId="chart-outcomes"
       />
       <Plot
+        span={span}
         title={`Tokens ${unit}`}
         data={data.tokens}
         series={[{}, { label: "tokens", stroke: cssColour("sent", "#2f5fd0"), fill: cssColour("sent", "#2f5fd0") }]}
@@ -104,6 +130,7 @@ export function Charts({ buckets, bucket }: { buckets: BeatBucket[]; bucket: "ho
         testId="chart-tokens"
       />
       <Plot
+        span={span}
         title={`Model latency ${unit} (beats that reached the model)`}
         data={data.latency}
         series={[

@@ -160,7 +160,12 @@ export function HistoryDashboard() {
       <ErrorNote error={error} label="History" />
       <div className="card">
         <h3>Over time</h3>
-        <Charts buckets={buckets} bucket={bucket} />
+        <Charts
+          buckets={buckets}
+          bucket={bucket}
+          since={filters.since ? new Date(filters.since).getTime() : null}
+          until={filters.until ? new Date(filters.until).getTime() : Date.now()}
+        />
         <ul className="legend" aria-label="Outcome colours">
           {LEGEND.map((o) => (
             <li key={o}>
