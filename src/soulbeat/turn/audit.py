@@ -17,8 +17,9 @@ stored as `BeatResult.audit`. Keys (all present; None or empty when a step did n
 ``rounds``             each model reply as it came (text, reasoning, tool calls, usage)
 ``tool_calls``         each tool call with whether it ran and the answer sent back
 ``stopped``            why the rounds stopped early (``tool-call-cap``, ``repeated-tool-call``)
-``reply``              the reading: ``tier``, ``kind``, ``text``, ``reasoning``, ``summary``,
-                       ``problems``; and ``dropped_text`` at the top level
+``reply``              the reading: ``tier``, ``kind`` (``unreadable`` too), ``text``,
+                       ``reasoning``, ``summary``, ``problems``, ``decision`` (SPEC §9.3's
+                       shape, None when unreadable); and ``dropped_text`` at the top level
 ``outcome``            with ``skip_reason``, ``indicator``, ``error``, ``failure``
 ``actions``            each action: type, status, action, problems, receipt, detail
 ``deliveries``         each delivery: kind, text, channel, to, indicator, status, receipt
@@ -152,6 +153,7 @@ class BeatAudit:
             "reasoning": reading.reasoning,
             "summary": reading.summary,
             "problems": list(reading.problems),
+            "decision": reading.decision.as_record() if reading.decision else None,
         }
 
 
