@@ -1,8 +1,11 @@
 """`build(settings)`: the only place that picks the real backends and puts soulbeat together.
 
-SQLite in the data directory, the model provider named in the settings (wrapped in retries, a
-fallback model and a circuit breaker), the thread channel plus one webhook channel per configured
-channel, the event bus, the scheduler and the service over them.
+The store named by ``database_url`` (`build_store`: PostgreSQL for ``postgresql://…``, SQLite
+for ``sqlite:///path``) or else SQLite in the data directory, the model provider named in the
+settings (wrapped in retries, a fallback model and a circuit breaker), the thread channel plus one
+webhook channel per configured channel, the event bus, the scheduler and the service over them.
+On PostgreSQL the service also gets a `ClusterNode`: LISTEN/NOTIFY wakes its scheduler when
+another process changes something, and its event stream comes from the durable event journal.
 
 Actions (`build_actions`): on a store with the SQL seam (`SQLiteStore`), the ledger
 (`LedgerService`), the action log, the approval queue and a `GovernedExecutor` over them; the
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +47,7 @@ from soulbeat.channels.base import Channel, Receipt
 from soulbeat.channels.thread import ThreadChannel
 from soulbeat.channels.webhook import WebhookChannel
 from soulbeat.clock import Clock, SystemClock
+from soulbeat.cluster import ClusterNode, EventFeed
 from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.config.settings import Settings
 from soulbeat.events.bus import EventBus
@@ -62,10 +67,29 @@ from soulbeat.turn.outcome import indicator_for
 from soulbeat.turn.runner import TurnRunner
 
 DB_NAME = "soulbeat.db"
+SQLITE_PREFIX = "sqlite:///"
 
 
 def database_path(settings: Settings) -> Path:
+    """The SQLite file: ``sqlite:///path`` from ``database_url``, else the data directory's."""
+    url = settings.database_url
+    if url is not None and url.startswith(SQLITE_PREFIX):
+        return Path(url.removeprefix(SQLITE_PREFIX)).expanduser().resolve()
     return settings.data_dir.expanduser().resolve() / DB_NAME
+
+
+def uses_postgres(settings: Settings) -> bool:
+    """Whether ``database_url`` names a PostgreSQL database."""
+    return settings.database_url is not None and not settings.database_url.startswith(SQLITE_PREFIX)
+
+
+def build_store(settings: Settings) -> Store:
+    """The store ``database_url`` names (unopened); SQLite in the data directory by default."""
+    if settings.database_url is not None and uses_postgres(settings):
+        from soulbeat.store.postgres import PostgresStore  # psycopg only when asked for
+
+        return PostgresStore(settings.database_url)
+    return SQLiteStore(database_path(settings))
 
 
 def build_provider(settings: Settings, clock: Clock, breakers: CircuitBreakers) -> LLMProvider:
@@ -184,6 +208,21 @@ def build_actions(
     return Actions(executor, ledger, approvals)
 
 
+def build_cluster(
+    store: Store, events: EventBus, clock: Clock, scheduler: Scheduler, *, worker_id: str
+) -> ClusterNode | None:
+    """Signals and the durable event stream for a store several processes share (PostgreSQL);
+    None for any other store."""
+    # Not loaded means no PostgresStore exists: SQLite processes never import psycopg.
+    postgres = sys.modules.get("soulbeat.store.postgres.store")
+    if postgres is None or not isinstance(store, postgres.PostgresStore):
+        return None
+    from soulbeat.store.postgres.signals import PostgresJournal, PostgresSignals
+
+    feed = EventFeed(PostgresJournal(store), events, clock, origin=worker_id)
+    return ClusterNode(PostgresSignals(store.url, clock), feed, on_change=scheduler.replan)
+
+
 def build(
     settings: Settings,
     *,
@@ -194,7 +233,8 @@ def build(
 ) -> Service:
     """Assemble the service. Nothing is opened or started: call `await service.open()`."""
     clock = clock or SystemClock()
-    store = store or SQLiteStore(database_path(settings))
+    store = store or build_store(settings)
+    worker = worker_id or f"{socket.gethostname()}:{os.getpid()}"
     events = EventBus(clock)
     registry = AgentRegistry(settings, store)
     breakers = CircuitBreakers(clock)
@@ -220,10 +260,11 @@ def build(
         WorkspacePlanner(store, registry),
         runner,
         clock,
-        worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
+        worker_id=worker,
         max_concurrent_beats=settings.max_concurrent_beats,
         events=events,
     )
+    cluster = build_cluster(store, events, clock, scheduler, worker_id=worker)
     chat = ChatResponder(
         store, registry, provider, clock, default_model=settings.llm_model, events=events
     )
@@ -240,5 +281,6 @@ def build(
         breakers=breakers,
         ledger=actions.ledger,
         approvals=actions.approvals,
+        cluster=cluster,
     )
     return service

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from soulbeat.agents.registry import AgentRegistry
 from soulbeat.clock import Clock
+from soulbeat.cluster import ClusterNode
 from soulbeat.config import normalize_heartbeat_mapping, validate_thread_overrides
 from soulbeat.config.settings import Settings
 from soulbeat.doctor import DoctorReport, diagnose
@@ -137,6 +138,7 @@ class Service:
         breakers: CircuitBreakers | None = None,
         ledger: LedgerService | None = None,
         approvals: ApprovalQueue | None = None,
+        cluster: ClusterNode | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -152,6 +154,9 @@ class Service:
         #: answers 503 on their routes otherwise)
         self.ledger = ledger
         self.approvals = approvals
+        #: on a database shared by several processes: signals between them and the durable
+        #: event stream (`soulbeat.cluster`); None for a single process on SQLite
+        self.cluster = cluster
         self._loop_task: asyncio.Task[None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -162,6 +167,8 @@ class Service:
         await self.registry.sync()
         if not self.settings.heartbeat_enabled:
             await self.scheduler.stop()
+        if self.cluster is not None:
+            await self.cluster.start()
 
     def run_in_background(self) -> asyncio.Task[None]:
         """Start the scheduler loop as a task (once)."""
@@ -176,6 +183,8 @@ class Service:
         if self._loop_task is not None:
             self._loop_task.cancel()
             await asyncio.gather(self._loop_task, return_exceptions=True)
+        if self.cluster is not None:
+            await self.cluster.close()  # writes the last events to the journal
         self.events.close()
         await self.provider.aclose()
         await self.store.close()
@@ -442,7 +451,10 @@ class Service:
     # -- the event stream -----------------------------------------------------------------------
     def subscribe(self, after_id: int | None = None) -> AsyncIterator[Event]:
         """Every event published from now on; with `after_id`, the buffered ones after it first.
-        An id from before a restart (greater than the last id) replays the whole buffer."""
+        An id from before a restart (greater than the last id) replays the whole buffer. With a
+        cluster, the events of every process on the database, by their durable journal ids."""
+        if self.cluster is not None:
+            return self.cluster.feed.subscribe(after_id)
         if after_id is not None and after_id > self.events.last_id:
             after_id = 0
         return self.events.subscribe(after_id)
