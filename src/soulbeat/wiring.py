@@ -217,10 +217,16 @@ def build_cluster(
     postgres = sys.modules.get("soulbeat.store.postgres.store")
     if postgres is None or not isinstance(store, postgres.PostgresStore):
         return None
-    from soulbeat.store.postgres.signals import PostgresJournal, PostgresSignals
+    from soulbeat.store.postgres.signals import PostgresJournal, PostgresSignals, PostgresWakes
 
     feed = EventFeed(PostgresJournal(store), events, clock, origin=worker_id)
-    return ClusterNode(PostgresSignals(store.url, clock), feed, on_change=scheduler.replan)
+    return ClusterNode(
+        PostgresSignals(store.url, clock),
+        feed,
+        on_change=scheduler.replan,
+        wakes=PostgresWakes(store),
+        on_wake=scheduler.wake,
+    )
 
 
 def build(

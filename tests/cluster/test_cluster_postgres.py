@@ -15,11 +15,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from soulbeat.cluster import CHANGED, EVENTS, ClusterNode, EventFeed
+from soulbeat.cluster import CHANGED, EVENTS, ClusterNode, EventFeed, WakeRequest
 from soulbeat.events.bus import EventBus
 from soulbeat.events.models import Event
 from soulbeat.store.postgres import PostgresStore
-from soulbeat.store.postgres.signals import PostgresJournal, PostgresSignals
+from soulbeat.store.postgres.signals import PostgresJournal, PostgresSignals, PostgresWakes
 from soulbeat.store.records import Agent, Thread
 from soulbeat.testing import FakeClock
 
@@ -36,8 +36,20 @@ class Node:
         self.bus = EventBus(clock)
         self.changes = 0
         self.changed = asyncio.Event()
+        self.woken: list[tuple[str, str, str]] = []
+        self.got_wake = asyncio.Event()
         feed = EventFeed(PostgresJournal(self.store), self.bus, clock, origin=name)
-        self.node = ClusterNode(PostgresSignals(url, clock), feed, on_change=self._on_change)
+        self.node = ClusterNode(
+            PostgresSignals(url, clock),
+            feed,
+            on_change=self._on_change,
+            wakes=PostgresWakes(self.store),
+            on_wake=self._on_wake,
+        )
+
+    def _on_wake(self, thread_id: str, reason: str, skill: str) -> None:
+        self.woken.append((thread_id, reason, skill))
+        self.got_wake.set()
 
     def _on_change(self) -> None:
         self.changes += 1
@@ -172,3 +184,25 @@ async def test_ids_increase_in_commit_order_with_concurrent_writers(
         seen = await waiting
     ids = [e.id for e in seen]
     assert ids == sorted(ids) and len(set(ids)) == writers * 40
+
+
+async def test_a_wake_from_an_api_only_process_reaches_exactly_one_worker(
+    postgres_url: str, clock: FakeClock
+) -> None:
+    async with nodes(postgres_url, clock, 3) as (api, w1, w2):
+        w1.node.accept_wakes = w2.node.accept_wakes = True
+        for worker in (w1, w2):
+            await settle(worker)
+        for n in range(10):
+            await api.node.wake(WakeRequest(f"t{n}", "", "event", T0))
+        async with asyncio.timeout(WAIT):
+            while len(w1.woken) + len(w2.woken) < 10:
+                w1.got_wake.clear()
+                w2.got_wake.clear()
+                waits = [asyncio.ensure_future(w.got_wake.wait()) for w in (w1, w2)]
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                for w in waits:
+                    w.cancel()
+        taken = sorted(w1.woken + w2.woken)
+    assert taken == sorted((f"t{n}", "event", "") for n in range(10))
+    assert api.woken == []  # a process without a running scheduler takes none

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from soulbeat.events.models import Event
@@ -26,6 +28,27 @@ class EventJournal(Protocol):
 
     async def last_event_id(self) -> int:
         """The newest entry's id; 0 for an empty journal."""
+
+
+@dataclass(frozen=True)
+class WakeRequest:
+    """A wake asked for by a process without a scheduler, for whichever worker takes it."""
+
+    thread_id: str
+    skill: str
+    reason: str
+    at: datetime
+
+
+class WakeRequests(Protocol):
+    """Wakes handed from API-only processes to workers; each is taken by exactly one worker."""
+
+    async def request_wake(self, request: WakeRequest) -> None:
+        """Store the request; workers are signalled (`CHANGED`) when it commits."""
+
+    async def take_wakes(self, *, limit: int = 100) -> list[WakeRequest]:
+        """Remove and return up to `limit` requests, oldest first; concurrent takers never get
+        the same one."""
 
 
 class ChangeSignals(Protocol):

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from soulbeat.agents.registry import AgentRegistry
 from soulbeat.clock import Clock
-from soulbeat.cluster import ClusterNode
+from soulbeat.cluster import ClusterNode, WakeRequest
 from soulbeat.config import normalize_heartbeat_mapping, validate_thread_overrides
 from soulbeat.config.settings import Settings
 from soulbeat.doctor import DoctorReport, diagnose
@@ -174,7 +174,18 @@ class Service:
         """Start the scheduler loop as a task (once)."""
         if self._loop_task is None or self._loop_task.done():
             self._loop_task = asyncio.create_task(self.scheduler.run_forever(), name="scheduler")
+            if self.cluster is not None:
+                self.cluster.accept_wakes = True
         return self._loop_task
+
+    async def _wake(self, thread_id: str, reason: str) -> None:
+        """Wake the thread: through this process's scheduler when its loop runs; in a process
+        without one (`serve --no-scheduler`) on a shared database, through a worker."""
+        if self.cluster is not None and self._loop_task is None:
+            request = WakeRequest(thread_id, MAIN, reason, self.clock.now())
+            await self.cluster.wake(request)
+            return
+        self.scheduler.wake(thread_id, reason)
 
     async def close(self, grace: timedelta = timedelta(seconds=10)) -> None:
         """Finish or interrupt in-flight beats, stop the loop, close the store and providers.
@@ -424,7 +435,7 @@ class Service:
         event = await self.store.queue_event(thread_id, text, self.clock.now(), source=source)
         if wake == "now":
             reason = f"hook:{source[5:]}" if source.startswith("hook:") else "event"
-            self.scheduler.wake(thread_id, reason)
+            await self._wake(thread_id, reason)
         return event
 
     async def hook_wake(
@@ -445,7 +456,7 @@ class Service:
             event = await self.queue_event(thread_id, text, wake="now", source=reason)
             return reason, event
         await self.store.get_thread(thread_id)
-        self.scheduler.wake(thread_id, reason)
+        await self._wake(thread_id, reason)
         return reason, None
 
     # -- the event stream -----------------------------------------------------------------------

@@ -171,7 +171,12 @@ def _generated(src: sqlite3.Connection, table: str, column: str) -> bool:
 
 
 async def _move_sequences(dst: psycopg.AsyncConnection[Any], tables: list[str]) -> None:
-    for table in tables:
+    cursor = await dst.execute(
+        """SELECT table_name FROM information_schema.columns WHERE table_schema =
+        current_schema() AND column_name = 'id' AND is_identity = 'YES'"""
+    )
+    with_identity = {str(row[0]) for row in await cursor.fetchall()}
+    for table in (t for t in tables if t in with_identity):
         cursor = await dst.execute("SELECT pg_get_serial_sequence(%s, 'id')", (table,))
         found = await cursor.fetchone()
         if found is None or found[0] is None:

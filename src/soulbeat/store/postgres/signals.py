@@ -1,5 +1,6 @@
 """PostgreSQL's side of `soulbeat.cluster`: the event journal (`PostgresJournal`, on the
-`event_log` table) and change signals (`PostgresSignals`, LISTEN/NOTIFY).
+`event_log` table), wake requests (`PostgresWakes`, on `wake_requests`) and change signals
+(`PostgresSignals`, LISTEN/NOTIFY).
 
 Notifications are sent inside the writing transaction (`notify`), so PostgreSQL delivers them only
 when it commits, to every listening session — the sender's own included.
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 import psycopg
 
 from soulbeat.clock import Clock
-from soulbeat.cluster.base import CHANGED, EVENTS
+from soulbeat.cluster.base import CHANGED, EVENTS, WakeRequest
 from soulbeat.events.models import Event
 from soulbeat.store.codec import dump_json, from_micros, load_mapping, to_micros
 from soulbeat.store.postgres.tables import Conn, many, one
@@ -24,7 +25,7 @@ from soulbeat.store.postgres.tables import Conn, many, one
 if TYPE_CHECKING:
     from soulbeat.store.postgres.store import PostgresStore
 
-__all__ = ["CHANNEL", "PostgresJournal", "PostgresSignals", "notify"]
+__all__ = ["CHANNEL", "PostgresJournal", "PostgresSignals", "PostgresWakes", "notify"]
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,41 @@ class PostgresJournal:
             row = await one(conn, "SELECT coalesce(max(id), 0) AS id FROM event_log")
             assert row is not None
             return int(row["id"])
+
+        return await self._store.run(job)
+
+
+class PostgresWakes:
+    """`WakeRequests` on the `wake_requests` table."""
+
+    def __init__(self, store: PostgresStore) -> None:
+        self._store = store
+
+    async def request_wake(self, request: WakeRequest) -> None:
+        async def job(conn: Conn) -> None:
+            await conn.execute(
+                """INSERT INTO wake_requests (thread_id, skill, reason, at)
+                VALUES (%s, %s, %s, %s)""",
+                (request.thread_id, request.skill, request.reason, to_micros(request.at)),
+            )
+            await notify(conn, CHANGED)
+
+        await self._store.run(job)
+
+    async def take_wakes(self, *, limit: int = 100) -> list[WakeRequest]:
+        async def job(conn: Conn) -> list[WakeRequest]:
+            rows = await many(
+                conn,
+                """DELETE FROM wake_requests WHERE id IN (
+                    SELECT id FROM wake_requests ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
+                RETURNING *""",
+                (limit,),
+            )
+            rows.sort(key=lambda row: int(row["id"]))
+            return [
+                WakeRequest(row["thread_id"], row["skill"], row["reason"], from_micros(row["at"]))
+                for row in rows
+            ]
 
         return await self._store.run(job)
 
