@@ -19,8 +19,6 @@ own limits. On any other store the executor is the bare `DefaultActionExecutor`.
 
 from __future__ import annotations
 
-import os
-import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +54,7 @@ from soulbeat.ledger.service import LedgerService
 from soulbeat.llm.base import LLMProvider
 from soulbeat.llm.registry import create_provider
 from soulbeat.llm.resilience import CircuitBreakers, ResilientProvider
+from soulbeat.schedule.identity import worker_identity
 from soulbeat.schedule.scheduler import Scheduler
 from soulbeat.service.core import Service
 from soulbeat.service.files import WorkspaceFiles
@@ -240,7 +239,7 @@ def build(
     """Assemble the service. Nothing is opened or started: call `await service.open()`."""
     clock = clock or SystemClock()
     store = store or build_store(settings)
-    worker = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+    worker = worker_id or worker_identity(settings.data_dir)
     events = EventBus(clock)
     registry = AgentRegistry(settings, store)
     breakers = CircuitBreakers(clock)
