@@ -1,5 +1,5 @@
 """The ledger's SQL: plain functions on an open connection, run inside the store's transactions
-(`SQLiteStore.run_read` / `run_write`). Schema: ``store/migrations/003_ledger.sql``.
+(`SQLiteStore.run_read` / `run_write`). Schema: ``store/sqlite/migrations/003_ledger.sql``.
 
 Each function takes already-checked values (names, lengths and kinds are `LedgerService`'s
 business) and integer ids; it returns records from `soulbeat.ledger.models` and raises

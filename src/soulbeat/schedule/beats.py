@@ -6,7 +6,7 @@ asyncio's own timers, so a `FakeClock` drives it in tests):
 1. the runner runs as a task of its own;
 2. the watcher sleeps until the earlier of the plan's timeout and the moment the lease is half
    spent, or until the runner is done;
-3. at half the lease it renews the lease (`Store.renew_lease`) and sleeps again;
+3. at half the lease it renews the lease (`BeatStore.renew_lease`) and sleeps again;
 4. at the timeout it cancels the runner: outcome ``failed``, reason ``timeout``;
 5. a runner that raised gives outcome ``failed`` with the error; one that was cancelled from
    outside (shutdown) is cancelled with the watcher, and the caller records ``interrupted``.
@@ -27,7 +27,7 @@ from soulbeat.clock import Clock
 from soulbeat.errors import ProviderError
 from soulbeat.schedule.plan import BeatPlan
 from soulbeat.schedule.runner import BeatRunner
-from soulbeat.store.base import Store
+from soulbeat.store.base import BeatStore
 from soulbeat.store.records import BeatRecord, BeatResult, Claim
 
 __all__ = [
@@ -74,7 +74,7 @@ def interrupted_result(started: datetime, now: datetime) -> BeatResult:
 
 async def run_watched(
     runner: BeatRunner,
-    store: Store,
+    store: BeatStore,
     clock: Clock,
     claim: Claim,
     plan: BeatPlan,

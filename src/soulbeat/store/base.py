@@ -1,7 +1,20 @@
-"""The `Store` protocol: everything soulbeat remembers, and the claiming of due beats.
+"""The store protocols: everything soulbeat remembers, and the claiming of due beats.
 
-Contract for every backend (SQLite now, PostgreSQL later); `tests/store/test_store_contract.py`
-checks it, once per backend.
+`Store` combines three protocols, one per part of the database, so each user asks only for the
+part it needs:
+
+- `BeatStore`: lifecycle and flags, agents and threads, messages, schedules and claims, system
+  events, beats (the audit trail) and workspace file versions. The scheduler and the turn depend
+  on this part alone.
+- `BoardStore`: the ledger's tables (submolts, posts, comments, votes).
+- `ActionStore`: the action log and the approval queue.
+
+Every backend implements all three (`soulbeat.store.sqlite.SQLiteStore` now, PostgreSQL later)
+and speaks only the records of `soulbeat.store.records`, so `store/` needs nothing above it. Each
+contract is written once, on its protocol, and checked once per backend by its contract suite
+under `tests/store/` (`test_store_contract.py` for `BeatStore`).
+
+The `BeatStore` contract:
 
 - All datetimes in and out are aware UTC. Mappings are stored as JSON.
 - `open()` applies the numbered migrations it has not applied yet and records them.
@@ -45,7 +58,10 @@ from soulbeat.store.records import (
 )
 
 
-class Store(Protocol):
+class BeatStore(Protocol):
+    """Threads, config, schedules, claims, beats, events, messages and file versions (see the
+    module docstring for the claiming contract)."""
+
     # -- lifecycle and settings ---------------------------------------------------------------
     async def open(self) -> None:
         """Connect and apply pending migrations. Idempotent."""
@@ -216,3 +232,26 @@ class Store(Protocol):
 
     async def get_file_version(self, agent_id: str, kind: str, version: int) -> FileVersion:
         """Raises NotFoundError."""
+
+
+class BoardStore(Protocol):
+    """The ledger's tables: submolts, posts, comments and votes (`soulbeat.ledger` keeps the
+    board's rules over this part).
+
+    Its methods move here from `soulbeat.ledger` (which still reaches its tables through the
+    SQLite store's `run_read` / `run_write` seam); until then a backend satisfies it trivially.
+    """
+
+
+class ActionStore(Protocol):
+    """The action log and the approval queue (`soulbeat.actions` keeps their rules).
+
+    Its methods move here from `soulbeat.actions.log` / `soulbeat.actions.approvals` (which still
+    reach their tables through the SQLite store's `run_read` / `run_write` seam); until then a
+    backend satisfies it trivially.
+    """
+
+
+class Store(BeatStore, BoardStore, ActionStore, Protocol):
+    """Everything: the three parts on one database, so a beat's record, its delivery and its
+    actions can share a transaction. `soulbeat.wiring.build()` takes a `Store`."""

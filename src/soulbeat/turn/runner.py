@@ -48,7 +48,7 @@ from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.events.models import EventSink
 from soulbeat.llm.base import ChatRequest, LLMProvider
 from soulbeat.schedule.plan import BeatPlan
-from soulbeat.store.base import Store
+from soulbeat.store.base import BeatStore
 from soulbeat.store.records import BeatResult, Claim
 from soulbeat.turn.acting import Acting
 from soulbeat.turn.audit import BeatAudit
@@ -94,7 +94,7 @@ class TurnRunner:
 
     def __init__(
         self,
-        store: Store,
+        store: BeatStore,
         registry: AgentRegistry,
         provider: LLMProvider,
         clock: Clock,

@@ -1,6 +1,6 @@
 """Numbered SQL migrations for the SQLite store.
 
-Migrations are the package's `soulbeat/store/migrations/NNN_name.sql` files (read through
+Migrations are the package's `soulbeat/store/sqlite/migrations/NNN_name.sql` files (read through
 importlib.resources, so they work from a wheel or a zip), applied in version order. Each one runs
 in its own `BEGIN IMMEDIATE` transaction together with its row in `schema_migrations`
 (version, name, applied_at), and the "already applied?" check happens inside that transaction: two
@@ -52,7 +52,7 @@ def load_migrations(folder: Traversable | None = None) -> list[Migration]:
     Files not ending in `.sql` are ignored; a `.sql` file not named `NNN_name.sql` or a version
     used twice raises StoreError, since either is a packaging mistake.
     """
-    folder = folder if folder is not None else files("soulbeat.store").joinpath("migrations")
+    folder = folder if folder is not None else files("soulbeat.store.sqlite").joinpath("migrations")
     found: dict[int, Migration] = {}
     for entry in folder.iterdir():
         if not entry.name.endswith(".sql"):

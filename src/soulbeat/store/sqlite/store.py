@@ -1,4 +1,4 @@
-"""`SQLiteStore`: the `Store` protocol (see `soulbeat.store.base`) on one SQLite file.
+"""`SQLiteStore`: the `Store` protocols (see `soulbeat.store.base`) on one SQLite file.
 
 - One connection, opened on a private worker thread. Every method is one job on that thread and
   every job is one transaction: `BEGIN IMMEDIATE` when it writes, `BEGIN` when it only reads. The
@@ -9,7 +9,8 @@
   schedules with nobody else writing in between.
 - WAL journal (readers do not block the writer), `foreign_keys=ON`, `synchronous=FULL` (a beat
   reported finished stays finished across a power cut, which is what keeps it from running twice).
-- The schema comes from the numbered migrations applied at `open()` (`soulbeat.store.migrate`).
+- The schema comes from the numbered migrations applied at `open()`
+  (`soulbeat.store.sqlite.migrate`).
   Datetimes are stored as integer microseconds since the epoch (`soulbeat.store.codec`).
 - Time filters: `messages(since=)` and `tokens_used` / `last_alert` are inclusive of `since`;
   `list_beats` filters on the beat's due time, `since` inclusive and `until` exclusive.
@@ -27,12 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 from soulbeat.errors import StoreError
-from soulbeat.store import sqlite_claims as claims
-from soulbeat.store import sqlite_files as files
-from soulbeat.store import sqlite_tables as tables
 from soulbeat.store.base import Store
 from soulbeat.store.codec import dump_json, opt_micros, to_micros
-from soulbeat.store.migrate import apply_migrations, load_migrations
 from soulbeat.store.records import (
     Agent,
     BeatRecord,
@@ -45,6 +42,8 @@ from soulbeat.store.records import (
     SystemEvent,
     Thread,
 )
+from soulbeat.store.sqlite import claims, files, tables
+from soulbeat.store.sqlite.migrate import apply_migrations, load_migrations
 
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], T]
@@ -146,7 +145,7 @@ class SQLiteStore:
         """Run `job(connection)` in one writing transaction on the store's thread.
 
         The seam for other folders' tables on the same database (the ledger, the action log and
-        approvals): their migrations live in `store/migrations/` like the rest, their SQL in
+        approvals): their migrations live in `store/sqlite/migrations/` like the rest, their SQL in
         their own folder. `job` must not await, commit or roll back; raising rolls back.
         """
         return await self._write(job)
