@@ -11,15 +11,15 @@ written by a newer soulbeat) is refused rather than used.
 
 from __future__ import annotations
 
-import re
 import sqlite3
-from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
 from soulbeat.errors import StoreError
+from soulbeat.store import migrate
+from soulbeat.store.migrate import Migration
 
-_FILE_NAME = re.compile(r"^(?P<version>\d{3})_(?P<name>[a-z0-9_]+)\.sql$")
+__all__ = ["applied_versions", "apply_migrations", "load_migrations", "split_statements"]
 
 _BOOTSTRAP = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -37,34 +37,10 @@ VALUES (?, ?, CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER))
 """
 
 
-@dataclass(frozen=True)
-class Migration:
-    """One `NNN_name.sql` file: its version number, its name and its SQL text."""
-
-    version: int
-    name: str
-    sql: str
-
-
 def load_migrations(folder: Traversable | None = None) -> list[Migration]:
-    """The migrations in `folder` (default: the packaged ones), in version order.
-
-    Files not ending in `.sql` are ignored; a `.sql` file not named `NNN_name.sql` or a version
-    used twice raises StoreError, since either is a packaging mistake.
-    """
-    folder = folder if folder is not None else files("soulbeat.store.sqlite").joinpath("migrations")
-    found: dict[int, Migration] = {}
-    for entry in folder.iterdir():
-        if not entry.name.endswith(".sql"):
-            continue
-        match = _FILE_NAME.match(entry.name)
-        if match is None:
-            raise StoreError(f"migration file {entry.name!r} is not named NNN_name.sql")
-        version = int(match["version"])
-        if version in found:
-            raise StoreError(f"migration version {version:03d} is used twice ({entry.name!r})")
-        found[version] = Migration(version, match["name"], entry.read_text(encoding="utf-8"))
-    return [found[version] for version in sorted(found)]
+    """The migrations in `folder` (default: the packaged `store/sqlite/migrations/`), in version
+    order (`soulbeat.store.migrate.load_migrations`)."""
+    return migrate.load_migrations(folder or files("soulbeat.store.sqlite").joinpath("migrations"))
 
 
 def split_statements(script: str) -> list[str]:
