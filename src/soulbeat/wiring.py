@@ -4,14 +4,16 @@ SQLite in the data directory, the model provider named in the settings (wrapped 
 fallback model and a circuit breaker), the thread channel plus one webhook channel per configured
 channel, the event bus, the scheduler and the service over them.
 
-Actions (`build_actions`): on a store with the SQL seam (`SQLiteStore`), the ledger
-(`LedgerService`), the action log, the approval queue and a `GovernedExecutor` over them; the
-queue and the ledger are given to the service (``service.approvals``, ``service.ledger``),
-for the API; the ledger's `LedgerContext` shows each beat the new posts of its submolts. The
-executor governs the model's actions per thread with the thread's own ``actions.limits``, so the
-ledger is built with its per-thread action limits off (``action_limits={}``): one set of
-limits, not two that could disagree. People writing through the ledger's API keep the ledger's
-own limits. On any other store the executor is the bare `DefaultActionExecutor`.
+The store must have all three parts of `Store` (`BeatStore`, `BoardStore`, `ActionStore`):
+`build` refuses one that lacks a part (TypeError naming it) rather than run with less.
+
+Actions (`build_actions`): the ledger (`LedgerService`), the action log, the approval queue and
+a `GovernedExecutor` over them, all on the store; the queue and the ledger are given to the
+service (``service.approvals``, ``service.ledger``), for the API; the ledger's `LedgerContext`
+shows each beat the new posts of its submolts. The executor governs the model's actions per
+thread with the thread's own ``actions.limits``, so the ledger is built with its per-thread
+action limits off (``action_limits={}``): one set of limits, not two that could disagree.
+People writing through the ledger's API keep the ledger's own limits.
 """
 
 from __future__ import annotations
@@ -29,12 +31,11 @@ from soulbeat.actions.approvals import (
 from soulbeat.actions.executor import (
     ActionContext,
     ActionExecutor,
-    DefaultActionExecutor,
     GovernedExecutor,
     Limits,
     LimitsLookup,
 )
-from soulbeat.actions.log import ActionLog, SQLJobs
+from soulbeat.actions.log import ActionLog
 from soulbeat.actions.models import MessageAction
 from soulbeat.actions.policy import TargetLookup
 from soulbeat.agents.planner import WorkspacePlanner
@@ -54,7 +55,7 @@ from soulbeat.llm.resilience import CircuitBreakers, ResilientProvider
 from soulbeat.schedule.scheduler import Scheduler
 from soulbeat.service.core import Service
 from soulbeat.service.files import WorkspaceFiles
-from soulbeat.store.base import Store
+from soulbeat.store.base import ActionStore, BeatStore, BoardStore, Store
 from soulbeat.store.sqlite import SQLiteStore
 from soulbeat.turn.chat import ChatResponder
 from soulbeat.turn.delivery import Deliverer, resolve_route
@@ -87,13 +88,37 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
     }
 
 
+STORE_PARTS: tuple[type, ...] = (BeatStore, BoardStore, ActionStore)
+
+
 @dataclass(frozen=True)
 class Actions:
-    """What `build_actions` made: the executor, and the ledger and queue when there are."""
+    """What `build_actions` made: the executor, the ledger and the approval queue."""
 
     executor: ActionExecutor
-    ledger: LedgerService | None = None
-    approvals: ApprovalQueue | None = None
+    ledger: LedgerService
+    approvals: ApprovalQueue
+
+
+def check_store(store: object) -> Store:
+    """``store`` when it has every part of `Store`; else TypeError naming the missing parts and
+    their first missing method."""
+    missing = []
+    for part in STORE_PARTS:
+        if isinstance(store, part):
+            continue
+        methods = [name for name in _protocol_methods(part) if not hasattr(store, name)]
+        missing.append(f"{part.__name__} (no {methods[0]})" if methods else part.__name__)
+    if missing:
+        raise TypeError(
+            f"{type(store).__name__} is not a complete store: it lacks {', '.join(missing)}; "
+            "soulbeat needs BeatStore, BoardStore and ActionStore (soulbeat.store.base)"
+        )
+    return store  # type: ignore[return-value]
+
+
+def _protocol_methods(part: type) -> list[str]:
+    return sorted(name for name in vars(part) if not name.startswith("_"))
 
 
 async def _effective(
@@ -166,8 +191,6 @@ def build_actions(
 ) -> Actions:
     """The executor of the model's actions with its ledger and approval queue (module
     docstring)."""
-    if not isinstance(store, SQLJobs):
-        return Actions(DefaultActionExecutor())
     ledger = LedgerService(store, clock, events, action_limits={})
     log = ActionLog(store, clock)
     exists = fresh_exists(ledger)
@@ -194,7 +217,7 @@ def build(
 ) -> Service:
     """Assemble the service. Nothing is opened or started: call `await service.open()`."""
     clock = clock or SystemClock()
-    store = store or SQLiteStore(database_path(settings))
+    store = check_store(store or SQLiteStore(database_path(settings)))
     events = EventBus(clock)
     registry = AgentRegistry(settings, store)
     breakers = CircuitBreakers(clock)
@@ -213,7 +236,7 @@ def build(
         thread_channel=thread_channel,
         default_model=settings.llm_model,
         executor=actions.executor,
-        context_sources=[LedgerContext(actions.ledger)] if actions.ledger is not None else [],
+        context_sources=[LedgerContext(actions.ledger)],
     )
     scheduler = Scheduler(
         store,

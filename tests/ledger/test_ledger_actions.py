@@ -12,9 +12,9 @@ from soulbeat.actions.models import CommentAction, PostAction, Problem, VoteActi
 from soulbeat.actions.validate import validate_action
 from soulbeat.ledger.context import LedgerContext
 from soulbeat.ledger.governance import DEFAULT_RATE_LIMITS
-from soulbeat.ledger.models import Actor
 from soulbeat.ledger.service import LedgerService
 from soulbeat.store.records import Agent, Thread
+from soulbeat.store.records_board import Actor
 from soulbeat.store.sqlite import SQLiteStore
 from soulbeat.testing import FakeClock
 from soulbeat.turn.context import ContextScope

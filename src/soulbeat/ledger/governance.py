@@ -5,9 +5,10 @@ Rate limits are rolling windows per *actor key* and action kind (``post``, ``com
 `LedgerService` keys people and API callers by their author (``person:ann``) and the model's
 actions by their thread (``thread:t1``; SPEC §7.1 governs per thread). The defaults are SPEC
 §7.1's (`DEFAULT_RATE_LIMITS`: 1 post per 30 min, 1 comment per 20 s and 50 a day, 60 votes an
-hour — Moltbook's own limits); an empty mapping turns limiting off. What counts is kept in
-``ledger_activity`` in the same transaction as the write, so limits hold across restarts and
-across processes sharing one database.
+hour — Moltbook's own limits); an empty mapping turns limiting off. `guard` hands these rules to
+the store (`BoardStore`), which applies them inside the write's transaction and counts the write
+in the same transaction, so limits hold across restarts and across processes sharing one
+database.
 
 The duplicate guard refuses a post or comment whose normalised text (case-folded, whitespace
 collapsed; a post's title and body together) its author already wrote within
@@ -18,21 +19,18 @@ from __future__ import annotations
 
 import hashlib
 import math
-import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from soulbeat.config.actions import DEFAULT_RATE_LIMITS, RateLimit
-from soulbeat.ledger.models import RateLimitedError
-from soulbeat.store.codec import from_micros, to_micros
+from soulbeat.store.records_board import BoardGuard, RateLimitedError
 
 __all__ = [
     "DEFAULT_RATE_LIMITS",
     "DUPLICATE_WINDOW",
     "Limits",
-    "check_rate",
     "fingerprint",
-    "record_activity",
+    "guard",
     "retry_at",
 ]
 
@@ -67,42 +65,39 @@ def _longest(limits: Sequence[RateLimit]) -> timedelta:
     return max((limit.window for limit in limits), default=timedelta(0))
 
 
-def check_rate(
-    conn: sqlite3.Connection, actor: str, kind: str, limits: Limits, now: datetime
-) -> None:
-    """Raise RateLimitedError when ``actor`` may not do one more ``kind`` now."""
-    kind_limits = limits.get(kind, ())
-    if not kind_limits:
-        return
-    rows = conn.execute(
-        "SELECT at FROM ledger_activity WHERE actor = ? AND kind = ? AND at > ? ORDER BY at",
-        (actor, kind, to_micros(now - _longest(kind_limits))),
-    )
-    found = retry_at([from_micros(row[0]) for row in rows], kind_limits, now)
-    if found is None:
-        return
-    moment, limit = found
-    seconds = max(1, math.ceil((moment - now).total_seconds()))
-    raise RateLimitedError(
-        f"rate limit reached for {actor}: at most {limit.max} {_NOUNS[kind]}(s) per {limit.per};"
-        f" the next is allowed in {seconds} s",
-        retry_at=moment,
-        retry_after=seconds,
-    )
+def guard(
+    actor: str,
+    kind: str,
+    limits: Limits,
+    now: datetime,
+    *,
+    duplicate_since: datetime | None = None,
+    refuse_duplicate: Callable[[], None] | None = None,
+) -> BoardGuard:
+    """The `BoardGuard` for one ``kind`` by ``actor`` at ``now`` under ``limits``: the store
+    runs it in the write's transaction, which raises RateLimitedError when ``actor`` may not do
+    one more ``kind`` now, and counts the write when it goes through."""
+    kind_limits = tuple(limits.get(kind, ()))
 
+    def check_rate(times: Sequence[datetime]) -> None:
+        found = retry_at(times, kind_limits, now)
+        if found is None:
+            return
+        moment, limit = found
+        seconds = max(1, math.ceil((moment - now).total_seconds()))
+        raise RateLimitedError(
+            f"rate limit reached for {actor}: at most {limit.max} {_NOUNS[kind]}(s) per "
+            f"{limit.per}; the next is allowed in {seconds} s",
+            retry_at=moment,
+            retry_after=seconds,
+        )
 
-def record_activity(
-    conn: sqlite3.Connection, actor: str, kind: str, limits: Limits, now: datetime
-) -> None:
-    """Count one ``kind`` by ``actor`` at ``now`` and forget what no limit can see any more."""
-    kind_limits = limits.get(kind, ())
-    if not kind_limits:
-        return
-    conn.execute(
-        "INSERT INTO ledger_activity (actor, kind, at) VALUES (?, ?, ?)",
-        (actor, kind, to_micros(now)),
-    )
-    conn.execute(
-        "DELETE FROM ledger_activity WHERE actor = ? AND kind = ? AND at <= ?",
-        (actor, kind, to_micros(now - _longest(kind_limits))),
+    return BoardGuard(
+        key=actor,
+        kind=kind,
+        at=now,
+        window=_longest(kind_limits),
+        check_rate=check_rate,
+        duplicate_since=duplicate_since,
+        refuse_duplicate=refuse_duplicate,
     )

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from soulbeat.ledger.models import Comment, CommentNode, Karma, Post, Submolt, VoteOutcome
 from soulbeat.ledger.ranking import hot
+from soulbeat.store.records_board import Comment, CommentNode, Karma, Post, Submolt, VoteOutcome
 
 __all__ = [
     "comment_view",

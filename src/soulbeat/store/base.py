@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from soulbeat.store.records import (
     Agent,
@@ -56,8 +56,33 @@ from soulbeat.store.records import (
     SystemEvent,
     Thread,
 )
+from soulbeat.store.records_actions import (
+    ActionQuota,
+    Approval,
+    ApprovalStatus,
+    LogEntry,
+    LogRow,
+    NewApproval,
+    Problem,
+)
+from soulbeat.store.records_board import (
+    Actor,
+    BoardGuard,
+    BoardIds,
+    Comment,
+    Karma,
+    NewActivity,
+    NewComment,
+    NewPost,
+    NewVote,
+    Post,
+    Sort,
+    Submolt,
+    VoteOutcome,
+)
 
 
+@runtime_checkable
 class BeatStore(Protocol):
     """Threads, config, schedules, claims, beats, events, messages and file versions (see the
     module docstring for the claiming contract)."""
@@ -234,22 +259,155 @@ class BeatStore(Protocol):
         """Raises NotFoundError."""
 
 
+@runtime_checkable
 class BoardStore(Protocol):
-    """The ledger's tables: submolts, posts, comments and votes (`soulbeat.ledger` keeps the
-    board's rules over this part).
+    """The ledger's tables: submolts, subscriptions, posts, comments and votes, with the
+    activity the board's rate limits count. `soulbeat.ledger.LedgerService` keeps the board's
+    rules over this part; the records and errors are `soulbeat.store.records_board`'s.
 
-    Its methods move here from `soulbeat.ledger` (which still reaches its tables through the
-    SQLite store's `run_read` / `run_write` seam); until then a backend satisfies it trivially.
+    Contract: posts and comments are numbered from 1 (ids only grow, nothing is deleted); a
+    missing submolt, post or comment is `LedgerNotFoundError`; a taken submolt name
+    `LedgerConflictError`. Listings are newest first unless ``sort`` says otherwise. Each write is
+    one transaction that checks its targets, then runs its `BoardGuard` (the duplicate guard,
+    then the rate limit: whatever they raise propagates and nothing is written), writes, and
+    counts the write for the guard's key; ``dry_run=True`` does all of it and keeps nothing.
     """
 
+    # -- reads ----------------------------------------------------------------------------------
+    async def get_submolt(self, name: str) -> Submolt: ...
 
+    async def list_submolts(self, *, limit: int, offset: int) -> list[Submolt]:
+        """By name."""
+
+    async def subscriptions(self, who: Actor) -> list[str]:
+        """The submolts ``who`` follows, by name; a thread follows its own and its agent's."""
+
+    async def get_post(self, number: int) -> Post: ...
+
+    async def get_comment(self, number: int) -> Comment: ...
+
+    async def post_comments(self, number: int) -> list[Comment]:
+        """Every comment of post ``number``, oldest first; LedgerNotFoundError for no post."""
+
+    async def list_posts(
+        self,
+        *,
+        submolt: str | None,
+        subscriber: Actor | None,
+        sort: Sort,
+        start: datetime | None,
+        limit: int,
+        offset: int,
+    ) -> list[Post]:
+        """Posts of one submolt (missing: LedgerNotFoundError), else of ``subscriber``'s
+        submolts, else of all, in ``sort`` order (hot by the stored rank, new, top by score),
+        created at or after ``start`` when given."""
+
+    async def karma(self, author: Actor) -> Karma: ...
+
+    async def new_activity(
+        self, subscriber: Actor, since: datetime, *, skip: Actor | None, limit: int
+    ) -> NewActivity:
+        """Posts and comments in ``subscriber``'s submolts created at or after ``since``, not by
+        ``skip``: the newest ``limit`` of each, oldest first, with the totals."""
+
+    async def board_ids_since(self, post: int, comment: int, submolt_mark: int) -> BoardIds:
+        """Post and comment numbers above ``post`` / ``comment``, and the submolts whose
+        creation mark is above ``submolt_mark`` (for the ledger's id index)."""
+
+    # -- writes ---------------------------------------------------------------------------------
+    async def create_submolt(
+        self, name: str, display_name: str, description: str, created_by: Actor, at: datetime
+    ) -> Submolt: ...
+
+    async def set_subscription(self, who: Actor, submolt: str, at: datetime, on: bool) -> bool:
+        """Subscribe (``on``) or unsubscribe; True when that changed something."""
+
+    async def add_post(self, post: NewPost, guard: BoardGuard, *, dry_run: bool = False) -> Post:
+        """LedgerNotFoundError for a missing submolt."""
+
+    async def add_comment(
+        self, comment: NewComment, guard: BoardGuard, *, dry_run: bool = False
+    ) -> Comment:
+        """LedgerNotFoundError for a missing post or parent; LedgerInputError when the parent
+        belongs to another post or the reply would sit deeper than ``max_depth``."""
+
+    async def cast_vote(
+        self, vote: NewVote, guard: BoardGuard, *, dry_run: bool = False
+    ) -> VoteOutcome:
+        """One vote per (thing, voter): added, flipped, removed (``toggle``) or unchanged; an
+        unchanged vote is not counted by the guard."""
+
+
+@runtime_checkable
 class ActionStore(Protocol):
-    """The action log and the approval queue (`soulbeat.actions` keeps their rules).
+    """The action log and the approval queue (`soulbeat.actions` keeps their rules; records in
+    `soulbeat.store.records_actions`).
 
-    Its methods move here from `soulbeat.actions.log` / `soulbeat.actions.approvals` (which still
-    reach their tables through the SQLite store's `run_read` / `run_write` seam); until then a
-    backend satisfies it trivially.
+    Contract: log entries and approvals are numbered from 1 and never deleted; listings are
+    newest first (by id). `admit_action` is one write transaction: it reads what the
+    `ActionQuota` asks for, lets ``quota.decide`` choose the row, and inserts it, so two writers
+    can never both take the last slot of a limit. An approval is decided once: `claim_approval`
+    on one that is not ``pending`` raises `ApprovalDecidedError` and changes nothing. Unknown ids
+    are NotFoundError.
     """
+
+    # -- the action log -------------------------------------------------------------------------
+    async def record_action(self, row: LogRow, at: datetime) -> int:
+        """Insert a final row at ``at``; returns its id."""
+
+    async def admit_action(
+        self, row: LogRow, quota: ActionQuota, at: datetime
+    ) -> tuple[int, LogRow]:
+        """Insert the row ``quota.decide`` makes of ``row`` (see the class docstring); returns its
+        id and the row written."""
+
+    async def settle_action(
+        self,
+        entry_id: int,
+        status: str,
+        at: datetime,
+        *,
+        detail: str | None = None,
+        problems: Sequence[Problem] | None = None,
+    ) -> None:
+        """Set the entry's status (and detail, problems when given) and ``updated_at``."""
+
+    async def get_action(self, entry_id: int) -> LogEntry: ...
+
+    async def list_actions(
+        self,
+        *,
+        thread_id: str | None = None,
+        type: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+    ) -> list[LogEntry]:
+        """Newest first, optionally of one thread, type and status."""
+
+    # -- the approval queue ---------------------------------------------------------------------
+    async def add_approval(self, new: NewApproval, at: datetime) -> Approval:
+        """A new ``pending`` approval created at ``at``."""
+
+    async def get_approval(self, approval_id: int) -> Approval: ...
+
+    async def list_approvals(
+        self,
+        *,
+        status: ApprovalStatus | None = None,
+        thread_id: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Approval]:
+        """Newest first, optionally of one status and one thread."""
+
+    async def claim_approval(
+        self, approval_id: int, status: ApprovalStatus, reason: str | None, at: datetime
+    ) -> Approval:
+        """Decide a pending approval (``approved`` or ``rejected``) at ``at``."""
+
+    async def set_approval_result(self, approval_id: int, result: Mapping[str, Any]) -> Approval:
+        """Keep the `ActionResult` record of a decided approval."""
 
 
 class Store(BeatStore, BoardStore, ActionStore, Protocol):

@@ -4,8 +4,8 @@ Every route needs the API token (`require_api`). Bodies: ``{"success": true, ...
 every failure — the ledger's own, a missing or wrong token, a malformed request — is
 ``{"success": false, "error", "hint", "problems"?}`` with its 4xx status (`LedgerRoute`), and a
 refused rate limit is 429 with a ``Retry-After`` header (seconds). Authors, voters and
-subscribers are actors (`soulbeat.ledger.models.parse_actor`): ``author`` in a body defaults to
-``person`` (``author_kind`` overrides the kind; ``"agent:bob"`` names both).
+subscribers are actors (`soulbeat.store.records_board.parse_actor`): ``author`` in a body
+defaults to ``person`` (``author_kind`` overrides the kind; ``"agent:bob"`` names both).
 
 The server's `Service` must carry the `LedgerService` as ``service.ledger`` (set up by
 `soulbeat.wiring`); without it every route answers 503.
@@ -25,14 +25,6 @@ from pydantic import BaseModel, ConfigDict
 from soulbeat.api.deps import get_service, require_api
 from soulbeat.api.errors import SafeJSONResponse
 from soulbeat.ledger.checks import MAX_OFFSET, MAX_PAGE
-from soulbeat.ledger.models import (
-    AuthorKind,
-    LedgerError,
-    LedgerNotFoundError,
-    Post,
-    RateLimitedError,
-    parse_actor,
-)
 from soulbeat.ledger.service import LedgerService
 from soulbeat.ledger.views import (
     comment_view,
@@ -41,6 +33,14 @@ from soulbeat.ledger.views import (
     submolt_view,
     tree_view,
     vote_view,
+)
+from soulbeat.store.records_board import (
+    AuthorKind,
+    LedgerError,
+    LedgerNotFoundError,
+    Post,
+    RateLimitedError,
+    parse_actor,
 )
 
 __all__ = ["LedgerRoute", "get_ledger", "router"]

@@ -1,4 +1,6 @@
-"""`PostgresStore`: the `Store` protocol (see `soulbeat.store.base`) on PostgreSQL.
+"""`PostgresStore`: the `BeatStore` part of the `Store` protocols (see `soulbeat.store.base`) on
+PostgreSQL; its `BoardStore` and `ActionStore` parts are still to come (until then `wiring.build`
+refuses it, and their contract suites skip it).
 
 - psycopg 3 in asyncio, connections from a `psycopg_pool.AsyncConnectionPool`. Every method is
   one transaction on one pooled connection, so concurrent calls run side by side (unlike the
@@ -26,7 +28,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from soulbeat.errors import StoreError
-from soulbeat.store.base import Store
+from soulbeat.store.base import BeatStore
 from soulbeat.store.codec import dump_json, opt_micros, to_micros
 from soulbeat.store.postgres import claims, tables
 from soulbeat.store.postgres.migrate import apply_migrations, load_postgres_migrations
@@ -393,5 +395,5 @@ def _thread_row(thread: Thread) -> tables.ThreadRow:
 
 if TYPE_CHECKING:  # mypy checks here that PostgresStore satisfies the protocol
 
-    def _is_a_store(store: PostgresStore) -> Store:
+    def _is_a_store(store: PostgresStore) -> BeatStore:
         return store

@@ -1,10 +1,11 @@
-"""The ledger's SQL: plain functions on an open connection, run inside the store's transactions
-(`SQLiteStore.run_read` / `run_write`). Schema: ``store/sqlite/migrations/003_ledger.sql``.
+"""The board's SQL: plain functions on an open connection, run inside the store's transactions
+(`soulbeat.store.sqlite.board.SQLiteBoard`). Schema: ``store/sqlite/migrations/003_ledger.sql``.
 
 Each function takes already-checked values (names, lengths and kinds are `LedgerService`'s
-business) and integer ids; it returns records from `soulbeat.ledger.models` and raises
+business) and integer ids; it returns records from `soulbeat.store.records_board` and raises
 `LedgerNotFoundError` for a missing submolt, post or comment. Votes and karma are in
-`soulbeat.ledger.votes`, rate limits and the duplicate guard in `soulbeat.ledger.governance`.
+`board_votes`, the listings in `board_feeds`, the counted activity of rate limits in
+`board_activity`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import sqlite3
 from collections.abc import Mapping
 from datetime import datetime
 
-from soulbeat.ledger.models import (
+from soulbeat.store.codec import from_micros, to_micros
+from soulbeat.store.records_board import (
     Actor,
     Comment,
     LedgerConflictError,
@@ -24,7 +26,6 @@ from soulbeat.ledger.models import (
     comment_id,
     post_id,
 )
-from soulbeat.store.codec import from_micros, to_micros
 
 Row = sqlite3.Row
 
