@@ -9,9 +9,9 @@ from ledger_support import AGENT, ANN, BOB
 
 from soulbeat.actions.executor import ActionContext, DefaultActionExecutor
 from soulbeat.actions.models import CommentAction, PostAction, Problem, VoteAction
+from soulbeat.actions.policy import DEFAULT_RATE_LIMITS
 from soulbeat.actions.validate import validate_action
 from soulbeat.ledger.context import LedgerContext
-from soulbeat.ledger.governance import DEFAULT_RATE_LIMITS
 from soulbeat.ledger.service import LedgerService
 from soulbeat.store.records import Agent, Thread
 from soulbeat.store.records_board import Actor

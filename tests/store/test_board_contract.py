@@ -6,6 +6,7 @@ missing targets, vote arithmetic, listings, the guard run inside the write, and 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -60,8 +61,9 @@ def guard(
     rule: Recorder | None = None,
     duplicate_since: datetime | None = None,
 ) -> BoardGuard:
-    def refuse() -> None:
-        raise LedgerConflictError("same again")
+    def check_duplicate(last: datetime | None) -> None:
+        if last is not None:
+            raise LedgerConflictError(f"same again, last at {last.isoformat()}")
 
     return BoardGuard(
         key=key,
@@ -70,7 +72,7 @@ def guard(
         window=window,
         check_rate=rule or Recorder(),
         duplicate_since=duplicate_since,
-        refuse_duplicate=refuse,
+        check_duplicate=check_duplicate,
     )
 
 
@@ -331,7 +333,7 @@ async def test_a_refusing_guard_writes_nothing(board_store: Store) -> None:
             new_post(), guard(window=timedelta(hours=1), rule=Recorder(True))
         )
     await board_store.add_post(new_post("first", mark="same"), guard())
-    with pytest.raises(LedgerConflictError):
+    with pytest.raises(LedgerConflictError, match=re.escape(T0.isoformat())):
         await board_store.add_post(new_post("again", mark="same"), guard(duplicate_since=at(-1)))
     await board_store.add_post(new_post("later", at(10), mark="same"), guard(duplicate_since=at(5)))
     titles = [

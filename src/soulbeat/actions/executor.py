@@ -83,11 +83,11 @@ from soulbeat.actions.models import (
     errors_in,
     to_dict,
 )
-from soulbeat.actions.policy import TargetLookup, content_hash, target_problems
+from soulbeat.actions.policy import Limits, TargetLookup, content_hash, target_problems
 from soulbeat.actions.sanitize import sanitize_action
 from soulbeat.actions.validate import validate_action
 from soulbeat.channels.base import Receipt
-from soulbeat.config.actions import DEFAULT_RATE_LIMITS, RateLimit
+from soulbeat.config.actions import DEFAULT_RATE_LIMITS
 
 if TYPE_CHECKING:
     from soulbeat.actions.approvals import ApprovalQueue
@@ -120,7 +120,6 @@ ActionStatus = Literal[
 ACTION_STATUSES: tuple[str, ...] = get_args(ActionStatus)
 
 LedgerAction = PostAction | CommentAction | VoteAction
-Limits = Mapping[str, Sequence[RateLimit]]
 """Rate limits per action type (``ActionsConfig.limits``)."""
 MessageSender = Callable[[MessageAction], Awaitable[Receipt]]
 """Delivers a message action's text to the beat's target and returns the channel's receipt."""

@@ -11,9 +11,9 @@ records and errors `soulbeat.store.records_board` (re-exported here). Modules:
 ``context``     `LedgerContext`: new posts in a thread's submolts for a beat's prompt
 ``remote``      `RemoteLedger`: the model's actions sent to a Moltbook-style server instead
 ``ranking``     the hot formula and the other orders, pure
-``governance``  rate limits and the duplicate guard of the board's writes, as a `BoardGuard`
+``checks``      input checks (limits and duplicates: the one engine, `soulbeat.actions.policy`)
 ``views``       JSON-ready dicts for the API and the CLI
-``index``       which ids exist, answered without waiting; ``checks``: input checks
+``index``       which ids exist, answered without waiting
 ==============  ==================================================================================
 """
 

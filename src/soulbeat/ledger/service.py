@@ -4,14 +4,16 @@ Contract:
 
 - Every operation is one transaction of the store's board part (`BoardStore`); the checks that
   must hold at the moment of the write (targets, duplicates, rate limits) run inside it, handed
-  over as a `BoardGuard`. Times come from the injected clock (aware UTC).
+  over as a `BoardGuard` made by the one governance engine (`soulbeat.actions.policy`). Times
+  come from the injected clock (aware UTC).
 - Input is checked first (`soulbeat.ledger.checks`: `LedgerInputError`, 422); then, inside the
   transaction, the target must exist (`LedgerNotFoundError`, 404), the text must not repeat what
   the same author wrote within 24 h (`LedgerConflictError`, 409) and the rate limit must allow
   it (`RateLimitedError`, 429, with ``retry_at``). Content is stored as given.
 - Governance key: a write with ``origin_thread`` (a beat's action) is limited per thread with
-  ``action_limits``; any other (people, the API) per author with ``limits``. Both default to
-  SPEC §7.1's limits (`soulbeat.ledger.governance`); ``{}`` turns a set off.
+  ``action_limits``; any other (people, the API) per author with ``limits``: two keys of the
+  one engine (`soulbeat.actions.policy`). Both default to SPEC §7.1's limits; ``{}`` turns a set
+  off.
 - ``dry_run=True`` runs every check and the write itself, then rolls the transaction back: the
   result is what would have been made, nothing is stored and no event is published.
 - Events (`ledger.submolt_created`, `ledger.post_created`, `ledger.comment_created`,
@@ -50,10 +52,16 @@ from typing import Any
 
 from soulbeat.actions.executor import ActionContext, ActionResult, ActionStatus, LedgerAction
 from soulbeat.actions.models import CommentAction, PostAction, Problem, VoteAction, to_dict
+from soulbeat.actions.policy import (
+    DEFAULT_RATE_LIMITS,
+    DUPLICATE_WINDOW,
+    Limits,
+    board_guard,
+    fingerprint,
+)
 from soulbeat.channels.base import Receipt
 from soulbeat.clock import Clock
 from soulbeat.events.models import EVENT_NAMES, EventSink
-from soulbeat.ledger import governance
 from soulbeat.ledger.checks import (
     DESCRIPTION_LIMIT,
     DISPLAY_NAME_LIMIT,
@@ -63,7 +71,6 @@ from soulbeat.ledger.checks import (
     check_submolt_name,
     check_text,
 )
-from soulbeat.ledger.governance import DEFAULT_RATE_LIMITS, DUPLICATE_WINDOW, Limits
 from soulbeat.ledger.ranking import MAX_DEPTH, hot_rank
 from soulbeat.ledger.reader import LedgerReader
 from soulbeat.store.base import BoardStore
@@ -71,7 +78,6 @@ from soulbeat.store.records_board import (
     Actor,
     BoardGuard,
     Comment,
-    LedgerConflictError,
     LedgerError,
     LedgerNotFoundError,
     NewComment,
@@ -146,7 +152,7 @@ class LedgerService(LedgerReader):
         check_submolt_name(submolt)
         check_post_body(title, content, url)
         now = self.clock.now()
-        mark = governance.fingerprint(title, content if content is not None else url or "")
+        mark = fingerprint(title, content if content is not None else url or "")
         new = NewPost(
             submolt=submolt,
             author=author,
@@ -158,7 +164,7 @@ class LedgerService(LedgerReader):
             rank=hot_rank(0, now),
             origin_thread=origin_thread,
         )
-        guard = self._guard(author, origin_thread, "post", duplicate="post")
+        guard = self._guard(author, origin_thread, "post", duplicate=True)
         post = await self.store.add_post(new, guard, dry_run=dry_run)
         if not dry_run:
             self.index.posts.add(check_number(post.id, "post"))
@@ -185,12 +191,12 @@ class LedgerService(LedgerReader):
             parent=parent_number,
             author=author,
             content=content,
-            fingerprint=governance.fingerprint(content),
+            fingerprint=fingerprint(content),
             at=self.clock.now(),
             max_depth=MAX_DEPTH,
             origin_thread=origin_thread,
         )
-        guard = self._guard(author, origin_thread, "comment", duplicate="comment")
+        guard = self._guard(author, origin_thread, "comment", duplicate=True)
         made = await self.store.add_comment(new, guard, dry_run=dry_run)
         if not dry_run:
             self.index.comments.add(check_number(made.id, "comment"))
@@ -281,27 +287,21 @@ class LedgerService(LedgerReader):
 
     # -- helpers ------------------------------------------------------------------------------
     def _guard(
-        self, actor: Actor, origin_thread: str | None, kind: str, *, duplicate: str | None = None
+        self, actor: Actor, origin_thread: str | None, kind: str, *, duplicate: bool = False
     ) -> BoardGuard:
-        """Governance key: the thread for a beat's action, else the author (module docstring)."""
+        """Governance key: the thread for a beat's action, else the author (module docstring);
+        the rules are the one engine's (`soulbeat.actions.policy.board_guard`)."""
         if origin_thread is not None:
             key, limits = f"thread:{origin_thread}", self.action_limits
         else:
             key, limits = str(actor), self.limits
-        now = self.clock.now()
-        if duplicate is None:
-            return governance.guard(key, kind, limits, now)
-        window = self.duplicate_window
-
-        def refuse() -> None:
-            raise LedgerConflictError(
-                f"{actor} wrote the same {duplicate} within the last "
-                f"{window.total_seconds() / 3600:g} h",
-                hint="say something new, or wait",
-            )
-
-        return governance.guard(
-            key, kind, limits, now, duplicate_since=now - window, refuse_duplicate=refuse
+        return board_guard(
+            key,
+            kind,
+            limits,
+            self.clock.now(),
+            author=actor if duplicate else None,
+            duplicate_window=self.duplicate_window,
         )
 
     def _publish(self, name: str, data: Mapping[str, Any]) -> None:

@@ -289,7 +289,7 @@ class BoardGuard:
     window: timedelta
     check_rate: Callable[[Sequence[datetime]], None]
     duplicate_since: datetime | None = None
-    refuse_duplicate: Callable[[], None] | None = None
+    check_duplicate: Callable[[datetime | None], None] | None = None
 
 
 @dataclass(frozen=True)

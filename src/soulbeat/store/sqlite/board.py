@@ -138,7 +138,7 @@ class SQLiteBoard(SQLiteConnection):
     async def add_post(self, post: NewPost, guard: BoardGuard, *, dry_run: bool = False) -> Post:
         def job(conn: sqlite3.Connection) -> Post:
             tables.get_submolt(conn, post.submolt)
-            _refuse_duplicate(conn, "ledger_posts", post.author, post.fingerprint, guard)
+            _check_duplicate(conn, "ledger_posts", post.author, post.fingerprint, guard)
             _check_rate(conn, guard)
             made = tables.insert_post(
                 conn,
@@ -163,7 +163,7 @@ class SQLiteBoard(SQLiteConnection):
         def job(conn: sqlite3.Connection) -> Comment:
             tables.get_post_row(conn, comment.post)
             depth = tables.reply_depth(conn, comment.post, comment.parent, comment.max_depth)
-            _refuse_duplicate(conn, "ledger_comments", comment.author, comment.fingerprint, guard)
+            _check_duplicate(conn, "ledger_comments", comment.author, comment.fingerprint, guard)
             _check_rate(conn, guard)
             made = tables.insert_comment(
                 conn,
@@ -209,14 +209,13 @@ class SQLiteBoard(SQLiteConnection):
             return cast(T, done.value)
 
 
-def _refuse_duplicate(
+def _check_duplicate(
     conn: sqlite3.Connection, table: str, who: Actor, mark: str, guard: BoardGuard
 ) -> None:
-    since, refuse = guard.duplicate_since, guard.refuse_duplicate
-    if since is None or refuse is None:
+    since, check = guard.duplicate_since, guard.check_duplicate
+    if since is None or check is None:
         return
-    if tables.is_duplicate(conn, table, who, mark, since):
-        refuse()
+    check(tables.last_written(conn, table, who, mark, since))
 
 
 def _check_rate(conn: sqlite3.Connection, guard: BoardGuard) -> None:

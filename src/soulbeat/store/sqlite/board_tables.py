@@ -270,14 +270,14 @@ def reply_depth(conn: sqlite3.Connection, post: int, parent: int | None, limit: 
     return depth
 
 
-def is_duplicate(
+def last_written(
     conn: sqlite3.Connection, table: str, who: Actor, fingerprint: str, since: datetime
-) -> bool:
-    """Whether ``who`` wrote a post or comment with this fingerprint after ``since``."""
+) -> datetime | None:
+    """When ``who`` last wrote a post or comment with this fingerprint after ``since``."""
     assert table in ("ledger_posts", "ledger_comments")
-    row = conn.execute(
-        f"SELECT 1 FROM {table} WHERE author_kind = ? AND author = ? AND fingerprint = ?"
-        " AND created_at > ? LIMIT 1",
+    (last,) = conn.execute(
+        f"SELECT max(created_at) FROM {table} WHERE author_kind = ? AND author = ?"
+        " AND fingerprint = ? AND created_at > ?",
         (who.kind, who.name, fingerprint, to_micros(since)),
     ).fetchone()
-    return row is not None
+    return None if last is None else from_micros(last)
