@@ -1,4 +1,4 @@
-"""Schedules, claims and leases of `PostgresStore`: the SQLite store's rules (`sqlite_claims`) on
+"""Schedules, claims and leases of `PostgresStore`: the SQLite store's rules (`sqlite.claims`) on
 row locks instead of one database-wide writer.
 
 - A claim locks the schedule rows it takes with `FOR UPDATE SKIP LOCKED`: two workers claiming
@@ -181,7 +181,7 @@ async def claim_wake(
 async def _take(
     conn: Conn, schedule: Row, due_at: datetime, reason: str, worker_id: str, now: int, until: int
 ) -> Claim | None:
-    """Lease the (locked) `schedule` for the beat keyed by `due_at` (see `sqlite_claims._take`)."""
+    """Lease the (locked) `schedule` for the beat keyed by `due_at` (see `sqlite.claims._take`)."""
     thread_id, skill = schedule["thread_id"], schedule["skill"]
     key = beat_key(thread_id, skill, due_at)
     beat = await one(
@@ -375,3 +375,19 @@ async def reap_expired(conn: Conn, now: datetime) -> int:
         ([row["thread_id"] for row in rows], [row["skill"] for row in rows]),
     )
     return len(rows)
+
+
+async def release_worker(conn: Conn, worker_id: str) -> int:
+    """Release every lease `worker_id` holds; its beats still `claimed` become `interrupted`, and
+    the slots stay as they are, so the next claim resumes each beat under its key."""
+    await conn.execute(
+        """UPDATE beats SET status = 'interrupted' WHERE status = 'claimed' AND id IN
+        (SELECT lease_beat_id FROM schedules WHERE lease_owner = %s)""",
+        (worker_id,),
+    )
+    cursor = await conn.execute(
+        """UPDATE schedules SET lease_owner = NULL, lease_beat_id = NULL, lease_expires_at = NULL
+        WHERE lease_owner = %s""",
+        (worker_id,),
+    )
+    return cursor.rowcount

@@ -39,7 +39,8 @@ from soulbeat.store.records import (
     SystemEvent,
     Thread,
 )
-from soulbeat.store.sqlite import claims, files, tables
+from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, ThreadFacts
+from soulbeat.store.sqlite import claims, files, search, tables
 from soulbeat.store.sqlite.actions import SQLiteActions
 from soulbeat.store.sqlite.board import SQLiteBoard
 
@@ -278,6 +279,10 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
         to_micros(now)
         return await self._write(lambda conn: claims.reap_expired(conn, now))
 
+    async def release_worker(self, worker_id: str) -> int:
+        """Release every lease the worker holds (see `Store.release_worker`)."""
+        return await self._write(lambda conn: claims.release_worker(conn, worker_id))
+
     # -- system events --------------------------------------------------------------------------
     async def queue_event(
         self, thread_id: str, text: str, at: datetime, *, source: str = "api"
@@ -323,6 +328,20 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
             "outcome = ?": outcome,
         }
         return await self._read(lambda conn: tables.list_beats(conn, filters, limit, offset))
+
+    async def search_beats(self, query: BeatQuery, *, limit: int, offset: int) -> BeatPage:
+        return await self._read(lambda conn: search.search_beats(conn, query, limit, offset))
+
+    async def beat_buckets(self, query: BeatQuery, bucket: timedelta) -> list[BeatBucket]:
+        micros = max(1, int(bucket.total_seconds() * 1_000_000))
+        return await self._read(lambda conn: search.beat_buckets(conn, query, micros))
+
+    async def thread_facts(
+        self, thread_ids: Sequence[str], since: datetime
+    ) -> dict[str, ThreadFacts]:
+        after = to_micros(since)
+        ids = list(thread_ids)
+        return await self._read(lambda conn: search.thread_facts(conn, ids, after))
 
     async def tokens_used(self, thread_id: str, since: datetime) -> int:
         """Prompt + completion tokens of the thread's beats finished at or after `since`."""
