@@ -30,7 +30,6 @@ and then ``action.executed`` or ``action.failed``; or ``action.rejected`` (with
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -72,8 +71,6 @@ __all__ = [
     "ApprovalQueue",
     "ApprovalStatus",
     "ApprovedMessageSender",
-    "attach_approvals",
-    "attached_approvals",
 ]
 
 log = logging.getLogger(__name__)
@@ -280,21 +277,3 @@ def _failed(
         detail=detail,
         approval_id=approval.id,
     )
-
-
-# -- where the API finds the queue --------------------------------------------------------------
-_ATTACHED: weakref.WeakKeyDictionary[object, ApprovalQueue] = weakref.WeakKeyDictionary()
-
-
-def attach_approvals(owner: object, queue: ApprovalQueue) -> None:
-    """Make ``queue`` the approval queue of ``owner`` (the `Service` that `wiring.build` made),
-    so the HTTP edge finds it with `attached_approvals` without the service knowing of it."""
-    _ATTACHED[owner] = queue
-
-
-def attached_approvals(owner: object) -> ApprovalQueue | None:
-    """The queue attached to ``owner`` (or its ``approvals`` attribute), if any."""
-    found = getattr(owner, "approvals", None)
-    if isinstance(found, ApprovalQueue):
-        return found
-    return _ATTACHED.get(owner)
