@@ -1,11 +1,18 @@
 """`build(settings)`: the only place that picks the real backends and puts soulbeat together.
 
-SQLite in the data directory, the model provider named in the settings (wrapped in retries, a
-fallback model and a circuit breaker), the thread channel plus one webhook channel per configured
-channel, the event bus, the scheduler and the service over them.
+The store named by ``database_url`` (`build_store`: PostgreSQL for ``postgresql://…``, SQLite
+for ``sqlite:///path``) or else SQLite in the data directory, the model provider named in the
+settings (wrapped in retries, a fallback model and a circuit breaker), the thread channel plus one
+webhook channel per configured channel, the event bus, the scheduler and the service over them.
+On PostgreSQL the service also gets a `ClusterNode`: LISTEN/NOTIFY wakes its scheduler when
+another process changes something, and its event stream comes from the durable event journal.
 
 The store must have all three parts of `Store` (`BeatStore`, `BoardStore`, `ActionStore`):
-`build` refuses one that lacks a part (TypeError naming it) rather than run with less.
+`build` refuses one that lacks a part (TypeError naming it) rather than run with less. The one
+exception is transitional and loud: a backend whose class lists the parts it does not have yet
+in ``parts_pending`` (PostgreSQL, until its board and action parts land) is accepted with a
+warning naming what is off, and runs with no ledger, no action log, no approval queue and the
+ungoverned `BareExecutor`.
 
 Actions (`build_actions`): the ledger (`LedgerService`), the action log, the approval queue and
 a `GovernedExecutor` over them, all on the store; the queue and the ledger are given to the
@@ -18,6 +25,8 @@ People writing through the ledger's API keep the ledger's own limits.
 
 from __future__ import annotations
 
+import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +35,7 @@ from soulbeat.actions.approvals import (
     ApprovalQueue,
     ApprovedMessageSender,
 )
+from soulbeat.actions.bare import BareExecutor
 from soulbeat.actions.executor import (
     ActionContext,
     ActionExecutor,
@@ -42,6 +52,7 @@ from soulbeat.channels.base import Channel, Receipt
 from soulbeat.channels.thread import ThreadChannel
 from soulbeat.channels.webhook import WebhookChannel
 from soulbeat.clock import Clock, SystemClock
+from soulbeat.cluster import ClusterNode, EventFeed
 from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.config.settings import Settings
 from soulbeat.events.bus import EventBus
@@ -61,11 +72,33 @@ from soulbeat.turn.delivery import Deliverer, resolve_route
 from soulbeat.turn.outcome import indicator_for
 from soulbeat.turn.runner import TurnRunner
 
+log = logging.getLogger(__name__)
+
 DB_NAME = "soulbeat.db"
+SQLITE_PREFIX = "sqlite:///"
 
 
 def database_path(settings: Settings) -> Path:
+    """The SQLite file: ``sqlite:///path`` from ``database_url``, else the data directory's."""
+    url = settings.database_url
+    if url is not None and url.startswith(SQLITE_PREFIX):
+        return Path(url.removeprefix(SQLITE_PREFIX)).expanduser().resolve()
     return settings.data_dir.expanduser().resolve() / DB_NAME
+
+
+def uses_postgres(settings: Settings) -> bool:
+    """Whether ``database_url`` names a PostgreSQL database."""
+    return settings.database_url is not None and not settings.database_url.startswith(SQLITE_PREFIX)
+
+
+def build_store(settings: Settings) -> BeatStore:
+    """The store ``database_url`` names (unopened); SQLite in the data directory by default.
+    `build` checks it has every part (`check_store`)."""
+    if settings.database_url is not None and uses_postgres(settings):
+        from soulbeat.store.postgres import PostgresStore  # psycopg only when asked for
+
+        return PostgresStore(settings.database_url)
+    return SQLiteStore(database_path(settings))
 
 
 def build_provider(settings: Settings, clock: Clock, breakers: CircuitBreakers) -> LLMProvider:
@@ -92,26 +125,41 @@ STORE_PARTS: tuple[type, ...] = (BeatStore, BoardStore, ActionStore)
 
 @dataclass(frozen=True)
 class Actions:
-    """What `build_actions` made: the executor, the ledger and the approval queue."""
+    """What `build_actions` made: the executor, and the ledger and queue (None only on a store
+    whose board and action parts are pending)."""
 
     executor: ActionExecutor
-    ledger: LedgerService
-    approvals: ApprovalQueue
+    ledger: LedgerService | None = None
+    approvals: ApprovalQueue | None = None
 
 
-def check_store(store: object) -> Store:
-    """``store`` when it has every part of `Store`; else TypeError naming the missing parts and
-    their first missing method."""
+def missing_parts(store: object) -> list[str]:
+    """The parts of `Store` that ``store`` lacks, each with its first missing method."""
     missing = []
     for part in STORE_PARTS:
         if isinstance(store, part):
             continue
         methods = [name for name in _protocol_methods(part) if not hasattr(store, name)]
         missing.append(f"{part.__name__} (no {methods[0]})" if methods else part.__name__)
-    if missing:
+    return missing
+
+
+def check_store(store: object) -> Store:
+    """``store`` when it has every part of `Store`; else TypeError naming the missing parts, or,
+    for parts its class declares pending (``parts_pending``), a warning (module docstring)."""
+    missing = missing_parts(store)
+    pending = set(getattr(type(store), "parts_pending", ()))
+    if any(entry.split(" ")[0] not in pending for entry in missing):
         raise TypeError(
             f"{type(store).__name__} is not a complete store: it lacks {', '.join(missing)}; "
             "soulbeat needs BeatStore, BoardStore and ActionStore (soulbeat.store.base)"
+        )
+    if missing:
+        log.warning(
+            "%s has no %s part yet: the ledger, the action log, approvals, rate limits and the "
+            "duplicate guard are OFF on this store",
+            type(store).__name__,
+            " and ".join(sorted(pending)),
         )
     return store  # type: ignore[return-value]
 
@@ -190,6 +238,8 @@ def build_actions(
 ) -> Actions:
     """The executor of the model's actions with its ledger and approval queue (module
     docstring)."""
+    if missing_parts(store):  # accepted by check_store: parts pending, warned
+        return Actions(BareExecutor())
     ledger = LedgerService(store, clock, events, action_limits={})
     log = ActionLog(store, clock)
     exists = fresh_exists(ledger)
@@ -206,6 +256,27 @@ def build_actions(
     return Actions(executor, ledger, approvals)
 
 
+def build_cluster(
+    store: Store, events: EventBus, clock: Clock, scheduler: Scheduler, *, worker_id: str
+) -> ClusterNode | None:
+    """Signals and the durable event stream for a store several processes share (PostgreSQL);
+    None for any other store."""
+    # Not loaded means no PostgresStore exists: SQLite processes never import psycopg.
+    postgres = sys.modules.get("soulbeat.store.postgres.store")
+    if postgres is None or not isinstance(store, postgres.PostgresStore):
+        return None
+    from soulbeat.store.postgres.signals import PostgresJournal, PostgresSignals, PostgresWakes
+
+    feed = EventFeed(PostgresJournal(store), events, clock, origin=worker_id)
+    return ClusterNode(
+        PostgresSignals(store.url, clock),
+        feed,
+        on_change=scheduler.replan,
+        wakes=PostgresWakes(store),
+        on_wake=scheduler.wake,
+    )
+
+
 def build(
     settings: Settings,
     *,
@@ -216,7 +287,8 @@ def build(
 ) -> Service:
     """Assemble the service. Nothing is opened or started: call `await service.open()`."""
     clock = clock or SystemClock()
-    store = check_store(store or SQLiteStore(database_path(settings)))
+    store = check_store(store or build_store(settings))
+    worker = worker_id or worker_identity(settings.data_dir)
     events = EventBus(clock)
     registry = AgentRegistry(settings, store)
     breakers = CircuitBreakers(clock)
@@ -235,17 +307,18 @@ def build(
         thread_channel=thread_channel,
         default_model=settings.llm_model,
         executor=actions.executor,
-        context_sources=[LedgerContext(actions.ledger)],
+        context_sources=[LedgerContext(actions.ledger)] if actions.ledger is not None else [],
     )
     scheduler = Scheduler(
         store,
         WorkspacePlanner(store, registry),
         runner,
         clock,
-        worker_id=worker_id or worker_identity(settings.data_dir),
+        worker_id=worker,
         max_concurrent_beats=settings.max_concurrent_beats,
         events=events,
     )
+    cluster = build_cluster(store, events, clock, scheduler, worker_id=worker)
     chat = ChatResponder(
         store, registry, provider, clock, default_model=settings.llm_model, events=events
     )
@@ -262,5 +335,6 @@ def build(
         breakers=breakers,
         ledger=actions.ledger,
         approvals=actions.approvals,
+        cluster=cluster,
     )
     return service

@@ -16,8 +16,7 @@ from soulbeat.ledger.service import LedgerService
 from soulbeat.store.records import Agent, Thread
 from soulbeat.store.records_board import Actor
 from soulbeat.store.sqlite import SQLiteStore
-from soulbeat.testing import FakeClock
-from soulbeat.testing.executor import BareExecutor
+from soulbeat.testing import BareExecutor, FakeClock
 from soulbeat.turn.context import ContextScope
 from soulbeat.turn.prompt import user_prompt
 

@@ -53,3 +53,28 @@ def test_build_refuses_a_store_without_its_board_and_action_parts(tmp_path: Path
 def test_build_refuses_something_that_is_no_store_at_all(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match=r"lacks BeatStore .*BoardStore .*ActionStore"):
         build(settings(tmp_path), store=object(), provider=ScriptedLLM())  # type: ignore[arg-type]
+
+
+class BoardAndActionsPending(BeatsOnly):
+    """Like a backend whose board and action parts have not landed yet (PostgreSQL for now)."""
+
+    parts_pending = ("BoardStore", "ActionStore")
+
+
+def test_parts_a_backend_declares_pending_are_off_and_said_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    partial = BoardAndActionsPending(SQLiteStore(tmp_path / "s.db"))
+    with caplog.at_level("WARNING", logger="soulbeat.wiring"):
+        service = build(settings(tmp_path), store=partial, provider=ScriptedLLM())  # type: ignore[arg-type]
+    assert (service.ledger, service.approvals) == (None, None)
+    assert "has no ActionStore and BoardStore part yet" in caplog.text
+    assert "rate limits and the duplicate guard are OFF" in caplog.text
+
+
+def test_only_the_declared_parts_may_be_pending(tmp_path: Path) -> None:
+    class OnlyBoardPending(BeatsOnly):
+        parts_pending = ("BoardStore",)
+
+    with pytest.raises(TypeError, match=r"lacks BoardStore .*ActionStore"):
+        build(settings(tmp_path), store=OnlyBoardPending(SQLiteStore(tmp_path / "s.db")))  # type: ignore[arg-type]

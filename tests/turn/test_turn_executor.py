@@ -26,7 +26,7 @@ from soulbeat.actions.models import (
     to_dict,
 )
 from soulbeat.channels.base import Receipt
-from soulbeat.testing.executor import BareExecutor
+from soulbeat.testing import BareExecutor
 
 POST = PostAction("general", "Hello", "First post")
 ALL = ("post", "comment", "vote", "message", "none")

@@ -17,7 +17,7 @@ from soulbeat.actions.executor import (
 )
 from soulbeat.actions.models import Problem, to_dict
 from soulbeat.config.heartbeat import DEFAULT_HEARTBEAT_PROMPT
-from soulbeat.testing.executor import BareExecutor
+from soulbeat.testing import BareExecutor
 from soulbeat.testing.llm import reply, tool_reply
 
 ALL_OFF = {"show_ok": False, "show_alerts": False, "use_indicator": False}

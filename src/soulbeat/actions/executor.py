@@ -1,7 +1,7 @@
 """`ActionExecutor`: carries out one action a beat asked for, and says how that went (SPEC §7.1).
 
 Contract of every executor (`GovernedExecutor`, what `soulbeat.wiring` builds; the bare one
-without governance, for tests, is `soulbeat.testing.BareExecutor`):
+without governance, for tests, is `soulbeat.actions.bare.BareExecutor`):
 
 - ``await execute(action, ctx, problems=())`` returns an `ActionResult` and never raises
   because of the model: an invalid or disallowed action is ``rejected`` with its problems. It
@@ -200,7 +200,7 @@ class LedgerBackend(Protocol):
     needed, ``ctx.dry_run`` false. It stores the action as given (escaping again would show
     ``&amp;amp;``), returns ``executed`` with a receipt naming what it made, or ``rejected`` /
     ``failed`` with problems when the target refused (gone since it was checked). Its result
-    keeps ``problems`` as given and adds its own. (The tests' `soulbeat.testing.BareExecutor`
+    keeps ``problems`` as given and adds its own. (The tests' `soulbeat.actions.bare.BareExecutor`
     also calls it in dry-run, where it must answer ``would-do`` and write nothing.)
     """
 

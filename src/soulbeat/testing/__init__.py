@@ -12,9 +12,9 @@
 | (an HTTP peer) | `AppServer` — an ASGI app on a real uvicorn on 127.0.0.1, in a thread |
 """
 
+from soulbeat.actions.bare import BareExecutor
 from soulbeat.testing.channel import RecordingChannel
 from soulbeat.testing.clock import FakeClock
-from soulbeat.testing.executor import BareExecutor
 from soulbeat.testing.live import AppServer
 from soulbeat.testing.llm import ScriptedLLM, fail, reply, tool_calls_reply, tool_reply
 from soulbeat.testing.llm_server import FakeLLMServer, unused_local_url

@@ -1,9 +1,11 @@
-"""`BareExecutor`: an `ActionExecutor` without governance, for tests of the turn and the ledger.
+"""`BareExecutor`: an `ActionExecutor` without governance.
 
 It keeps the executor contract (`soulbeat.actions.executor`: validates first, never raises
 because of the model, dry-run does nothing) but has no rate limits, no duplicate guard, no
-action log and no approval queue; soulbeat itself always runs the `GovernedExecutor` that
-`soulbeat.wiring` builds. Per type:
+action log and no approval queue. soulbeat runs the `GovernedExecutor` that `soulbeat.wiring`
+builds; this one serves the tests of the turn and the ledger (`soulbeat.testing` exports it)
+and, until that backend has its board and action parts, a store that declares them pending
+(`soulbeat.wiring.check_store` warns loudly then). Per type:
 
 ==========================  =========================================================
 ``message``                 delivered through ``ctx.deliver`` (the beat's target); no
