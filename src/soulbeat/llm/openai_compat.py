@@ -63,6 +63,7 @@ class OpenAICompatProvider:
     """
 
     name = "openai"
+    structured_output = True
 
     def __init__(
         self,
@@ -99,6 +100,7 @@ class OpenAICompatProvider:
                     tools=tools or openai.omit,
                     temperature=_given(request.temperature),
                     max_tokens=_given(request.max_tokens),
+                    response_format=_response_format(request),
                     stream=False,
                     timeout=timeout,
                 )
@@ -150,6 +152,14 @@ class OpenAICompatProvider:
             raw=body,
             latency_ms=latency_ms,
         )
+
+
+def _response_format(request: ChatRequest) -> Any:
+    """``json_schema`` structured output when the request carries a schema."""
+    if request.response_schema is None:
+        return openai.omit
+    schema = {"name": "heartbeat_decision", "schema": dict(request.response_schema)}
+    return {"type": "json_schema", "json_schema": schema}
 
 
 def _given(value: float | int | None) -> Any:

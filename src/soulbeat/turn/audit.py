@@ -12,7 +12,8 @@ stored as `BeatResult.audit`. Keys (all present; None or empty when a step did n
                        and the ``due_tasks``
 ``context``            mode, messages and events shown, block sources
 ``prompt``             ``text`` (all of it), ``chars``, ``estimated_tokens``
-``model``              the model asked; ``provider`` (name, url); ``answered_by``
+``model``              the model asked; ``provider`` (name, url); ``answered_by`` (the model
+                       the server says answered); ``decision_mode`` (tools, schema or text)
 ``tokens``             ``prompt``, ``completion``, ``estimated`` (true when any round guessed)
 ``rounds``             each model reply as it came (text, reasoning, tool calls, usage)
 ``tool_calls``         each tool call with whether it ran and the answer sent back
@@ -74,6 +75,7 @@ class BeatAudit:
     deliveries: list[DeliveryRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     events_consumed: list[int] = field(default_factory=list)
+    decision_mode: str | None = None
 
     def set_config(self, effective: EffectiveConfig) -> None:
         self.config = effective.config.model_dump(mode="json")
@@ -112,6 +114,7 @@ class BeatAudit:
             "prompt": self.prompt,
             "model": self.model,
             "provider": self.provider,
+            "decision_mode": self.decision_mode,
             **self._exchange_part(),
             "reply": self._reply_part(),
             "dropped_text": self.reading.dropped_text if self.reading else None,
