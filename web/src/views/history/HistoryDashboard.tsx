@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { FormEvent } from "react";
-import { useApi, useBusEvents } from "../../api/context";
+import { useApi, useBusEvents, useStreamState } from "../../api/context";
 import { LEGEND } from "../../api/types";
 import type { BeatBucket, BeatSearch } from "../../api/types";
 import { ErrorNote } from "../../components/ErrorNote";
@@ -57,6 +57,14 @@ export function HistoryDashboard() {
   useEffect(() => {
     void load();
   }, [load]);
+  // Back from an outage (the event stream is live again): what is shown, and any "cannot
+  // reach the server" note, is refreshed.
+  const stream = useStreamState();
+  useEffect(() => {
+    if (stream.state === "live") {
+      void load();
+    }
+  }, [stream.state, load]);
 
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
   useBusEvents("beat.finished", () => {
