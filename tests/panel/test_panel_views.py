@@ -158,7 +158,8 @@ def test_unsaved_soul_edit_is_guarded_and_a_disk_change_is_a_conflict(panel: Pan
     page.wait_for_function("() => document.querySelector('#soul-text').value.length > 0")
     soul = panel.server.root / "ws" / "SOUL.md"
     text.fill(text.input_value() + "\nA line from the browser.\n")
-    panel.goto("History")  # the guard asks; the fixture answers "stay"
+    with page.expect_event("dialog"):
+        panel.goto("History")  # the guard asks; the fixture answers "stay"
     assert any("unsaved changes in SOUL.md" in d for d in panel.dialogs), panel.dialogs
     assert page.get_by_label("SOUL.md content").is_visible()
 
