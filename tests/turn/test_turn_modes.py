@@ -174,3 +174,18 @@ def test_decision_mode_is_validated() -> None:
     assert HeartbeatConfig().decision_mode == "tools"
     with pytest.raises(ValueError, match="is not a decision mode"):
         HeartbeatConfig(decision_mode="json")  # type: ignore[arg-type]
+
+
+async def test_the_audit_counts_tool_and_response_schemas(
+    bench: Bench, server: FakeLLMServer, connect: Connect
+) -> None:
+    await bench.thread()  # tools mode
+    tools, _ = await bench.run(runner=wired(bench, connect(server.url)))
+    await bench.store.set_thread_config("t1", {"decision_mode": "schema"})
+    schema, _ = await bench.run(runner=wired(bench, connect(server.url)))
+
+    for result in (tools, schema):
+        prompt = result.audit["prompt"]
+        assert prompt["schema_tokens"] > 50
+        assert prompt["estimated_tokens"] > prompt["schema_tokens"]
+        assert prompt["reported_tokens"] == result.audit["rounds"][0]["usage"]["prompt"]

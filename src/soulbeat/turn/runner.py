@@ -229,6 +229,7 @@ class TurnRunner:
             origin=beat.claim.thread_id,  # the breaker tells a thread's failure from the server's
             response_schema=schema,
         )
+        beat.audit.set_request(request)
         deadline = beat.started_at + beat.plan.timeout
 
         def remaining() -> float:
