@@ -189,3 +189,20 @@ async def test_the_audit_counts_tool_and_response_schemas(
         assert prompt["schema_tokens"] > 50
         assert prompt["estimated_tokens"] > prompt["schema_tokens"]
         assert prompt["reported_tokens"] == result.audit["rounds"][0]["usage"]["prompt"]
+
+
+async def test_a_server_that_only_knows_json_object_gets_the_schema_that_way(
+    bench: Bench, server: FakeLLMServer
+) -> None:
+    server.structured_output = "json_object"  # like llama-cpp-python's server
+    server.on(reply="The payments API is down")
+    await bench.thread(decision_mode="schema")
+    provider = OpenAICompatProvider(server.openai_url)
+    try:
+        first, _ = await bench.run(runner=wired(bench, provider))
+        second, _ = await bench.run(runner=wired(bench, provider))
+    finally:
+        await provider.aclose()
+    kinds = [body["response_format"]["type"] for body in server.requests]
+    assert kinds == ["json_schema", "json_object", "json_object"]  # switched once, remembered
+    assert first.alert_text == "The payments API is down" and second.outcome == "skipped"

@@ -37,7 +37,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from soulbeat.testing.structured import constrained_text, request_schema
+from soulbeat.testing.structured import constrained_text, request_schema, schema_flavour
 
 __all__ = ["DEFAULT_MODELS", "FakeLLMServer", "ServerRule", "unused_local_url"]
 
@@ -97,7 +97,8 @@ class FakeLLMServer:
     no rule matches. `structured_output` is what it does with a request that carries a JSON
     schema (Ollama ``format``, OpenAI ``response_format`` ``json_schema``): ``honour`` answers
     inside it (`soulbeat.testing.structured`), ``refuse`` answers 400, ``ignore`` answers as if
-    there were none (an old server).
+    there were none (an old server), ``json_object`` plays llama-cpp-python's server: it honours
+    ``{"type": "json_object", "schema": …}`` and answers 500 to ``json_schema``.
     """
 
     def __init__(
@@ -105,7 +106,7 @@ class FakeLLMServer:
         *,
         models: Sequence[str] | None = DEFAULT_MODELS,
         default_reply: str = "HEARTBEAT_OK",
-        structured_output: Literal["honour", "refuse", "ignore"] = "honour",
+        structured_output: Literal["honour", "refuse", "ignore", "json_object"] = "honour",
     ) -> None:
         self.models = tuple(models) if models is not None else None
         self.default_reply = default_reply
@@ -339,6 +340,11 @@ class FakeLLMServer:
         if self.structured_output == "refuse" and request_schema(body) is not None:
             unsupported = "response_format / format with a JSON schema is not supported"
             return body, rule, _error(openai, 400, unsupported)
+        if self.structured_output == "json_object" and schema_flavour(body) == "json_schema":
+            words = (
+                "body.response_format.type: Input should be 'text' or 'json_object' (json_schema)"
+            )
+            return body, rule, _error(openai, 500, words)
         return body, rule, None
 
     async def _hang(self) -> None:
@@ -354,7 +360,8 @@ class FakeLLMServer:
             for name, args in rule.tool_calls
         )
         text = rule.reply if rule.reply is not None else ("" if calls else self.default_reply)
-        schema = request_schema(body) if self.structured_output == "honour" else None
+        honours = self.structured_output in ("honour", "json_object")
+        schema = request_schema(body) if honours else None
         if schema is not None:  # the server constrains the answer: no tool calls, only JSON
             pairs = [(c.name, _as_object(c.arguments_object)) for c in calls]
             text, calls = constrained_text(text, pairs, schema), ()

@@ -18,22 +18,35 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["constrained_text", "request_schema"]
+__all__ = ["constrained_text", "request_schema", "schema_flavour"]
 
 _LEDGER_TOOLS = {"ledger_post": "post", "ledger_comment": "comment", "ledger_vote": "vote"}
 
 
 def request_schema(body: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The JSON schema a chat request asks its answer to follow (either protocol), or None."""
+    """The JSON schema a chat request asks its answer to follow (Ollama's ``format``, OpenAI's
+    ``json_schema``, or llama-cpp-python's ``json_object`` with a ``schema``), or None."""
     fmt = body.get("format")
     if isinstance(fmt, Mapping):
         return fmt
     response_format = body.get("response_format")
-    if isinstance(response_format, Mapping) and response_format.get("type") == "json_schema":
+    if not isinstance(response_format, Mapping):
+        return None
+    if response_format.get("type") == "json_schema":
         spec = response_format.get("json_schema")
         schema = spec.get("schema") if isinstance(spec, Mapping) else None
-        if isinstance(schema, Mapping):
-            return schema
+    else:
+        schema = response_format.get("schema")
+    return schema if isinstance(schema, Mapping) else None
+
+
+def schema_flavour(body: Mapping[str, Any]) -> str | None:
+    """``json_schema``, ``json_object`` or ``format``: how the request sent its schema."""
+    if isinstance(body.get("format"), Mapping):
+        return "format"
+    response_format = body.get("response_format")
+    if isinstance(response_format, Mapping) and request_schema(body) is not None:
+        return str(response_format.get("type"))
     return None
 
 
