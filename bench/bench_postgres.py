@@ -1,7 +1,8 @@
 """Many workers on one PostgreSQL: throughput, duplicates, takeover after kill -9, CPU per beat.
 
 Every number is a ratio or a count from runs made side by side in this one invocation, on a
-private PostgreSQL server started for it (`soulbeat.testing.postgres`, fsync on).
+private PostgreSQL server started for it (`soulbeat.testing.postgres`; fsync off unless
+`--durable`: these are counts and CPU, not a measure of the disk).
 
 1. **Scaling.** 1, 2 and 4 worker processes, each a real `Scheduler` on a `PostgresStore` with a
    fake model that answers in 50 ms (`--in-flight` beats at a time, default 1), against
@@ -387,6 +388,9 @@ async def _hammer_open(store: Store, beats: int) -> tuple[int, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="smaller runs, for development")
+    parser.add_argument(
+        "--durable", action="store_true", help="fsync on (default off: counts, not the disk)"
+    )
     parser.add_argument("--threads", type=int, default=1500, help="threads in the scaling run")
     parser.add_argument("--in-flight", type=int, default=1, help="beats in flight per worker")
     parser.add_argument(
@@ -406,7 +410,10 @@ def main() -> None:
         asyncio.run(hammer_worker(url, name, int(target), Path(log)))
         return
     quick = args.quick
-    with tempfile.TemporaryDirectory() as tmp, PostgresServer(durable=True) as server:
+    # stopped with SIGTERM, still stop the server and remove its directory (the `with` below)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    durable = args.durable
+    with tempfile.TemporaryDirectory() as tmp, PostgresServer(durable=durable) as server:
         work = Path(tmp)
         which = set(args.only or ["scaling", "duplicates", "kill", "cpu"])
         if "scaling" in which:
