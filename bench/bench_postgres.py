@@ -265,9 +265,11 @@ def bench_scaling(
         )
 
 
-def bench_duplicates(server: PostgresServer, work: Path, target: int) -> None:
+def bench_duplicates(
+    server: PostgresServer, work: Path, target: int, counts: tuple[int, ...] = (2, 4)
+) -> None:
     print(f"duplicates (claim + finish as fast as the store allows, {target} beats per run):")
-    for count in (2, 4):
+    for count in counts:
         url = fresh_db(server, f"dup{count}")
         asyncio.run(seed(PostgresStore(url), 2000, due=T0))
         logs = [work / f"dup{count}-{i}.log" for i in range(count)]
@@ -276,7 +278,11 @@ def bench_duplicates(server: PostgresServer, work: Path, target: int) -> None:
             for i, log in enumerate(logs)
         ]
         started = time.perf_counter()
-        outputs = [proc.communicate("go\n")[0] for proc in procs]
+        for proc in procs:  # all of them go at once
+            assert proc.stdin is not None
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        outputs = [proc.communicate()[0] for proc in procs]
         seconds = time.perf_counter() - started
         keys = [line for log in logs for line in log.read_text().splitlines()]
         dup = len(keys) - len(set(keys))
@@ -391,6 +397,10 @@ def main() -> None:
     parser.add_argument(
         "--durable", action="store_true", help="fsync on (default off: counts, not the disk)"
     )
+    parser.add_argument("--dup-beats", type=int, help="beats per duplicates run (100,000)")
+    parser.add_argument(
+        "--dup-workers", type=int, action="append", help="processes of a duplicates run (2, 4)"
+    )
     parser.add_argument("--threads", type=int, default=1500, help="threads in the scaling run")
     parser.add_argument("--in-flight", type=int, default=1, help="beats in flight per worker")
     parser.add_argument(
@@ -421,7 +431,8 @@ def main() -> None:
             window = 5.0 if quick else 10.0
             bench_scaling(server, work, args.threads, args.in_flight, window, rounds)
         if "duplicates" in which:
-            bench_duplicates(server, work, 10_000 if quick else 100_000)
+            target = args.dup_beats or (10_000 if quick else 100_000)
+            bench_duplicates(server, work, target, tuple(args.dup_workers or (2, 4)))
         if "kill" in which:
             bench_kill(server, work, args.threads)
         if "cpu" in which:
