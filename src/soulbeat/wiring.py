@@ -217,7 +217,7 @@ def build(
     )
     scheduler = Scheduler(
         store,
-        WorkspacePlanner(store, registry),
+        WorkspacePlanner(store, registry, watch=True),
         runner,
         clock,
         worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",

@@ -22,6 +22,7 @@ from soulbeat.cli.heartbeat_cmds import (
     beat,
     config_app,
     history,
+    prune,
     send,
     start,
     status,
@@ -48,6 +49,7 @@ app.command("serve")(serve)
 app.command("status")(status)
 app.command("start")(start)
 app.command("stop")(stop)
+app.command("prune")(prune)
 app.command("beat")(beat)
 app.command("history")(history)
 app.command("audit")(audit)
