@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -65,6 +66,8 @@ class SQLiteStore:
         self._executor: ThreadPoolExecutor | None = None
         self._lifecycle = asyncio.Lock()
         self._seed: str | None = None
+        self._grouped: list[tuple[Job[Any], asyncio.Future[Any]]] = []
+        self._grouped_lock = threading.Lock()
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -137,6 +140,48 @@ class SQLiteStore:
 
     async def _write(self, job: Job[T]) -> T:
         return await self._run(job, write=True)
+
+    async def _write_grouped(self, job: Job[T]) -> T:
+        """A write that may share its transaction (and its fsync) with other grouped writes
+        queued meanwhile: each runs in its own savepoint, so one that raises is undone alone
+        and raises to its own caller; every caller hears back only after the COMMIT."""
+        conn, executor = self._conn, self._executor
+        if conn is None or executor is None:
+            raise StoreError(f"the SQLite store at {self.path} is not open; call open() first")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        with self._grouped_lock:  # the store's thread takes the group under the same lock
+            self._grouped.append((job, future))
+            first = len(self._grouped) == 1
+        if first:
+            loop.run_in_executor(executor, self._flush_group, conn, loop)
+        result: T = await future
+        return result
+
+    def _flush_group(self, conn: sqlite3.Connection, loop: asyncio.AbstractEventLoop) -> None:
+        with self._grouped_lock:
+            group, self._grouped = self._grouped, []
+        done: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for job, future in group:
+                conn.execute("SAVEPOINT grouped")
+                try:
+                    done.append((future, job(conn), None))
+                except Exception as error:
+                    conn.execute("ROLLBACK TO grouped")
+                    failure = StoreError(f"SQLite store at {self.path}: {error}")
+                    done.append(
+                        (future, None, failure if isinstance(error, sqlite3.Error) else error)
+                    )
+                conn.execute("RELEASE grouped")
+            conn.execute("COMMIT")
+        except BaseException as error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            failure = StoreError(f"SQLite store at {self.path}: {error}")
+            done = [(future, None, failure) for _, future in group]
+        loop.call_soon_threadsafe(_settle, done)
 
     async def _read(self, job: Job[T]) -> T:
         return await self._run(job, write=False)
@@ -380,7 +425,7 @@ class SQLiteStore:
         (`next_due_at`) is left alone and the argument ignored. Raises LeaseLostError, having
         written nothing, when the lease is no longer ours."""
         runs = dict(task_runs or {})
-        return await self._write(
+        return await self._write_grouped(
             lambda conn: claims.finish_beat(conn, claim, result, next_due_at, advance, runs)
         )
 
@@ -389,7 +434,9 @@ class SQLiteStore:
     ) -> BeatRecord:
         """The beat becomes `deferred` with `reason` as its skip reason (and `audit` when given),
         the lease is released and `not_before` set to `until`; the slot is kept."""
-        return await self._write(lambda conn: claims.defer_beat(conn, claim, until, reason, audit))
+        return await self._write_grouped(
+            lambda conn: claims.defer_beat(conn, claim, until, reason, audit)
+        )
 
     async def reap_expired(self, now: datetime) -> int:
         """Release expired leases; their beats become `interrupted`. Returns how many."""
@@ -495,6 +542,16 @@ def _thread_row(thread: Thread) -> tables.ThreadRow:
         opt_micros(thread.last_user_message_at),
         thread.last_channel,
     )
+
+
+def _settle(done: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    for future, result, error in done:
+        if future.cancelled():
+            continue
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
 
 
 if TYPE_CHECKING:  # mypy checks here that SQLiteStore satisfies the protocol
