@@ -969,3 +969,15 @@ async def test_a_repeated_skip_folds_into_the_previous_record(store: Store) -> N
         ("idle", 1),
         ("empty-heartbeat-file", 3),
     ]
+
+
+async def test_a_skip_after_a_model_turn_never_folds(store: Store) -> None:
+    """Only a guard's skip folds; a turn that ran (its actions rejected, say) keeps its record."""
+    turned = result("skipped", skip_reason="rejected", ran_model=True)
+    for minute in (0, 10):
+        await scheduled(store, "t1", at(minute))
+        claim = await claim_one(store, at(minute))
+        await store.finish_beat(
+            claim, replace(turned, started_at=at(minute)), next_due_at=at(minute + 10)
+        )
+    assert [b.repeats for b in await store.list_beats()] == [1, 1]

@@ -410,8 +410,8 @@ def _fold_into(conn: sqlite3.Connection, claim: Claim, result: BeatResult) -> in
     same slot kind for the same reason (SPEC §9.1): the previous record counts one more slot
     and its time range grows to this one, and this slot's own row goes. Returns the folded
     record's id, or None (nothing written) when the skip is not a repeat."""
-    if result.outcome != "skipped" or result.skip_reason is None:
-        return None
+    if result.outcome != "skipped" or result.skip_reason is None or result.ran_model:
+        return None  # only a guard's skip folds: a turn that ran keeps its own record
     row = conn.execute(
         """SELECT b.id FROM schedules AS s JOIN beats AS b ON b.id = s.last_beat_id
         WHERE s.thread_id = ? AND s.skill = ? AND b.status = 'finished'

@@ -349,8 +349,8 @@ async def _fold_into(conn: Conn, claim: Claim, result: BeatResult) -> int | None
     """The SQLite store's fold of a repeated skip (SPEC §9.1): the previous record of the
     schedule, a skip of the same reason and wake reason, counts this slot too; this slot's row
     goes. None (nothing written) when the skip is not a repeat."""
-    if result.outcome != "skipped" or result.skip_reason is None:
-        return None
+    if result.outcome != "skipped" or result.skip_reason is None or result.ran_model:
+        return None  # only a guard's skip folds: a turn that ran keeps its own record
     row = await one(
         conn,
         """SELECT b.id FROM schedules AS s JOIN beats AS b ON b.id = s.last_beat_id
