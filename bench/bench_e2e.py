@@ -98,7 +98,8 @@ class Served:
 
 def finished(db: Path) -> int:
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        return int(conn.execute("SELECT count(*) FROM beats WHERE status = 'finished'").fetchone()[0])
+        row = conn.execute("SELECT count(*) FROM beats WHERE status = 'finished'").fetchone()
+    return int(row[0])
 
 
 def beats_per_second(threads: int, window: float) -> float:
