@@ -18,6 +18,7 @@ import pytest
 from soulbeat.errors import LeaseLostError, NotFoundError, StoreError
 from soulbeat.store.base import Store
 from soulbeat.store.records import MAIN, Agent, BeatResult, Claim, Schedule, Thread, beat_key
+from soulbeat.store.search import BeatPage, BeatQuery
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 LEASE = timedelta(minutes=5)
@@ -450,6 +451,31 @@ async def test_one_schedule_raced_by_two_workers_is_claimed_once(
     assert schedule.lease_owner is not None
 
 
+async def test_release_worker_frees_only_its_leases_at_once(
+    store: Store, open_store: OpenStore
+) -> None:
+    restarted = await open_store()  # the same worker name, after a restart
+    await scheduled(store, "t1")
+    await scheduled(store, "t2", due=at(0, 1))
+    mine = await claim_one(store, now=T0, worker="w1")
+    theirs = await claim_one(store, now=at(0, 1), worker="w2")
+
+    assert await restarted.release_worker("w1") == 1  # long before the lease expires
+    assert (await store.get_beat(mine.beat_id)).status == "interrupted"
+    assert (await store.get_beat(theirs.beat_id)).status == "claimed"
+    freed, held = await schedule_of(store, "t1"), await schedule_of(store, "t2")
+    assert freed.lease_owner is None and freed.next_due_at == T0  # the slot is kept
+    assert held.lease_owner == "w2"
+    assert await restarted.release_worker("w1") == 0
+
+    again = await claim_one(restarted, now=at(0, 2), worker="w1")
+    assert (again.key, again.beat_id, again.attempt) == (mine.key, mine.beat_id, 2)
+    with pytest.raises(LeaseLostError):
+        await store.finish_beat(mine, result(), next_due_at=at(30))  # the earlier life's claim
+    record = await restarted.finish_beat(again, result(), next_due_at=at(30))
+    assert (record.status, record.attempt) == ("finished", 2)
+
+
 async def test_expired_lease_reap_reclaim_finish_once(store: Store, open_store: OpenStore) -> None:
     other = await open_store()
     await scheduled(store)
@@ -768,6 +794,47 @@ async def test_list_beats_newest_first_with_filters(store: Store) -> None:
     assert ids(await store.list_beats(limit=2)) == [b4, b3]
     assert ids(await store.list_beats(limit=2, offset=2)) == [b2, b1]
     assert (await store.list_beats(outcome="skipped"))[0].skip_reason == "idle"
+
+
+async def test_search_beats_counts_filters_text_and_reason(store: Store) -> None:
+    await add_thread(store, "t1")
+    await add_thread(store, "t2")
+    b1 = await _beat(store, "t1", at(0), "sent", alert_text="Kettle is ON", prompt_tokens=5)
+    b2 = await _beat(store, "t2", at(10), "skipped", skip_reason="quiet-hours")
+    b3 = await _beat(store, "t1", at(20), "failed", error="provider-unreachable: http://x")
+    b4 = await _beat(store, "t1", at(30), "sent", alert_text="100% done_ok")
+
+    def ids(page: BeatPage) -> list[int]:
+        return [b.id for b in page.items]
+
+    everything = await store.search_beats(BeatQuery(), limit=2, offset=0)
+    assert (ids(everything), everything.total) == ([b4, b3], 4)
+    assert ids(await store.search_beats(BeatQuery(text="kettle"), limit=9, offset=0)) == [b1]
+    assert ids(await store.search_beats(BeatQuery(text="0% d"), limit=9, offset=0)) == [b4]
+    assert ids(await store.search_beats(BeatQuery(text="_"), limit=9, offset=0)) == [b4]
+    reason = BeatQuery(reason="provider-unreachable")
+    assert ids(await store.search_beats(reason, limit=9, offset=0)) == [b3]
+    quiet = BeatQuery(reason="quiet-hours", thread_id="t2", status="finished")
+    assert ids(await store.search_beats(quiet, limit=9, offset=0)) == [b2]
+    ranged = await store.search_beats(BeatQuery(since=at(10), until=at(30)), limit=9, offset=0)
+    assert (ids(ranged), ranged.total) == ([b3, b2], 2)
+
+
+async def test_beat_buckets_and_thread_facts(store: Store) -> None:
+    await add_thread(store, "t1")
+    await add_thread(store, "t2")
+    await _beat(store, "t1", at(0), "sent", prompt_tokens=10, completion_tokens=2)
+    await _beat(store, "t1", at(70), "ok-token", prompt_tokens=4)
+    last = await _beat(store, "t1", at(80), "skipped", skip_reason="idle")
+    buckets = await store.beat_buckets(BeatQuery(), timedelta(hours=1))
+    assert [(b.start, b.outcomes, b.tokens) for b in buckets] == [
+        (at(0), {"sent": 1}, 12),
+        (at(60), {"ok-token": 1, "skipped": 1}, 4),
+    ]
+    assert (buckets[0].model_beats, buckets[0].avg_ms, buckets[0].max_ms) == (1, 3000.0, 3000.0)
+    facts = await store.thread_facts(["t1", "t2"], at(60))
+    assert facts["t1"].last is not None and facts["t1"].last.id == last
+    assert (facts["t1"].tokens, facts["t2"].last, facts["t2"].tokens) == (4, None, 0)
 
 
 async def test_tokens_used_and_last_alert(store: Store) -> None:

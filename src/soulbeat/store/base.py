@@ -23,6 +23,8 @@ checks it, once per backend.
   `deferred` with the reason, the lease is released and `not_before` set; the slot is kept.
 - `reap_expired(now)` releases leases that expired and marks their beats `interrupted`; the
   slot stays due, so the next claim runs it again under the same key.
+- `release_worker(worker_id)` does the same at once for every lease one worker holds (a
+  restarted worker takes back what its previous life held; a shutdown leaves nothing claimed).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from soulbeat.store.records import (
     SystemEvent,
     Thread,
 )
+from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, ThreadFacts
 
 
 class Store(Protocol):
@@ -190,6 +193,13 @@ class Store(Protocol):
     async def reap_expired(self, now: datetime) -> int:
         """Release expired leases; their beats become `interrupted`. Returns how many."""
 
+    async def release_worker(self, worker_id: str) -> int:
+        """Release every lease `worker_id` holds, expired or not; its beats still `claimed`
+        become `interrupted` and their slots are kept, so the next claim resumes each under its
+        beat key. Returns how many leases. For a worker that restarted under the same id (its
+        previous life died holding them) and for the end of a shutdown: never while that worker
+        still runs beats."""
+
     # -- system events ------------------------------------------------------------------------
     async def queue_event(
         self, thread_id: str, text: str, at: datetime, *, source: str = "api"
@@ -222,6 +232,20 @@ class Store(Protocol):
         system events older than `before`, and return how many went per kind. Kept whatever
         their age: a beat in flight or the last record of a schedule (a repeated skip may still
         fold into it), and actions waiting for approval or being carried out."""
+
+    async def search_beats(self, query: BeatQuery, *, limit: int, offset: int) -> BeatPage:
+        """Beats matching `query` (see `soulbeat.store.search`), newest first by due time, with
+        the total number that match."""
+
+    async def beat_buckets(self, query: BeatQuery, bucket: timedelta) -> list[BeatBucket]:
+        """Beats matching `query` summed per `bucket` of due time (epoch-aligned), oldest
+        first; buckets without beats are left out."""
+
+    async def thread_facts(
+        self, thread_ids: Sequence[str], since: datetime
+    ) -> dict[str, ThreadFacts]:
+        """For each thread (at most 500): its latest finished beat and the tokens of its beats
+        finished at or after `since`."""
 
     async def tokens_used(self, thread_id: str, since: datetime) -> int:
         """Prompt + completion tokens of the thread's beats finished since `since`."""
