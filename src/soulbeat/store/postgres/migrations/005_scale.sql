@@ -1,4 +1,4 @@
--- 002_scale (PostgreSQL): the SQLite migration 005_scale, for 100,000 threads (issue 12).
+-- 005_scale (PostgreSQL): the SQLite migration 005_scale, for 100,000 threads (issue 12).
 --
 -- threads.revision: one sequence over all threads, taken anew whenever a thread is added or its
 -- config, enabled flag or agent changes; writers take it under a transaction-scoped advisory
