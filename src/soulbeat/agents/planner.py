@@ -32,7 +32,7 @@ from soulbeat.config import ConfigError, EffectiveConfig
 from soulbeat.contract.active_hours import resolve_timezone
 from soulbeat.errors import NotFoundError, WorkspaceError
 from soulbeat.schedule.plan import BeatPlan, PlanChanges
-from soulbeat.store.base import Store
+from soulbeat.store.base import BeatStore
 from soulbeat.store.records import MAIN, Schedule, Thread
 from soulbeat.workspace.loader import Workspace
 from soulbeat.workspace.tasks import due_tasks
@@ -81,7 +81,7 @@ class WorkspacePlanner:
     its schedule is kept and the problem shows in `doctor` instead of the thread vanishing.
     """
 
-    def __init__(self, store: Store, registry: AgentRegistry, *, watch: bool = False) -> None:
+    def __init__(self, store: BeatStore, registry: AgentRegistry, *, watch: bool = False) -> None:
         self._store = store
         self._registry = registry
         self._watch = watch
