@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -124,12 +125,11 @@ async def run_soulbeat(threads: int, window: float, folder: Path) -> dict[str, A
         heartbeat={"every": every},
     )
     store = SQLiteStore(folder / "data" / "soulbeat.db")
+    await store.open()  # the schema; then the shared seed, so both sides get the same phases
+    await store.close()
+    with sqlite3.connect(folder / "data" / "soulbeat.db") as conn:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('install_seed', ?)", (SEED,))
     await store.open()
-    await store.run_write(
-        lambda conn: conn.execute(
-            "INSERT INTO meta (key, value) VALUES ('install_seed', ?)", (SEED,)
-        )
-    )
     registry = AgentRegistry(settings, store)
     await registry.sync()
     clock = SystemClock()
