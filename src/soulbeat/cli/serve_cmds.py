@@ -32,6 +32,13 @@ def serve(
     data_dir: Annotated[
         Path | None, typer.Option(help="Where the database and tokens live.")
     ] = None,
+    no_scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--no-scheduler",
+            help="API and panel only: beats are left to `soulbeat worker`s on the same database.",
+        ),
+    ] = False,
 ) -> None:
     """Run the scheduler, the HTTP API and the panel until interrupted (Ctrl-C or SIGTERM)."""
     target = target_of(ctx)
@@ -51,7 +58,7 @@ def serve(
         raise typer.Exit(2) from exc
     _prepare_workspaces(settings)
     try:
-        asyncio.run(_serve(settings))
+        asyncio.run(_serve(settings, scheduler=not no_scheduler))
     except SoulbeatError as exc:
         render.fail(str(exc))
         raise typer.Exit(1) from exc
@@ -90,7 +97,7 @@ def _server_class() -> type[Any]:
     return GracefulServer
 
 
-async def _serve(settings: Settings) -> None:
+async def _serve(settings: Settings, *, scheduler: bool = True) -> None:
     import uvicorn
 
     from soulbeat.api.app import create_app
@@ -119,17 +126,20 @@ async def _serve(settings: Settings) -> None:
             timeout_graceful_shutdown=3,
         )
         server = _server_class()(config)
-        service.run_in_background()
-        _banner(settings, token if created else None)
+        if scheduler:
+            service.run_in_background()
+        _banner(settings, token if created else None, scheduler=scheduler)
         await server.serve()
     finally:
         await service.close()
 
 
-def _banner(settings: Settings, new_token: str | None) -> None:
+def _banner(settings: Settings, new_token: str | None, *, scheduler: bool = True) -> None:
     out = render.errors
     url = f"http://{settings.host}:{settings.port}"
     out.print(f"soulbeat serving {url} (panel at {url}/, API at {url}/api, docs at {url}/docs)")
+    if not scheduler:
+        out.print("  API only (--no-scheduler): `soulbeat worker`s on this database run beats")
     out.print(f"  workspace {settings.workspace.resolve()}  data {settings.data_dir.resolve()}")
     out.print(f"  model {settings.llm_provider} {settings.llm_model} at {settings.llm_base_url}")
     if new_token is not None:
