@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from turn_support import Bench, plan_for
 
-from soulbeat.actions.executor import ActionContext, ActionResult, DefaultActionExecutor
+from soulbeat.actions.bare import BareExecutor
+from soulbeat.actions.executor import ActionContext, ActionResult
 from soulbeat.actions.models import Action, Problem
 from soulbeat.channels.base import Channel, Delivery, Receipt
 from soulbeat.channels.thread import ThreadChannel
@@ -46,7 +47,7 @@ class CountingExecutor:
     """The bare executor, counting what it is asked to carry out."""
 
     def __init__(self) -> None:
-        self.inner = DefaultActionExecutor()
+        self.inner = BareExecutor()
         self.calls: list[tuple[str, Any]] = []
 
     async def execute(

@@ -27,7 +27,7 @@ from typing import Any
 from soulbeat.clock import Clock
 from soulbeat.llm.base import ChatRequest, Completion, ToolCall, Usage
 from soulbeat.llm.base import LLMProvider as Provider
-from soulbeat.store.base import Store as BeatStore
+from soulbeat.store.base import BeatStore
 
 __all__ = ["RecordedModel", "completion_from_record", "completion_record"]
 

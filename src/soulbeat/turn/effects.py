@@ -32,7 +32,7 @@ from soulbeat.actions.executor import ActionResult
 from soulbeat.actions.models import Problem
 from soulbeat.channels.base import Receipt
 from soulbeat.clock import Clock
-from soulbeat.store.base import Store as BeatStore
+from soulbeat.store.base import BeatStore
 from soulbeat.store.records import Effect, EffectRef
 
 __all__ = ["BeatEffects", "result_from_record"]

@@ -1,5 +1,5 @@
 """Decisions and effect records of beats (SPEC §9.4) for `PostgresStore`: the SQL of
-`soulbeat.store.sqlite_effects`, inside the store's transaction. A message delivered under an
+`soulbeat.store.sqlite.effects`, inside the store's transaction. A message delivered under an
 effect ref locks that effect's row first, so two attempts of one beat cannot both insert it."""
 
 from __future__ import annotations
