@@ -352,6 +352,7 @@ def _row(
         detail=detail,
         content_hash=digest,
         dry_run=ctx.dry_run,
+        effect=ctx.effect,
     )
 
 

@@ -4,7 +4,9 @@ connection inside the store's write (or read) transaction.
 `beat_decisions` keeps the model's answer of each round of a beat, first writer wins;
 `beat_effects` keeps one row per effect, keyed by the beat key and the effect's index. A message
 delivered under an effect ref is inserted in the same transaction as its ``done`` record
-(`add_effect_message`), so it exists once whatever the number of attempts.
+(`add_effect_message`), so it exists once whatever the number of attempts; so are a ledger post
+or comment and an action-log row written for an effect (`note` in their transaction, `noted`
+finds them again), see `soulbeat.store.sqlite.board` and `soulbeat.store.sqlite.actions`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ __all__ = [
     "decisions",
     "effects",
     "finish_effect",
+    "note",
+    "noted",
     "record_decision",
     "start_effect",
 ]
@@ -119,3 +123,24 @@ def add_effect_message(
     message = insert()
     finish_effect(conn, ref, {"message_id": message.id}, at)
     return message
+
+
+def noted(conn: sqlite3.Connection, ref: EffectRef, name: str) -> Any:
+    """What an earlier attempt noted as ``name`` on the effect `ref` (a row id), or None."""
+    found = get_effect(conn, ref)
+    return None if found is None else found.data.get(name)
+
+
+def note(conn: sqlite3.Connection, ref: EffectRef, data: Mapping[str, Any], at: int) -> None:
+    """Merge `data` (the id of a row just written for the effect) into its record, in the
+    transaction that wrote the row; a new record is ``started``: the effect as a whole is done
+    only when the beat records its result."""
+    before = get_effect(conn, ref)
+    merged = {**(before.data if before is not None else {}), **data}
+    conn.execute(
+        """INSERT INTO beat_effects (beat_key, idx, kind, state, data, attempts, updated_at)
+        VALUES (?, ?, ?, 'started', ?, 1, ?)
+        ON CONFLICT (beat_key, idx) DO UPDATE SET data = excluded.data,
+            updated_at = excluded.updated_at""",
+        (ref.key, ref.index, ref.kind, dump_json(merged, what="an effect's record"), at),
+    )
