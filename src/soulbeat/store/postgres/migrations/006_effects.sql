@@ -1,5 +1,5 @@
--- 005_effects (PostgreSQL): decisions and effect records of beats (SPEC §9.4), the tables of
--- the SQLite migration 005 (numbered alike, so the two stores say the same version).
+-- 006_effects (PostgreSQL): decisions and effect records of beats (SPEC §9.4), the tables of
+-- the SQLite migration 006 (numbered alike, so the two stores say the same version).
 --
 -- beat_decisions: the model's answer of each round of a beat, kept before the beat acts on it.
 -- beat_effects: one row per effect, keyed by the beat key and the effect's index in the
