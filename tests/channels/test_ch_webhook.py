@@ -21,6 +21,7 @@ from soulbeat.channels.webhook import (
     display_url,
     split_text,
 )
+from soulbeat.store.records import EffectRef
 
 TOKEN = "s3cr3t-t0ken-value"
 
@@ -140,6 +141,24 @@ async def test_json_body_is_the_delivery_with_to(
         "to": "oncall",
         "agent_id": "a1",
     }
+
+
+async def test_a_beats_delivery_carries_its_idempotency_key(
+    hook_server: HookServer, make: Callable[..., WebhookChannel]
+) -> None:
+    effect = EffectRef("t1@2026-01-01T00:00:00+00:00", 2, "message")
+    await make(hook_server.url).deliver(alert(effect=effect))
+    await make(hook_server.url).deliver(alert())  # not a beat's effect: no key
+    lines = [f"line {i:04d} " + "x" * 90 for i in range(50)]
+    await make(hook_server.url, kind="discord").deliver(alert("\n".join(lines), effect=effect))
+    keys = [r.headers.get("idempotency-key") for r in hook_server.received]
+    assert keys == [
+        "t1@2026-01-01T00:00:00+00:00:2",
+        None,
+        "t1@2026-01-01T00:00:00+00:00:2.1",
+        "t1@2026-01-01T00:00:00+00:00:2.2",
+        "t1@2026-01-01T00:00:00+00:00:2.3",
+    ]
 
 
 async def test_slack_body_escapes_mrkdwn_control_characters(

@@ -24,4 +24,4 @@ def test_kill_9_at_random_moments_loses_and_repeats_nothing(tmp_path: Path) -> N
     report = run_crash_suite(tmp_path, plan)
     print("\n".join(report.lines()))
     assert report.beats_sent > 0, "no beat was delivered: the harness tested nothing"
-    assert report.takeover_problems() == []
+    assert report.problems() == []

@@ -16,6 +16,7 @@ import pytest
 
 from soulbeat.errors import NotFoundError
 from soulbeat.store.base import Store
+from soulbeat.store.records import EffectRef
 from soulbeat.store.records_actions import (
     ActionQuota,
     ApprovalDecidedError,
@@ -237,3 +238,24 @@ async def test_a_decided_approval_keeps_its_result(action_store: Store) -> None:
 
 def test_rows_compare_by_value() -> None:
     assert replace(row(), status="x") == row("x")
+
+
+async def test_a_row_under_a_beats_effect_is_written_and_admitted_once(
+    action_store: Store,
+) -> None:
+    ref = EffectRef("t1@2026-01-01T00:00:00+00:00", 0, "post")
+    quota = Quota()
+    entry, _ = await action_store.admit_action(row("admitted", effect=ref), quota.quota(), T0)
+    again, kept = await action_store.admit_action(row("admitted", effect=ref), quota.quota(), at(5))
+    assert (again, kept.status) == (entry, "admitted")
+    assert len(quota.seen) == 1  # the quota is taken once
+    await action_store.settle_action(entry, "executed", at(6))
+    third, settled = await action_store.admit_action(
+        row("admitted", effect=ref), quota.quota(), at(7)
+    )
+    assert (third, settled.status) == (entry, "executed")
+
+    final = EffectRef(ref.key, 1, "vote")
+    first = await action_store.record_action(row("rejected", effect=final), T0)
+    assert await action_store.record_action(row("rejected", effect=final), at(1)) == first
+    assert len(await action_store.list_actions()) == 2

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from soulbeat.store.base import Store
-from soulbeat.store.records import Agent, Thread
+from soulbeat.store.records import Agent, EffectRef, Thread
 from soulbeat.store.records_board import (
     Actor,
     BoardGuard,
@@ -380,3 +381,27 @@ async def test_a_dry_run_does_everything_and_keeps_nothing(board_store: Store) -
     assert outcome.score == 1
     assert (await board_store.get_post(1)).upvotes == 0
     assert rule.seen == [[], []]  # the dry run was not counted
+
+
+async def test_a_post_or_comment_under_a_beats_effect_is_written_once(board_store: Store) -> None:
+    await board(board_store)
+    ref = EffectRef("t1@2026-01-01T00:00:00+00:00", 0, "post")
+    first = await board_store.add_post(replace(new_post("one"), effect=ref), guard())
+    refusing = guard(rule=Recorder(refuse=True), duplicate_since=at(-60))
+    again = await board_store.add_post(replace(new_post("one"), effect=ref), refusing)
+    assert again == first  # no guard asked, nothing written: the beat re-ran after a crash
+    assert (await board_store.get_submolt("general")).posts == 1
+    dry = await board_store.add_post(
+        replace(new_post("two", mark="m2"), effect=EffectRef(ref.key, 1)), guard(), dry_run=True
+    )
+    assert dry.id == "p_2"
+    made = await board_store.add_post(
+        replace(new_post("two", mark="m2"), effect=EffectRef(ref.key, 1)), guard()
+    )
+    assert made.id == "p_2"  # a dry run kept nothing, not even the note
+
+    said = EffectRef(ref.key, 2, "comment")
+    comment = await board_store.add_comment(replace(new_comment(1), effect=said), guard())
+    repeat = await board_store.add_comment(replace(new_comment(1), effect=said), refusing)
+    assert repeat == comment
+    assert len(await board_store.post_comments(1)) == 1

@@ -74,6 +74,7 @@ from soulbeat.actions.sanitize import sanitize_action
 from soulbeat.actions.validate import validate_action
 from soulbeat.channels.base import Receipt
 from soulbeat.config.actions import DEFAULT_RATE_LIMITS
+from soulbeat.store.records import EffectRef
 
 if TYPE_CHECKING:
     from soulbeat.actions.approvals import ApprovalQueue
@@ -117,7 +118,8 @@ class ActionContext:
 
     ``allowed``, ``requires_approval`` and ``limits`` are the thread's ``actions`` config
     (``limits`` None: the executor looks them up); ``deliver`` sends a message to the beat's
-    target (None when the target is ``none``).
+    target (None when the target is ``none``); ``effect`` names the beat's effect this action is
+    (SPEC §9.4: the beat key and the action's index in the decision; None outside a beat).
     """
 
     thread_id: str
@@ -129,6 +131,7 @@ class ActionContext:
     dry_run: bool = False
     deliver: MessageSender | None = None
     limits: Limits | None = None
+    effect: EffectRef | None = None
 
 
 @dataclass(frozen=True)
@@ -349,6 +352,7 @@ def _row(
         detail=detail,
         content_hash=digest,
         dry_run=ctx.dry_run,
+        effect=ctx.effect,
     )
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol, get_args
 
+from soulbeat.store.records import EffectRef
+
 __all__ = [
     "DELIVERY_KINDS",
     "INDICATORS",
@@ -45,7 +47,10 @@ class Delivery:
 
     ``thread_id`` the thread it belongs to; ``beat_id`` the beat that produced it (None outside a
     beat); ``to`` the recipient override configured with the target (what each channel does with
-    it is documented on the channel); ``agent_id`` the agent speaking. ``kind`` and ``indicator``
+    it is documented on the channel); ``agent_id`` the agent speaking; ``effect`` the beat's
+    effect this delivery is (SPEC §9.4; None outside a beat): a channel makes the delivery
+    idempotent on it (the thread channel stores one message per effect, a webhook sends
+    ``Idempotency-Key: <beat key>:<index>``). ``kind`` and ``indicator``
     are checked on construction (`ValueError`), since a wrong value is a programming error.
     """
 
@@ -56,6 +61,7 @@ class Delivery:
     beat_id: int | None = None
     to: str | None = None
     agent_id: str | None = None
+    effect: EffectRef | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in DELIVERY_KINDS:

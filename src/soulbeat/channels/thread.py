@@ -51,6 +51,7 @@ class ThreadChannel:
                 self._clock.now(),
                 channel=self._name,
                 beat_id=delivery.beat_id,
+                effect=delivery.effect,
             )
         except (StoreError, OSError) as error:
             detail = f"{self._name}: could not add the message to thread {delivery.thread_id!r}"

@@ -16,6 +16,10 @@ Bodies, per ``kind``:
   failure stops the rest (the receipt says how many parts went out). ``to`` is not sent either: a
   Discord webhook is bound to one channel.
 
+A delivery made by a beat carries ``Idempotency-Key: <beat key>:<index>`` (its effect, SPEC §9.4;
+``.<part>`` appended per part when split): a beat re-run after a crash that cannot know whether
+its call arrived sends it again with the same key, so the receiver can drop the copy.
+
 Receipts: any 2xx is ``ok``. Anything else is ``ok=False`` with
 ``webhook <name>: HTTP <status> from <url>`` and the start of the response body (Slack's
 ``no_service`` or ``invalid_payload`` say what to fix); a refused connection or a timeout is
@@ -163,7 +167,7 @@ class WebhookChannel:
         bodies = self.payloads(delivery)
         status: int | None = None
         for index, body in enumerate(bodies):
-            status, failure = await self._post(body)
+            status, failure = await self._post(body, _idempotency_key(delivery, index, len(bodies)))
             if failure is not None:
                 if len(bodies) > 1:
                     failure += f" (part {index + 1} of {len(bodies)}; {index} sent before it)"
@@ -175,11 +179,16 @@ class WebhookChannel:
             detail += f"; 'to' ignored: a {self._kind} webhook posts to the channel it was made for"
         return Receipt(self._name, True, detail, status_code=status)
 
-    async def _post(self, body: Mapping[str, Any]) -> tuple[int | None, str | None]:
+    async def _post(
+        self, body: Mapping[str, Any], idempotency_key: str | None
+    ) -> tuple[int | None, str | None]:
         """POST one body: (status, None) on a 2xx, else (status or None, what went wrong)."""
         where = f"webhook {self._name}"
+        headers = dict(self._headers)
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
         try:
-            response = await self._http().post(self._url, json=body, headers=self._headers)
+            response = await self._http().post(self._url, json=body, headers=headers)
         except httpx.TimeoutException:
             return None, f"{where}: no answer from {self._display} within {self._timeout:g}s"
         except httpx.ConnectError as error:
@@ -279,3 +288,12 @@ def _os_reason(error: BaseException) -> str | None:
 
 def _looks_secret(segment: str) -> bool:
     return len(segment) >= 16 or (len(segment) >= 4 and any(c.isdigit() for c in segment))
+
+
+def _idempotency_key(delivery: Delivery, part: int, parts: int) -> str | None:
+    """``<beat key>:<index>`` of the delivery's effect (SPEC §9.4); a message split into several
+    bodies (Discord) adds ``.<part>`` from 1, so each body is dropped alone by the receiver."""
+    if delivery.effect is None:
+        return None
+    key = delivery.effect.idempotency_key
+    return key if parts == 1 else f"{key}.{part + 1}"

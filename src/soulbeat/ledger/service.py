@@ -74,6 +74,7 @@ from soulbeat.ledger.checks import (
 from soulbeat.ledger.ranking import MAX_DEPTH, hot_rank
 from soulbeat.ledger.reader import LedgerReader
 from soulbeat.store.base import BoardStore
+from soulbeat.store.records import EffectRef
 from soulbeat.store.records_board import (
     Actor,
     BoardGuard,
@@ -147,8 +148,10 @@ class LedgerService(LedgerReader):
         url: str | None = None,
         origin_thread: str | None = None,
         dry_run: bool = False,
+        effect: EffectRef | None = None,
     ) -> Post:
-        """A new post with ``content`` or a ``url`` (module docstring for the checks)."""
+        """A new post with ``content`` or a ``url`` (module docstring for the checks); under a
+        beat's ``effect`` it is written once, however often asked (SPEC §9.4)."""
         check_submolt_name(submolt)
         check_post_body(title, content, url)
         now = self.clock.now()
@@ -163,6 +166,7 @@ class LedgerService(LedgerReader):
             at=now,
             rank=hot_rank(0, now),
             origin_thread=origin_thread,
+            effect=effect,
         )
         guard = self._guard(author, origin_thread, "post", duplicate=True)
         post = await self.store.add_post(new, guard, dry_run=dry_run)
@@ -180,6 +184,7 @@ class LedgerService(LedgerReader):
         parent: str | None = None,
         origin_thread: str | None = None,
         dry_run: bool = False,
+        effect: EffectRef | None = None,
     ) -> Comment:
         """A comment on ``post``, or a reply to its comment ``parent`` (which must belong to the
         same post and sit less than `MAX_DEPTH` deep: LedgerInputError otherwise)."""
@@ -195,6 +200,7 @@ class LedgerService(LedgerReader):
             at=self.clock.now(),
             max_depth=MAX_DEPTH,
             origin_thread=origin_thread,
+            effect=effect,
         )
         guard = self._guard(author, origin_thread, "comment", duplicate=True)
         made = await self.store.add_comment(new, guard, dry_run=dry_run)
@@ -259,6 +265,7 @@ class LedgerService(LedgerReader):
                 content=action.content,
                 origin_thread=thread,
                 dry_run=dry,
+                effect=ctx.effect,
             )
             return f"posted {post.id} in m/{post.submolt}"
         if isinstance(action, CommentAction):
@@ -269,6 +276,7 @@ class LedgerService(LedgerReader):
                 parent=action.parent_id,
                 origin_thread=thread,
                 dry_run=dry,
+                effect=ctx.effect,
             )
             where = f"{made.post_id}" + (f" in reply to {made.parent_id}" if made.parent_id else "")
             return f"commented {made.id} on {where}"

@@ -38,6 +38,9 @@ The `BeatStore` contract:
   slot stays due, so the next claim runs it again under the same key.
 - `release_worker(worker_id)` does the same at once for every lease one worker holds (a
   restarted worker takes back what its previous life held; a shutdown leaves nothing claimed).
+- Effects (SPEC §9.4): `record_decision` keeps the model's answers of a beat before it acts;
+  `start_effect` / `finish_effect` record each effect under its `EffectRef` (beat key + index);
+  `add_message(effect=...)` writes a delivered message and its record in one transaction.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ from soulbeat.store.records import (
     BeatRecord,
     BeatResult,
     Claim,
+    Effect,
+    EffectRef,
     FileVersion,
     Message,
     Role,
@@ -150,9 +155,12 @@ class BeatStore(Protocol):
         *,
         channel: str | None = None,
         beat_id: int | None = None,
+        effect: EffectRef | None = None,
     ) -> Message:
         """Append a message. A `user` message also updates the thread's last activity and
-        last channel."""
+        last channel. With `effect` (a beat's delivery) the message and the effect's ``done``
+        record (data ``message_id``) are one transaction, and a message already recorded under
+        that ref is returned instead of adding another: delivered once, however often asked."""
 
     async def messages(
         self, thread_id: str, *, since: datetime | None = None, limit: int | None = None
@@ -296,6 +304,29 @@ class BeatStore(Protocol):
 
     async def last_alert(self, thread_id: str, since: datetime) -> str | None:
         """The text of the thread's last delivered alert finished since `since`, for dedupe."""
+
+    # -- decisions and effects (SPEC §9.4) ------------------------------------------------------
+    async def record_decision(
+        self, key: str, round: int, decision: Mapping[str, Any], at: datetime
+    ) -> Mapping[str, Any]:
+        """Keep the model's answer for round `round` (from 0) of beat `key`, unless one is kept
+        already; returns the one kept (the first writer wins). Durable when it returns: the
+        beat acts on it only afterwards."""
+
+    async def decisions(self, key: str) -> list[Mapping[str, Any]]:
+        """The kept answers of beat `key`, by round (0, 1, ... with no gap)."""
+
+    async def effects(self, key: str) -> list[Effect]:
+        """The effect records of beat `key`, by index."""
+
+    async def start_effect(self, ref: EffectRef, at: datetime) -> Effect:
+        """Note that the effect `ref` (outside the database: a webhook call) is about to be
+        made: a new record is ``started`` with attempts 1; a ``started`` one counts one more
+        attempt; a ``done`` one is returned unchanged."""
+
+    async def finish_effect(self, ref: EffectRef, data: Mapping[str, Any], at: datetime) -> Effect:
+        """Record the effect `ref` ``done``, its `data` merged over what the record held
+        (created when missing, with attempts 1)."""
 
     # -- workspace file versions ------------------------------------------------------------
     async def add_file_version(

@@ -11,6 +11,7 @@ MAIN = ""
 """The `skill` value of a thread's main heartbeat schedule (skills use their own name)."""
 
 BeatStatus = Literal["claimed", "deferred", "finished", "interrupted"]
+EffectState = Literal["started", "done"]
 Role = Literal["user", "assistant", "system"]
 
 
@@ -172,3 +173,35 @@ class FileVersion:
     source: str
     """`api`, `disk` (an edit noticed on disk) or `rollback:vN`."""
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class EffectRef:
+    """Names one effect of a beat (SPEC §9.4): the beat's key and the effect's index in the
+    beat's decision (0, 1, ... in the order the beat makes them); `kind` says what it is
+    (``message``, ``post``, ``delivery:reasoning`` ...). The same beat re-run after a crash makes
+    the same effects under the same refs."""
+
+    key: str
+    index: int
+    kind: str = ""
+
+    @property
+    def idempotency_key(self) -> str:
+        """``<beat key>:<index>``: what a webhook call carries as ``Idempotency-Key``."""
+        return f"{self.key}:{self.index}"
+
+
+@dataclass(frozen=True)
+class Effect:
+    """The record of one effect. `state`: ``started`` (begun outside the database, outcome not
+    known yet) or ``done``; `data` what it produced (a message id, the action's result ...);
+    `attempts` how many times it was begun."""
+
+    key: str
+    index: int
+    kind: str
+    state: EffectState
+    data: Mapping[str, Any]
+    attempts: int
+    updated_at: datetime

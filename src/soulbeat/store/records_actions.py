@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
 
 from soulbeat.errors import SoulbeatError
+from soulbeat.store.records import EffectRef
 
 __all__ = [
     "APPROVAL_STATUSES",
@@ -65,6 +66,8 @@ class LogRow:
     content_hash: str | None = None
     dry_run: bool = False
     retry_after: datetime | None = None
+    effect: EffectRef | None = None
+    """The beat's effect the action is (SPEC §9.4): its row is written once under it."""
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from typing import Literal, get_args
 
 from soulbeat.errors import NotFoundError, SoulbeatError
+from soulbeat.store.records import EffectRef
 
 __all__ = [
     "AUTHOR_KINDS",
@@ -306,6 +307,8 @@ class NewPost:
     at: datetime
     rank: float
     origin_thread: str | None = None
+    effect: EffectRef | None = None
+    """The beat's effect this post is (SPEC §9.4): written once under it, however often asked."""
 
 
 @dataclass(frozen=True)
@@ -321,6 +324,8 @@ class NewComment:
     at: datetime
     max_depth: int
     origin_thread: str | None = None
+    effect: EffectRef | None = None
+    """The beat's effect this comment is (SPEC §9.4): written once under it."""
 
 
 @dataclass(frozen=True)

@@ -16,19 +16,35 @@
 
 Every action is published (``action.proposed``, then its result's event) and kept in
 `results`, in the order it happened.
+
+With the beat's `BeatEffects`, each action and each delivery that is not an action (reasoning,
+``HEARTBEAT_OK``) is an effect, numbered in the order it comes (SPEC §9.4): an action whose
+result an earlier attempt of the beat recorded is not carried out again, its recorded result is
+used; otherwise it is carried out with its `EffectRef` on the context (a message's delivery
+carries it to the channel) and its result is recorded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from soulbeat.actions.executor import ActionContext, ActionExecutor, ActionResult
-from soulbeat.actions.models import Action, MessageAction, Problem, errors_in
+from soulbeat.actions.models import (
+    Action,
+    MessageAction,
+    NoneAction,
+    Problem,
+    action_type,
+    errors_in,
+)
 from soulbeat.actions.validate import validate_action
 from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.events.models import EventSink
 from soulbeat.llm.base import ToolCall
+from soulbeat.store.records import EffectRef
 from soulbeat.turn.delivery import Deliverer
+from soulbeat.turn.effects import BeatEffects, result_from_record
 from soulbeat.turn.outcome import alert_skip, indicator_for
 from soulbeat.turn.publish import publish_proposed, publish_result
 from soulbeat.turn.reply import JsonAction, Reading
@@ -50,10 +66,12 @@ class Acting:
         deliverer: Deliverer,
         config: HeartbeatConfig,
         events: EventSink | None,
+        effects: BeatEffects | None = None,
     ) -> None:
         self._executor, self._ctx, self._deliverer = executor, ctx, deliverer
         self._config = config
         self._events = events
+        self._effects = effects
         self.results: list[ActionResult] = []
 
     async def on_tool_call(self, call: ToolCall) -> ActionResult | None:
@@ -104,7 +122,8 @@ class Acting:
         action = MessageAction(reading.text)
         indicator = indicator_for("alert", config.visibility)
         if config.include_reasoning and reading.reasoning and self._will_take(action):
-            await self._deliverer.send("reasoning", f"Reasoning:\n{reading.reasoning}", indicator)
+            text = f"Reasoning:\n{reading.reasoning}"
+            await self._deliverer.send("reasoning", text, indicator, self._next("reasoning"))
         problems = reading.alert_source.problems if reading.alert_source else ()
         result = await self._perform(action, problems)
         if result.status == "would-do":
@@ -114,7 +133,8 @@ class Acting:
     async def _show_ok(self) -> None:
         visibility = self._config.visibility
         if visibility.show_ok and self._deliverer.route.delivers:
-            await self._deliverer.send("ok", OK_TEXT, indicator_for("ok", visibility))
+            ok = indicator_for("ok", visibility)
+            await self._deliverer.send("ok", OK_TEXT, ok, self._next("ok"))
 
     def _will_take(self, action: Action) -> bool:
         """Whether the executor will carry this message out (valid, allowed, no approval)."""
@@ -123,8 +143,28 @@ class Acting:
 
     async def _perform(self, action: Action, problems: Sequence[Problem]) -> ActionResult:
         publish_proposed(self._events, self._ctx, action)
-        result = await self._executor.execute(action, self._ctx, tuple(problems))
+        ref = self._next(action_type(action))
+        if ref is None or self._effects is None:
+            return self._record(await self._executor.execute(action, self._ctx, tuple(problems)))
+        kept = self._effects.reuse(ref, "result")
+        if kept is not None:  # an earlier attempt of this beat carried it out
+            self._deliverer.recall(ref, indicator_for("alert", self._config.visibility))
+            return self._record(result_from_record(kept))
+        result = await self._executor.execute(action, self._with_effect(ref), tuple(problems))
+        if result.status != "failed":  # a failed action is not done: a re-run tries it again
+            await self._effects.finish(ref, {"result": result.as_record()})
         return self._record(result)
+
+    def _next(self, kind: str) -> EffectRef | None:
+        return None if self._effects is None else self._effects.next(kind)
+
+    def _with_effect(self, ref: EffectRef) -> ActionContext:
+        """The context of one action: its effect, and a delivery that carries it."""
+        deliver = self._ctx.deliver
+        if deliver is not None:
+            indicator = indicator_for("alert", self._config.visibility)
+            deliver = self._deliverer.sender(indicator, ref)
+        return replace(self._ctx, deliver=deliver, effect=ref)
 
     def _record(self, result: ActionResult) -> ActionResult:
         self.results.append(result)

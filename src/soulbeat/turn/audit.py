@@ -29,6 +29,10 @@ stored as `BeatResult.audit`. Keys (all present; None or empty when a step did n
 ``truncation_warnings``  every bootstrap file that was cut or dropped
 ``events_consumed``    the ids of the queued events shown and consumed (empty when not
                        consumed: a failed beat shows them again next time)
+``resumed``            SPEC §9.4: ``decisions_replayed`` (model answers taken from the record
+                       of an earlier attempt instead of asking again) and ``effects``
+                       (``count``; ``reused``: indices an earlier attempt made, not made again;
+                       ``retried_unknown``: indices sent again after an unknown outcome)
 =====================  ========================================================================
 
 The scheduler adds ``guards_passed`` and ``worker_id`` when it finishes the beat.
@@ -79,6 +83,7 @@ class BeatAudit:
     warnings: list[str] = field(default_factory=list)
     events_consumed: list[int] = field(default_factory=list)
     decision_mode: str | None = None
+    resumed: dict[str, Any] = field(default_factory=dict)
 
     def set_config(self, effective: EffectiveConfig) -> None:
         self.config = effective.config.model_dump(mode="json")
@@ -142,6 +147,7 @@ class BeatAudit:
             "deliveries": [record.as_record() for record in self.deliveries],
             "truncation_warnings": list(self.warnings),
             "events_consumed": list(self.events_consumed),
+            "resumed": dict(self.resumed),
         }
 
     def _exchange_part(self) -> dict[str, Any]:

@@ -18,20 +18,27 @@ delivery that is not ``would-do`` is published as ``delivery.sent`` or ``deliver
 (with the indicator when ``use_indicator`` is on). The turn never writes the thread's
 transcript itself: only the thread channel does, for what it delivers — so heartbeat prompts
 and acks never enter it unless ``show_ok`` sends one.
+
+A delivery that is a beat's effect (``effect`` given, and the beat's `BeatEffects`) happens once
+per slot (SPEC §9.4): one recorded ``done`` by an earlier attempt is not sent again (its record
+is reused: ``reused``); otherwise it is marked ``started`` first, sent with the effect (the
+channel's idempotency key) and recorded ``done`` with its record. One an earlier attempt started
+without learning the outcome is sent again under the same key and marked ``retried_unknown``.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from soulbeat.actions.executor import MessageSender
 from soulbeat.actions.models import MessageAction
 from soulbeat.channels.base import Channel, Delivery, DeliveryKind, Indicator, Receipt
 from soulbeat.events.models import EventSink
-from soulbeat.store.records import Thread
+from soulbeat.store.records import EffectRef, Thread
+from soulbeat.turn.effects import BeatEffects, receipt_from_record
 
 __all__ = ["Deliverer", "DeliveryRecord", "DeliveryStatus", "Route", "resolve_route"]
 
@@ -93,10 +100,19 @@ class DeliveryRecord:
     indicator: Indicator | None
     status: DeliveryStatus
     receipt: Receipt | None = None
+    reused: bool = False
+    """Recorded by an earlier attempt of the beat and not sent again."""
+    retried_unknown: bool = False
+    """Sent again: an earlier attempt sent it and died before it learned the outcome."""
 
     def as_record(self) -> dict[str, Any]:
         receipt = self.receipt
-        return {
+        extra: dict[str, Any] = {}
+        if self.reused:
+            extra["reused"] = True
+        if self.retried_unknown:
+            extra["retried_unknown"] = True
+        return extra | {
             "kind": self.kind,
             "text": self.text,
             "channel": self.channel,
@@ -122,17 +138,24 @@ class Deliverer:
         agent_id: str | None,
         dry_run: bool,
         events: EventSink | None,
+        effects: BeatEffects | None = None,
     ) -> None:
         self.route = route
         self._thread_id, self._beat_id, self._agent_id = thread_id, beat_id, agent_id
         self._dry_run = dry_run
         self._events = events
+        self._effects = effects
         self.records: list[DeliveryRecord] = []
 
     async def send(
-        self, kind: DeliveryKind, text: str, indicator: Indicator | None
+        self,
+        kind: DeliveryKind,
+        text: str,
+        indicator: Indicator | None,
+        effect: EffectRef | None = None,
     ) -> DeliveryRecord:
-        """Deliver one message (or record it ``would-do`` in dry-run)."""
+        """Deliver one message (or record it ``would-do`` in dry-run); ``effect``: the beat's
+        effect it is, made once per slot (module docstring)."""
         channel, to = self.route.channel, self.route.to
         if channel is None:
             detail = self.route.problem or "the target is none: nothing is delivered"
@@ -141,21 +164,53 @@ class Deliverer:
         elif self._dry_run:
             record = DeliveryRecord(kind, text, channel.name, to, indicator, "would-do")
         else:
-            delivery = Delivery(
-                self._thread_id, text, kind, indicator, self._beat_id, to, self._agent_id
-            )
-            receipt = await channel.deliver(delivery)
-            status: DeliveryStatus = "sent" if receipt.ok else "failed"
-            record = DeliveryRecord(kind, text, channel.name, to, indicator, status, receipt)
+            record = await self._deliver(channel, kind, text, indicator, effect)
         self.records.append(record)
-        self._publish(record)
+        if not record.reused:
+            self._publish(record)
         return record
 
-    def sender(self, indicator: Indicator | None) -> MessageSender:
-        """A `MessageSender` for the action executor: a message action becomes an alert."""
+    async def _deliver(
+        self,
+        channel: Channel,
+        kind: DeliveryKind,
+        text: str,
+        indicator: Indicator | None,
+        effect: EffectRef | None,
+    ) -> DeliveryRecord:
+        to, effects = self.route.to, self._effects if effect is not None else None
+        if effects is not None and effect is not None:
+            kept = effects.reuse(effect, "delivery")
+            if kept is not None:
+                return _reused(kept, kind, text, indicator)
+            retried = effects.unknown(effect)
+            await effects.start(effect)
+        delivery = Delivery(
+            self._thread_id, text, kind, indicator, self._beat_id, to, self._agent_id, effect
+        )
+        receipt = await channel.deliver(delivery)
+        status: DeliveryStatus = "sent" if receipt.ok else "failed"
+        record = DeliveryRecord(kind, text, channel.name, to, indicator, status, receipt)
+        if effects is not None and effect is not None:
+            record = replace(record, retried_unknown=retried)
+            if receipt.ok:  # a failed delivery is not done: a re-run tries it again
+                await effects.finish(effect, {"delivery": record.as_record()})
+        return record
+
+    def recall(self, effect: EffectRef, indicator: Indicator | None) -> None:
+        """Put the delivery an earlier attempt recorded under ``effect`` (if any) on this
+        attempt's records, not sending it: its action's recorded result is being reused."""
+        kept = self._effects.reuse(effect, "delivery") if self._effects is not None else None
+        if kept is not None:
+            kind = kept.get("kind", "alert")
+            self.records.append(_reused(kept, kind, str(kept.get("text", "")), indicator))
+
+    def sender(self, indicator: Indicator | None, effect: EffectRef | None = None) -> MessageSender:
+        """A `MessageSender` for the action executor: a message action becomes an alert (the
+        beat's effect ``effect``, when given)."""
 
         async def deliver(action: MessageAction) -> Receipt:
-            record = await self.send("alert", action.text, indicator)
+            record = await self.send("alert", action.text, indicator, effect)
             return record.receipt or Receipt(record.channel, True, "dry run: not sent")
 
         return deliver
@@ -169,3 +224,20 @@ class Deliverer:
             self._events.publish(name, data)
         except Exception:
             log.exception("%s could not be published for beat %s", name, self._beat_id)
+
+
+def _reused(
+    kept: Mapping[str, Any], kind: DeliveryKind, text: str, indicator: Indicator | None
+) -> DeliveryRecord:
+    """The delivery an earlier attempt recorded, as this attempt's record (not sent again)."""
+    receipt = receipt_from_record(kept)
+    return DeliveryRecord(
+        kind,
+        str(kept.get("text", text)),
+        receipt.channel,
+        kept.get("to"),
+        indicator,
+        "sent",
+        receipt,
+        reused=True,
+    )

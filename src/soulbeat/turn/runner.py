@@ -22,6 +22,12 @@ A beat that passed the scheduler's guards runs like this:
 6. **outcome** (`decide_outcome`), indicator, and — unless the beat failed — the queued events
    it showed are consumed.
 
+Effects happen once per slot (SPEC §9.4): every model answer is recorded before the turn acts
+on it (`RecordedModel`), and every action and delivery is a numbered, recorded effect
+(`BeatEffects`). A beat re-claimed after its worker died — same key, next attempt — replays the
+recorded answers instead of asking the model again and makes only the effects without a record;
+the audit's ``resumed`` says what was replayed, reused and retried.
+
 `run` returns a `BeatResult` whose ``alert_text`` is set only when an alert was delivered (so
 dedupe compares with what the person actually got). A `ProviderError` ends the beat ``failed``
 with ``error`` = its message and ``audit["failure"]`` = its reason; it never leaves `run`. Other
@@ -55,7 +61,9 @@ from soulbeat.turn.acting import Acting
 from soulbeat.turn.audit import BeatAudit
 from soulbeat.turn.context import ContextScope, ContextSource, TurnContext, gather_context
 from soulbeat.turn.decision import decision_schema
+from soulbeat.turn.decisions import RecordedModel
 from soulbeat.turn.delivery import Deliverer, resolve_route
+from soulbeat.turn.effects import BeatEffects
 from soulbeat.turn.modes import DecisionMode, DecisionModes
 from soulbeat.turn.outcome import DEDUPE_WINDOW, Outcome, decide_outcome, indicator_for
 from soulbeat.turn.prepare import BeatSetup, prepare_beat
@@ -80,6 +88,8 @@ class _Beat:
     audit: BeatAudit
     deliverer: Deliverer
     acting: Acting
+    effects: BeatEffects
+    model: RecordedModel | None = None
 
     @property
     def config(self) -> HeartbeatConfig:
@@ -153,6 +163,7 @@ class TurnRunner:
         route = resolve_route(
             config.target, config.to, setup.thread, self._channels, self._thread_channel
         )
+        effects = await BeatEffects.load(self._store, self._clock, claim.key)
         deliverer = Deliverer(
             route,
             thread_id=claim.thread_id,
@@ -160,6 +171,7 @@ class TurnRunner:
             agent_id=setup.thread.agent_id,
             dry_run=config.dry_run,
             events=self._events,
+            effects=effects,
         )
         alert = indicator_for("alert", config.visibility)
         ctx = ActionContext(
@@ -172,8 +184,8 @@ class TurnRunner:
             dry_run=config.dry_run,
             deliver=deliverer.sender(alert) if route.delivers else None,
         )
-        acting = Acting(self._executor, ctx, deliverer, config, self._events)
-        return _Beat(claim, plan, started_at, setup, audit, deliverer, acting)
+        acting = Acting(self._executor, ctx, deliverer, config, self._events, effects)
+        return _Beat(claim, plan, started_at, setup, audit, deliverer, acting, effects)
 
     async def _context(self, beat: _Beat) -> TurnContext:
         setup = beat.setup
@@ -236,8 +248,12 @@ class TurnRunner:
             left = (deadline - self._clock.now()).total_seconds()
             return max(left, _MIN_ROUND_SECONDS)
 
+        key = beat.claim.key
+        beat.model = recorded = await RecordedModel.load(
+            self._provider, self._store, self._clock, key
+        )
         return await exchange(
-            self._provider,
+            recorded,
             request,
             max_tool_calls=config.max_tool_calls,
             act=beat.acting.on_tool_call,
@@ -252,6 +268,8 @@ class TurnRunner:
         audit.deliveries = list(beat.deliverer.records)
         audit.actions = list(beat.acting.results)
         audit.indicator = _indicator(beat, outcome)
+        replayed = beat.model.replayed if beat.model is not None else 0
+        audit.resumed = {"decisions_replayed": replayed, "effects": beat.effects.as_record()}
         usage = done.usage
         return BeatResult(
             outcome=outcome.outcome,

@@ -35,6 +35,7 @@ from soulbeat.errors import StoreError
 from soulbeat.store.base import BeatStore
 from soulbeat.store.codec import dump_json, opt_micros, to_micros
 from soulbeat.store.postgres import claims, tables
+from soulbeat.store.postgres import effects as effects_sql
 from soulbeat.store.postgres import search as beat_search
 from soulbeat.store.postgres.migrate import apply_migrations, load_postgres_migrations
 from soulbeat.store.postgres.signals import notify
@@ -44,6 +45,8 @@ from soulbeat.store.records import (
     BeatRecord,
     BeatResult,
     Claim,
+    Effect,
+    EffectRef,
     FileVersion,
     Message,
     Role,
@@ -226,12 +229,19 @@ class PostgresStore:
         *,
         channel: str | None = None,
         beat_id: int | None = None,
+        effect: EffectRef | None = None,
     ) -> Message:
         if role not in _ROLES:
             raise ValueError(f"role {role!r} is not one of {sorted(_ROLES)}")
         created = to_micros(at)
+
+        def add(conn: Conn) -> Awaitable[Message]:
+            return tables.add_message(conn, thread_id, role, text, created, channel, beat_id)
+
+        if effect is None:
+            return await self._run(add)
         return await self._run(
-            lambda conn: tables.add_message(conn, thread_id, role, text, created, channel, beat_id)
+            lambda conn: effects_sql.add_effect_message(conn, effect, created, lambda: add(conn))
         )
 
     async def messages(
@@ -346,6 +356,29 @@ class PostgresStore:
     async def reap_expired(self, now: datetime) -> int:
         to_micros(now)
         return await self._run(lambda conn: claims.reap_expired(conn, now))
+
+    # -- decisions and effects (SPEC §9.4) --------------------------------------------------------
+    async def record_decision(
+        self, key: str, round: int, decision: Mapping[str, Any], at: datetime
+    ) -> Mapping[str, Any]:
+        recorded = to_micros(at)
+        return await self._run(
+            lambda conn: effects_sql.record_decision(conn, key, round, decision, recorded)
+        )
+
+    async def decisions(self, key: str) -> list[Mapping[str, Any]]:
+        return list(await self._run(lambda conn: effects_sql.decisions(conn, key)))
+
+    async def effects(self, key: str) -> list[Effect]:
+        return await self._run(lambda conn: effects_sql.effects(conn, key))
+
+    async def start_effect(self, ref: EffectRef, at: datetime) -> Effect:
+        started = to_micros(at)
+        return await self._run(lambda conn: effects_sql.start_effect(conn, ref, started))
+
+    async def finish_effect(self, ref: EffectRef, data: Mapping[str, Any], at: datetime) -> Effect:
+        done = to_micros(at)
+        return await self._run(lambda conn: effects_sql.finish_effect(conn, ref, data, done))
 
     async def release_worker(self, worker_id: str) -> int:
         return await self._run(lambda conn: claims.release_worker(conn, worker_id))

@@ -2,13 +2,17 @@
 
 Each method is one transaction over the action log and the approval queue (migration 004), made
 of the functions in `action_log` and `approvals`. Times are given by the caller (the rules'
-clock); the store reads none.
+clock); the store reads none. A row that carries a beat's effect (SPEC §9.4) is noted on the
+effect's record in the same transaction: asked again under that effect (the beat re-run after a
+crash), `record_action` and `admit_action` return the row written before, and admitting it again
+takes no quota (it was counted once).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +26,7 @@ from soulbeat.store.records_actions import (
     NewApproval,
     Problem,
 )
-from soulbeat.store.sqlite import action_log, approvals
+from soulbeat.store.sqlite import action_log, approvals, effects
 from soulbeat.store.sqlite.connection import SQLiteConnection
 
 __all__ = ["SQLiteActions"]
@@ -34,7 +38,16 @@ class SQLiteActions(SQLiteConnection):
     # -- the action log -------------------------------------------------------------------------
     async def record_action(self, row: LogRow, at: datetime) -> int:
         now = to_micros(at)
-        return await self._write(lambda conn: action_log.insert(conn, row, now))
+
+        def job(conn: sqlite3.Connection) -> int:
+            kept = _kept(conn, row)
+            if kept is not None:
+                return kept
+            entry = action_log.insert(conn, row, now)
+            _note(conn, row, entry, now)
+            return entry
+
+        return await self._write(job)
 
     async def admit_action(
         self, row: LogRow, quota: ActionQuota, at: datetime
@@ -42,8 +55,14 @@ class SQLiteActions(SQLiteConnection):
         now = to_micros(at)
 
         def job(conn: sqlite3.Connection) -> tuple[int, LogRow]:
+            kept = _kept(conn, row)
+            if kept is not None:  # admitted by an earlier attempt of the beat
+                return kept, replace(row, status=action_log.get_entry(conn, kept).status)
             written = action_log.admit(conn, row, quota, at)
-            return action_log.insert(conn, written, now), written
+            entry = action_log.insert(conn, written, now)
+            if written.status == "admitted":  # a refusal is final: the beat records it
+                _note(conn, row, entry, now)
+            return entry, written
 
         return await self._write(job)
 
@@ -110,3 +129,16 @@ class SQLiteActions(SQLiteConnection):
 
     async def set_approval_result(self, approval_id: int, result: Mapping[str, Any]) -> Approval:
         return await self._write(lambda conn: approvals.set_result(conn, approval_id, result))
+
+
+def _kept(conn: sqlite3.Connection, row: LogRow) -> int | None:
+    """The row an earlier attempt wrote for the effect `row` carries, or None."""
+    if row.effect is None:
+        return None
+    found = effects.noted(conn, row.effect, "log_id")
+    return found if isinstance(found, int) else None
+
+
+def _note(conn: sqlite3.Connection, row: LogRow, entry: int, at: int) -> None:
+    if row.effect is not None:
+        effects.note(conn, row.effect, {"log_id": entry}, at)

@@ -28,6 +28,14 @@ _COLUMNS = (
 
 
 def insert(conn: sqlite3.Connection, new: NewApproval, now: int) -> Approval:
+    """A new pending approval; one for an action-log row that already has one is that one (a
+    beat re-run after a crash re-uses its admitted row, so it asks a person once)."""
+    if new.log_id is not None:
+        found = conn.execute(
+            "SELECT id FROM approvals WHERE log_id = ? ORDER BY id LIMIT 1", (new.log_id,)
+        ).fetchone()
+        if found is not None:
+            return read(conn, found[0])
     values = (
         new.thread_id,
         new.agent_id,

@@ -4,7 +4,9 @@ Each method is one transaction over the ledger's tables (migration 003), made of
 `board_tables`, `board_votes`, `board_feeds` and `board_activity`. A write runs its `BoardGuard`
 inside its transaction: targets first (`LedgerNotFoundError`), then the duplicate guard, then the
 rate limit, then the write and its counted activity. ``dry_run=True`` runs all of it, then rolls
-the transaction back and returns what would have been written.
+the transaction back and returns what would have been written. A post or comment that carries a
+beat's effect (SPEC §9.4) is noted on the effect's record in the same transaction; asked again
+under that effect, the one written is returned and nothing is checked or written again.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import sqlite3
 from datetime import datetime
 from typing import TypeVar, cast
 
+from soulbeat.store.codec import to_micros
+from soulbeat.store.records import EffectRef
 from soulbeat.store.records_board import (
     Actor,
     BoardGuard,
@@ -27,11 +31,13 @@ from soulbeat.store.records_board import (
     Sort,
     Submolt,
     VoteOutcome,
+    parse_id,
 )
 from soulbeat.store.sqlite import board_activity as activity
 from soulbeat.store.sqlite import board_feeds as feeds
 from soulbeat.store.sqlite import board_tables as tables
 from soulbeat.store.sqlite import board_votes as votes
+from soulbeat.store.sqlite import effects
 from soulbeat.store.sqlite.connection import Job, SQLiteConnection
 
 __all__ = ["SQLiteBoard"]
@@ -137,6 +143,9 @@ class SQLiteBoard(SQLiteConnection):
 
     async def add_post(self, post: NewPost, guard: BoardGuard, *, dry_run: bool = False) -> Post:
         def job(conn: sqlite3.Connection) -> Post:
+            kept = _kept(conn, post.effect, "post_id", dry_run)
+            if kept is not None:  # written by an earlier attempt of the beat: not again
+                return tables.get_post(conn, kept)
             tables.get_submolt(conn, post.submolt)
             _check_duplicate(conn, "ledger_posts", post.author, post.fingerprint, guard)
             _check_rate(conn, guard)
@@ -153,6 +162,7 @@ class SQLiteBoard(SQLiteConnection):
                 origin_thread=post.origin_thread,
             )
             _count(conn, guard)
+            _note(conn, post.effect, {"post_id": parse_id(made.id, "post")}, post.at)
             return _finish(made, dry_run)
 
         return await self._guarded(job)
@@ -161,6 +171,9 @@ class SQLiteBoard(SQLiteConnection):
         self, comment: NewComment, guard: BoardGuard, *, dry_run: bool = False
     ) -> Comment:
         def job(conn: sqlite3.Connection) -> Comment:
+            kept = _kept(conn, comment.effect, "comment_id", dry_run)
+            if kept is not None:  # written by an earlier attempt of the beat: not again
+                return tables.to_comment(tables.get_comment_row(conn, kept))
             tables.get_post_row(conn, comment.post)
             depth = tables.reply_depth(conn, comment.post, comment.parent, comment.max_depth)
             _check_duplicate(conn, "ledger_comments", comment.author, comment.fingerprint, guard)
@@ -177,6 +190,7 @@ class SQLiteBoard(SQLiteConnection):
                 origin_thread=comment.origin_thread,
             )
             _count(conn, guard)
+            _note(conn, comment.effect, {"comment_id": parse_id(made.id, "comment")}, comment.at)
             return _finish(made, dry_run)
 
         return await self._guarded(job)
@@ -233,3 +247,20 @@ def _finish(value: T, dry_run: bool) -> T:
     if dry_run:
         raise _DryRun(value)
     return value
+
+
+def _kept(conn: sqlite3.Connection, ref: EffectRef | None, name: str, dry_run: bool) -> int | None:
+    """The row an earlier attempt wrote for the effect `ref` (SPEC §9.4), or None."""
+    if ref is None or dry_run:
+        return None
+    found = effects.noted(conn, ref, name)
+    return found if isinstance(found, int) else None
+
+
+def _note(
+    conn: sqlite3.Connection, ref: EffectRef | None, data: dict[str, int | None], at: datetime
+) -> None:
+    """Record the row written for the effect `ref` in the same transaction (rolled back with a
+    dry run)."""
+    if ref is not None:
+        effects.note(conn, ref, data, to_micros(at))

@@ -32,6 +32,8 @@ from soulbeat.store.records import (
     BeatRecord,
     BeatResult,
     Claim,
+    Effect,
+    EffectRef,
     FileVersion,
     Message,
     Role,
@@ -49,6 +51,7 @@ from soulbeat.store.search import (
     fleet_row,
 )
 from soulbeat.store.sqlite import claims, files, search, tables
+from soulbeat.store.sqlite import effects as effects_sql
 from soulbeat.store.sqlite.actions import SQLiteActions
 from soulbeat.store.sqlite.board import SQLiteBoard
 
@@ -154,15 +157,24 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
         *,
         channel: str | None = None,
         beat_id: int | None = None,
+        effect: EffectRef | None = None,
     ) -> Message:
         """Append a message. A `user` message that is the thread's newest also sets its last
-        activity and (when `channel` is given) its last channel. Raises NotFoundError for an
-        unknown thread or beat, ValueError for an unknown role."""
+        activity and (when `channel` is given) its last channel. With `effect`, the message
+        recorded under it is returned if there is one, else the message and its record are one
+        transaction (`Store.add_message`). Raises NotFoundError for an unknown thread or beat,
+        ValueError for an unknown role."""
         if role not in _ROLES:
             raise ValueError(f"role {role!r} is not one of {sorted(_ROLES)}")
         created = to_micros(at)
+
+        def add(conn: sqlite3.Connection) -> Message:
+            return tables.add_message(conn, thread_id, role, text, created, channel, beat_id)
+
+        if effect is None:
+            return await self._write(add)
         return await self._write(
-            lambda conn: tables.add_message(conn, thread_id, role, text, created, channel, beat_id)
+            lambda conn: effects_sql.add_effect_message(conn, effect, created, lambda: add(conn))
         )
 
     async def messages(
@@ -304,6 +316,30 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
         """Release expired leases; their beats become `interrupted`. Returns how many."""
         to_micros(now)
         return await self._write(lambda conn: claims.reap_expired(conn, now))
+
+    # -- decisions and effects (SPEC §9.4) --------------------------------------------------------
+    async def record_decision(
+        self, key: str, round: int, decision: Mapping[str, Any], at: datetime
+    ) -> Mapping[str, Any]:
+        """Keep round `round`'s answer of beat `key` unless kept; the one kept."""
+        recorded = to_micros(at)
+        return await self._write(
+            lambda conn: effects_sql.record_decision(conn, key, round, decision, recorded)
+        )
+
+    async def decisions(self, key: str) -> list[Mapping[str, Any]]:
+        return list(await self._read(lambda conn: effects_sql.decisions(conn, key)))
+
+    async def effects(self, key: str) -> list[Effect]:
+        return await self._read(lambda conn: effects_sql.effects(conn, key))
+
+    async def start_effect(self, ref: EffectRef, at: datetime) -> Effect:
+        started = to_micros(at)
+        return await self._write(lambda conn: effects_sql.start_effect(conn, ref, started))
+
+    async def finish_effect(self, ref: EffectRef, data: Mapping[str, Any], at: datetime) -> Effect:
+        done = to_micros(at)
+        return await self._write(lambda conn: effects_sql.finish_effect(conn, ref, data, done))
 
     async def release_worker(self, worker_id: str) -> int:
         """Release every lease the worker holds (see `Store.release_worker`)."""
