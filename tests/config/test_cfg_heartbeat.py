@@ -62,6 +62,7 @@ def test_defaults_are_those_of_the_spec() -> None:
         "daily_token_budget": None,
         "timeout": None,
         "max_tool_calls": 8,
+        "decision_mode": "tools",
     }
     assert config.interval == timedelta(minutes=30)
     assert config.effective_prompt == DEFAULT_HEARTBEAT_PROMPT

@@ -62,6 +62,7 @@ def test_each_key_comes_from_the_highest_layer_that_sets_it() -> None:
         "daily_token_budget": "default",
         "timeout": "default",
         "max_tool_calls": "default",
+        "decision_mode": "default",
     }
     assert effective.sources["ack_max_chars"] == "default"
     assert effective.sources["actions.limits.vote"] == "default"

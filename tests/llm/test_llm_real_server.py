@@ -3,11 +3,13 @@
 Set ``SOULBEAT_TEST_OPENAI_URL`` (e.g. ``http://127.0.0.1:8000/v1`` for ``python -m
 llama_cpp.server``) to run it; ``SOULBEAT_TEST_OPENAI_MODEL`` picks the model, otherwise the first
 one ``/models`` lists. Small models cannot follow the heartbeat contract, so only the wire is
-checked: a reply comes back, with usage, and a forced tool call parses.
+checked: a reply comes back, with usage, a tool call parses, and structured output keeps the
+answer inside the decision schema.
 """
 
 from __future__ import annotations
 
+import json
 import os
 
 import httpx
@@ -15,6 +17,8 @@ import pytest
 
 from soulbeat.llm.base import ChatMessage, ChatRequest, ToolSpec
 from soulbeat.llm.openai_compat import OpenAICompatProvider
+from soulbeat.turn.decision import decision_schema
+from soulbeat.turn.modes import probe_mode
 
 URL = os.environ.get("SOULBEAT_TEST_OPENAI_URL", "")
 
@@ -81,3 +85,31 @@ async def test_a_real_server_calls_a_tool(model: str) -> None:
     for call in completion.tool_calls:  # a small model may answer in text instead: that is data
         assert call.name
         assert call.problem is None or call.arguments == {}
+
+
+async def test_a_real_server_answers_inside_the_decision_schema(model: str) -> None:
+    """Structured output over the real wire: whatever the model, the grammar keeps it inside
+    the decision schema (llama-cpp-python takes it as ``json_object`` + ``schema``)."""
+    provider = OpenAICompatProvider(URL)
+    request = ChatRequest(
+        (
+            ChatMessage(
+                "system", "Answer with one JSON object: notify, message, summary, actions."
+            ),
+            ChatMessage("user", "Event: the database is down since 09:10. Decide."),
+        ),
+        model=model,
+        temperature=0.0,
+        max_tokens=300,
+        timeout=180,
+        response_schema=decision_schema(("message", "none")),
+    )
+    try:
+        assert await probe_mode(provider, model) == "schema"
+        completion = await provider.complete(request)
+    finally:
+        await provider.aclose()
+
+    decision = json.loads(completion.text)
+    assert isinstance(decision["notify"], bool)
+    assert isinstance(decision["summary"], str) and decision["actions"] == []

@@ -9,7 +9,7 @@ import pytest
 from turn_support import Bench, plan_for, write_workspace
 
 from soulbeat.config.heartbeat import DEFAULT_HEARTBEAT_PROMPT
-from soulbeat.turn.context import ContextBlock, ContextScope, due_instructions
+from soulbeat.turn.context import OWN_TITLE, ContextBlock, ContextScope, due_instructions
 from soulbeat.turn.prompt import (
     TOOLS_SECTION,
     UNTRUSTED_RULE,
@@ -244,3 +244,19 @@ async def test_only_the_due_tasks_reach_the_prompt(bench: Bench) -> None:
     user = bench.user_text()
     assert "every beat" in user and "the daily task" in user and "hourly" not in user
     assert result.audit["instructions"]["due_tasks"] == ["daily"]
+
+
+async def test_the_agents_own_messages_are_context_never_new(bench: Bench) -> None:
+    await bench.thread()
+    bench.llm.script("HEARTBEAT_OK")
+    await bench.run()
+    await bench.clock.advance(60)
+    await bench.store.add_message("t1", "assistant", "Disk almost full", bench.clock.now())
+    await bench.store.add_message("t1", "user", "thanks, cleaning up", bench.clock.now())
+    bench.llm.script("HEARTBEAT_OK")
+    await bench.run()
+    user = bench.user_text()
+    new_part, own_part = user.split(OWN_TITLE)
+    assert "New messages since the last heartbeat" in new_part
+    assert "thanks, cleaning up" in new_part and "Disk almost full" not in new_part
+    assert "assistant: Disk almost full" in own_part

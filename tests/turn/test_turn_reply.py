@@ -39,9 +39,9 @@ def texts(*items: str) -> list[Payload]:
         (texts('```json\n{"action": "message", "text": "Hi"}\n```'), "alert", 2, "Hi"),
         (texts('Here:\n```\n{"type": "message", "text": "Hi"}\n```\nbye'), "alert", 2, "Hi"),
         (texts('I decided {"action": "message", "text": "Hi"} ok'), "alert", 2, "Hi"),
-        (texts('{"action": "message", "text": "Hi",}'), "alert", 3, None),
-        (texts('```json\n{"action": "message" "text": "Hi"}\n```'), "alert", 3, None),
-        (texts('{"status": "fine"}'), "alert", 3, '{"status": "fine"}'),
+        (texts('{"action": "message", "text": "Hi",}'), "alert", 2, "Hi"),
+        (texts('```json\n{"action": "message" "text": "Hi"}\n```'), "unreadable", 3, None),
+        (texts('{"status": "fine"}'), "unreadable", 2, '{"status": "fine"}'),
         (texts('{"action": "message", "text": "HEARTBEAT_OK"}'), "ack", 2, None),
     ],
     ids=[

@@ -17,6 +17,7 @@ from soulbeat.cli.approval_cmds import approvals_app
 from soulbeat.cli.client import Target
 from soulbeat.cli.contract_cmds import parse_response_cmd
 from soulbeat.cli.db_cmds import db_app, migrate, worker
+from soulbeat.cli.eval_cmds import eval_cmd
 from soulbeat.cli.file_cmds import heartbeat_app, soul_app
 from soulbeat.cli.heartbeat_cmds import (
     audit,
@@ -46,6 +47,7 @@ app = typer.Typer(
 app.command("init")(init)
 app.command("doctor")(doctor)
 app.command("parse-response")(parse_response_cmd)
+app.command("eval")(eval_cmd)
 app.command("serve")(serve)
 app.command("worker")(worker)
 app.command("migrate")(migrate)

@@ -122,6 +122,8 @@ class HeartbeatConfig(BaseModel):
     ``prompt`` None means `DEFAULT_HEARTBEAT_PROMPT`; ``timeout`` None means ``min(every, 10m)``;
     ``active_hours`` None means always active; ``model``, ``temperature``, ``max_tokens`` None
     mean the provider's settings. ``max_tool_calls`` caps the tool calls of one beat.
+    ``decision_mode`` is how the model is asked for its decision (`soulbeat.turn.modes`):
+    ``tools`` (default), ``schema`` (structured output), ``text`` or ``auto`` (probe once).
     """
 
     model_config = _FROZEN
@@ -139,6 +141,7 @@ class HeartbeatConfig(BaseModel):
     include_reasoning: bool = False
     dry_run: bool = False
     context: Literal["light", "full"] = "light"
+    decision_mode: Literal["tools", "schema", "text", "auto"] = "tools"
     visibility: VisibilityConfig = Field(default_factory=VisibilityConfig)
     actions: ActionsConfig = Field(default_factory=ActionsConfig)
     dedupe: Literal["exact", "fuzzy", "off"] = "exact"
@@ -214,6 +217,12 @@ class HeartbeatConfig(BaseModel):
     @classmethod
     def _check_context(cls, value: object) -> str:
         return check_choice("context", value, ("light", "full"), "a context")
+
+    @field_validator("decision_mode", mode="before")
+    @classmethod
+    def _check_decision_mode(cls, value: object) -> str:
+        modes = ("tools", "schema", "text", "auto")
+        return check_choice("decision_mode", value, modes, "a decision mode")
 
     @field_validator("dedupe", mode="before")
     @classmethod

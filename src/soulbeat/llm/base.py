@@ -132,6 +132,8 @@ class ChatRequest:
     `None` leaves a setting to the server. `timeout` bounds this one exchange, in seconds.
     `origin` names who is asking (a thread) so the circuit breaker can tell a server that fails
     everyone from one caller whose request makes it fail; providers do not send it.
+    `response_schema` is a JSON schema the answer's text must follow (structured output):
+    Ollama's ``format``, OpenAI's ``response_format`` ``json_schema``.
     """
 
     messages: tuple[ChatMessage, ...]
@@ -141,6 +143,7 @@ class ChatRequest:
     max_tokens: int | None = None
     timeout: float | None = None
     origin: str | None = None
+    response_schema: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,8 @@ class LLMProvider(Protocol):
     * Usage is the server's count when reported, otherwise `estimate_usage` with
       `estimated=True`.
     * `aclose()` releases connections; the provider is not used afterwards.
+    * A provider that can send `ChatRequest.response_schema` says so with a class attribute
+      ``structured_output = True`` (optional: without it, decision mode ``auto`` offers tools).
     * `name` is the registry name (``ollama``, ``openai``); `base_url` is where requests go and the
       key of the provider's circuit breaker. Neither includes a credential.
     """

@@ -48,6 +48,7 @@ class OllamaProvider:
     """
 
     name = "ollama"
+    structured_output = True
 
     def __init__(
         self,
@@ -158,6 +159,8 @@ def _chat_body(request: ChatRequest) -> dict[str, Any]:
             }
             for tool in request.tools
         ]
+    if request.response_schema is not None:
+        body["format"] = dict(request.response_schema)
     options: dict[str, Any] = {}
     if request.temperature is not None:
         options["temperature"] = request.temperature

@@ -63,6 +63,7 @@ class OpenAICompatProvider:
     """
 
     name = "openai"
+    structured_output = True
 
     def __init__(
         self,
@@ -74,6 +75,7 @@ class OpenAICompatProvider:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._timeout = timeout
+        self._schema_flavour = "json_schema"
         http_client = httpx2.AsyncClient(transport=transport) if transport is not None else None
         self._client = openai.AsyncOpenAI(
             base_url=self.base_url,
@@ -88,25 +90,44 @@ class OpenAICompatProvider:
 
     async def complete(self, request: ChatRequest) -> Completion:
         timeout = request.timeout if request.timeout is not None else self._timeout
-        messages = [_message(m) for m in request.messages]
-        tools = [_tool(t) for t in request.tools]
         started = time.perf_counter()
         try:
             async with asyncio.timeout(timeout):
-                response = await self._client.chat.completions.with_raw_response.create(
-                    model=request.model,
-                    messages=messages,
-                    tools=tools or openai.omit,
-                    temperature=_given(request.temperature),
-                    max_tokens=_given(request.max_tokens),
-                    stream=False,
-                    timeout=timeout,
-                )
-                raw = response.content
+                try:
+                    raw = await self._send(request, self._schema_flavour, timeout)
+                except openai.APIStatusError as exc:
+                    if not self._other_flavour_may_work(request, exc):
+                        raise
+                    # llama-cpp-python's server knows only ``json_object`` with a ``schema``:
+                    # switch once, for this provider's life.
+                    self._schema_flavour = "json_object"
+                    raw = await self._send(request, self._schema_flavour, timeout)
         except _CLIENT_ERRORS as exc:
             raise self._translate(exc, timeout) from exc
         latency_ms = (time.perf_counter() - started) * 1000
         return self._completion(request, raw, latency_ms)
+
+    async def _send(self, request: ChatRequest, flavour: str, seconds: float | None) -> bytes:
+        tools = [_tool(t) for t in request.tools]
+        response = await self._client.chat.completions.with_raw_response.create(
+            model=request.model,
+            messages=[_message(m) for m in request.messages],
+            tools=tools or openai.omit,
+            temperature=_given(request.temperature),
+            max_tokens=_given(request.max_tokens),
+            response_format=_response_format(request, flavour),
+            stream=False,
+            timeout=seconds,
+        )
+        return response.content
+
+    def _other_flavour_may_work(self, request: ChatRequest, exc: openai.APIStatusError) -> bool:
+        """Whether a refusal names ``json_schema`` in ``response_format`` (so the other way of
+        sending a schema is worth one try)."""
+        if request.response_schema is None or self._schema_flavour != "json_schema":
+            return False
+        words = _server_message(exc)
+        return "response_format" in words and "json_schema" in words
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -150,6 +171,18 @@ class OpenAICompatProvider:
             raw=body,
             latency_ms=latency_ms,
         )
+
+
+def _response_format(request: ChatRequest, flavour: str) -> Any:
+    """Structured output when the request carries a schema: OpenAI's ``json_schema`` (OpenAI,
+    vLLM, llama.cpp's server, LM Studio), or ``json_object`` with a ``schema`` (llama-cpp-python's
+    server, which refuses the first)."""
+    if request.response_schema is None:
+        return openai.omit
+    schema = dict(request.response_schema)
+    if flavour == "json_object":
+        return {"type": "json_object", "schema": schema}
+    return {"type": "json_schema", "json_schema": {"name": "heartbeat_decision", "schema": schema}}
 
 
 def _given(value: float | int | None) -> Any:

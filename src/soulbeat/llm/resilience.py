@@ -264,6 +264,10 @@ class ResilientProvider:
     def base_url(self) -> str:
         return self.inner.base_url
 
+    @property
+    def structured_output(self) -> bool:
+        return bool(getattr(self.inner, "structured_output", False))
+
     def __repr__(self) -> str:
         return f"ResilientProvider({self.inner!r}, retries={self.retries})"
 

@@ -29,13 +29,15 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from soulbeat.testing.structured import constrained_text, request_schema, schema_flavour
 
 __all__ = ["DEFAULT_MODELS", "FakeLLMServer", "ServerRule", "unused_local_url"]
 
@@ -92,7 +94,11 @@ class FakeLLMServer:
     """A scripted Ollama + OpenAI-compatible server on a free port of 127.0.0.1.
 
     `models` are the model names it serves (``None``: any name); `default_reply` answers requests
-    no rule matches.
+    no rule matches. `structured_output` is what it does with a request that carries a JSON
+    schema (Ollama ``format``, OpenAI ``response_format`` ``json_schema``): ``honour`` answers
+    inside it (`soulbeat.testing.structured`), ``refuse`` answers 400, ``ignore`` answers as if
+    there were none (an old server), ``json_object`` plays llama-cpp-python's server: it honours
+    ``{"type": "json_object", "schema": …}`` and answers 500 to ``json_schema``.
     """
 
     def __init__(
@@ -100,9 +106,11 @@ class FakeLLMServer:
         *,
         models: Sequence[str] | None = DEFAULT_MODELS,
         default_reply: str = "HEARTBEAT_OK",
+        structured_output: Literal["honour", "refuse", "ignore", "json_object"] = "honour",
     ) -> None:
         self.models = tuple(models) if models is not None else None
         self.default_reply = default_reply
+        self.structured_output = structured_output
         self._rules: list[ServerRule] = []
         self._requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -329,6 +337,14 @@ class FakeLLMServer:
             return body, rule, _unknown_model(openai, str(model))
         if rule.garbage:
             return body, rule, Response(_GARBAGE, status_code=200, media_type="application/json")
+        if self.structured_output == "refuse" and request_schema(body) is not None:
+            unsupported = "response_format / format with a JSON schema is not supported"
+            return body, rule, _error(openai, 400, unsupported)
+        if self.structured_output == "json_object" and schema_flavour(body) == "json_schema":
+            words = (
+                "body.response_format.type: Input should be 'text' or 'json_object' (json_schema)"
+            )
+            return body, rule, _error(openai, 500, words)
         return body, rule, None
 
     async def _hang(self) -> None:
@@ -344,6 +360,11 @@ class FakeLLMServer:
             for name, args in rule.tool_calls
         )
         text = rule.reply if rule.reply is not None else ("" if calls else self.default_reply)
+        honours = self.structured_output in ("honour", "json_object")
+        schema = request_schema(body) if honours else None
+        if schema is not None:  # the server constrains the answer: no tool calls, only JSON
+            pairs = [(c.name, _as_object(c.arguments_object)) for c in calls]
+            text, calls = constrained_text(text, pairs, schema), ()
         if number is not None:
             text = text.replace("{n}", number)
         counted = text + "".join(c.arguments_json for c in calls)
@@ -364,6 +385,10 @@ def _numbered_args(args: Mapping[str, Any] | str, number: str | None) -> Mapping
     if isinstance(args, str):
         return args.replace("{n}", number)
     return {k: v.replace("{n}", number) if isinstance(v, str) else v for k, v in args.items()}
+
+
+def _as_object(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 * An action-tool call (during the rounds): read (`action_from_call`), then executed. A call
   whose arguments cannot be read is a ``rejected`` result with the reader's problems; a call to
   a tool that is no action tool answers None (the exchange refuses it).
-* A tier-2 action: executed; one that cannot be read is ``rejected``. A ``none`` action is
-  recorded as an acknowledgement.
+* The actions written in the reply (tier 2, every one, in order): executed; one that cannot be
+  read is ``rejected``. A ``none`` action is recorded as an acknowledgement. An unreadable reply
+  (§9.3) does nothing.
 * An alert: checked first (`alert_skip`: duplicate of the thread's last delivered alert within
   24 h, hidden by ``show_alerts``, no target). When it goes, its reasoning goes before it
   (``include_reasoning``; only when the executor will take the message, so reasoning never
@@ -22,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from soulbeat.actions.executor import ActionContext, ActionExecutor, ActionResult
-from soulbeat.actions.models import Action, MessageAction, NoneAction, Problem, errors_in
+from soulbeat.actions.models import Action, MessageAction, Problem, errors_in
 from soulbeat.actions.validate import validate_action
 from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.events.models import EventSink
@@ -66,16 +67,19 @@ class Acting:
         return await self._perform(action, problems)
 
     async def carry_out(self, reading: Reading, last_alert: str | None) -> str | None:
-        """Do what the reading asks; returns why its alert was not delivered, if it was not."""
-        found = reading.json_action
+        """Do what the reading asks; returns why its alert was not delivered, if it was not.
+
+        Every action written in the reply is carried out, in order (a ``none`` is recorded as an
+        acknowledgement), then the alert goes, or ``HEARTBEAT_OK`` for an acknowledgement. An
+        unreadable reply does nothing at all."""
+        if reading.kind == "unreadable":
+            return None
+        for found in reading.json_actions:
+            await self._json_action(found)
         if reading.kind == "alert":
             return await self._alert(reading, last_alert)
-        if reading.kind == "action" and found is not None:
-            await self._json_action(found)
-            return None
-        if found is not None and isinstance(found.action, NoneAction):
-            await self._perform(found.action, found.problems)
-        await self._show_ok()
+        if reading.kind != "action":
+            await self._show_ok()
         return None
 
     async def _json_action(self, found: JsonAction) -> None:
@@ -83,7 +87,7 @@ class Acting:
             await self._perform(found.action, found.problems)
             return
         written = found.written
-        kind = str(written.get("action") or written.get("type") or "unknown")
+        kind = str(written.get("action") or written.get("type") or written.get("tool") or "unknown")
         self._record(ActionResult.unreadable(kind, written, found.problems))
 
     async def _alert(self, reading: Reading, last_alert: str | None) -> str | None:
@@ -101,7 +105,7 @@ class Acting:
         indicator = indicator_for("alert", config.visibility)
         if config.include_reasoning and reading.reasoning and self._will_take(action):
             await self._deliverer.send("reasoning", f"Reasoning:\n{reading.reasoning}", indicator)
-        problems = reading.json_action.problems if reading.json_action else ()
+        problems = reading.alert_source.problems if reading.alert_source else ()
         result = await self._perform(action, problems)
         if result.status == "would-do":
             await self._deliverer.send("alert", reading.text, indicator)

@@ -11,14 +11,18 @@ stored as `BeatResult.audit`. Keys (all present; None or empty when a step did n
 ``instructions``       which file (``path``, ``origin``: heartbeat | skill | skill-body | none)
                        and the ``due_tasks``
 ``context``            mode, messages and events shown, block sources
-``prompt``             ``text`` (all of it), ``chars``, ``estimated_tokens``
-``model``              the model asked; ``provider`` (name, url); ``answered_by``
+``prompt``             ``text`` (all of it), ``chars``, ``estimated_tokens`` (messages and the
+                       tool or response schemas, ``schema_tokens`` of them), and
+                       ``reported_tokens``: the server's count of the first round's prompt
+``model``              the model asked; ``provider`` (name, url); ``answered_by`` (the model
+                       the server says answered); ``decision_mode`` (tools, schema or text)
 ``tokens``             ``prompt``, ``completion``, ``estimated`` (true when any round guessed)
 ``rounds``             each model reply as it came (text, reasoning, tool calls, usage)
 ``tool_calls``         each tool call with whether it ran and the answer sent back
 ``stopped``            why the rounds stopped early (``tool-call-cap``, ``repeated-tool-call``)
-``reply``              the reading: ``tier``, ``kind``, ``text``, ``reasoning``, ``summary``,
-                       ``problems``; and ``dropped_text`` at the top level
+``reply``              the reading: ``tier``, ``kind`` (``unreadable`` too), ``text``,
+                       ``reasoning``, ``summary``, ``problems``, ``decision`` (SPEC §9.3's
+                       shape, None when unreadable); and ``dropped_text`` at the top level
 ``outcome``            with ``skip_reason``, ``indicator``, ``error``, ``failure``
 ``actions``            each action: type, status, action, problems, receipt, detail
 ``deliveries``         each delivery: kind, text, channel, to, indicator, status, receipt
@@ -32,6 +36,7 @@ The scheduler adds ``guards_passed`` and ``worker_id`` when it finishes the beat
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,7 +44,7 @@ from typing import Any
 
 from soulbeat.actions.executor import ActionResult
 from soulbeat.config.layers import EffectiveConfig
-from soulbeat.llm.base import Completion
+from soulbeat.llm.base import ChatRequest, Completion, estimate_tokens
 from soulbeat.store.records import Claim
 from soulbeat.turn.delivery import DeliveryRecord
 from soulbeat.turn.outcome import Outcome
@@ -73,6 +78,7 @@ class BeatAudit:
     deliveries: list[DeliveryRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     events_consumed: list[int] = field(default_factory=list)
+    decision_mode: str | None = None
 
     def set_config(self, effective: EffectiveConfig) -> None:
         self.config = effective.config.model_dump(mode="json")
@@ -85,6 +91,18 @@ class BeatAudit:
             "chars": prompt.chars,
             "estimated_tokens": prompt.estimated_tokens,
         }
+
+    def set_request(self, request: ChatRequest) -> None:
+        """What the first round sends besides the messages: tool schemas or a response schema,
+        counted into the estimate (servers count them as prompt tokens too)."""
+        extra = sum(
+            estimate_tokens(t.description + json.dumps(t.parameters)) for t in request.tools
+        )
+        if request.response_schema is not None:
+            extra += estimate_tokens(json.dumps(request.response_schema))
+        base = self.prompt.get("estimated_tokens", 0)
+        self.prompt["schema_tokens"] = extra
+        self.prompt["estimated_tokens"] = base + extra
 
     def set_warnings(self, warnings: Sequence[TruncationWarning]) -> None:
         self.warnings = [warning.message for warning in warnings]
@@ -111,6 +129,7 @@ class BeatAudit:
             "prompt": self.prompt,
             "model": self.model,
             "provider": self.provider,
+            "decision_mode": self.decision_mode,
             **self._exchange_part(),
             "reply": self._reply_part(),
             "dropped_text": self.reading.dropped_text if self.reading else None,
@@ -129,6 +148,9 @@ class BeatAudit:
         done = self.exchange or Exchange()
         usage = done.usage
         answered = done.completions[-1].model if done.completions else None
+        if done.completions and not done.completions[0].usage.estimated:
+            # the server's own count of the first prompt, tool or response schemas included
+            self.prompt["reported_tokens"] = done.completions[0].usage.prompt_tokens
         return {
             "answered_by": answered,
             "tokens": {
@@ -152,6 +174,7 @@ class BeatAudit:
             "reasoning": reading.reasoning,
             "summary": reading.summary,
             "problems": list(reading.problems),
+            "decision": reading.decision.as_record() if reading.decision else None,
         }
 
 

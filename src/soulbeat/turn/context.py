@@ -10,6 +10,10 @@
   tasks that are not due) as `system_files`, the recent transcript (the newest
   `TRANSCRIPT_LIMIT` messages, however old) and the queued system events.
 
+Only what others wrote is new: in ``light`` mode the agent's own messages since the last beat
+(its alerts and chat replies, role ``assistant``) are shown apart, under `OWN_TITLE`, so a
+model does not take its own earlier alert for news and repeat it.
+
 Trust: the person's own messages and the workspace files are trusted. Queued system events (API,
 CLI, webhook payloads) come from elsewhere: their block is marked ``untrusted`` and the prompt
 puts it inside an ``<untrusted-data>`` block (`soulbeat.turn.prompt`). The events shown are
@@ -40,6 +44,7 @@ __all__ = [
     "EVENT_LIMIT",
     "MESSAGE_CHARS",
     "MESSAGE_LIMIT",
+    "OWN_TITLE",
     "TRANSCRIPT_LIMIT",
     "ContextBlock",
     "ContextMode",
@@ -60,6 +65,7 @@ EVENT_CHARS = 4_000
 _LIGHT_FILES = ("USER.md", "MEMORY.md", "memory.md")
 _NOT_IN_SYSTEM = ("SOUL.md", "HEARTBEAT.md")
 _CUT = " … [cut]"
+OWN_TITLE = "What you already sent (your own earlier messages: context, not new)"
 
 
 @dataclass(frozen=True)
@@ -158,9 +164,15 @@ async def gather_context(
     full = scope.mode == "full"
     blocks: list[ContextBlock] = [] if full else _file_blocks(bootstrap, _LIGHT_FILES)
     messages = await _messages(store, scope)
-    if messages:
-        title = "Recent messages in this thread" if full else "Messages since the last heartbeat"
-        blocks.append(ContextBlock("messages", title, _render_messages(messages)))
+    own = [m for m in messages if m.role == "assistant"] if not full else []
+    new = [m for m in messages if m not in own]
+    if new:
+        title = (
+            "Recent messages in this thread" if full else "New messages since the last heartbeat"
+        )
+        blocks.append(ContextBlock("messages", title, _render_messages(new)))
+    if own:
+        blocks.append(ContextBlock("own-messages", OWN_TITLE, _render_messages(own)))
     events = (await store.pending_events(scope.thread.id))[:EVENT_LIMIT]
     if events:
         blocks.append(ContextBlock("events", "Queued system events", _render_events(events), True))

@@ -17,7 +17,9 @@ collapsing whitespace; ``off`` — never a duplicate.
 3. an alert not delivered → ``skipped`` with `alert_skip`'s reason;
 4. an action the model asked for that was not carried out → ``skipped`` with its status as the
    reason (``rejected``, ``rate-limited``, ``pending-approval``, ``unsupported-until-ledger``);
-5. an acknowledgement → ``ok-token``; an empty reply → ``ok-empty``.
+5. a reply that could not be read as a decision (§9.3: machine text, markup) → ``skipped``
+   with reason ``unreadable``;
+6. an acknowledgement → ``ok-token``; an empty reply → ``ok-empty``.
 
 ``none`` actions are acknowledgements, never "actions carried out".
 """
@@ -126,6 +128,8 @@ def decide_outcome(
         return Outcome("sent")
     if kind == "alert" and skipped_alert is not None:
         return Outcome("skipped", skip_reason=skipped_alert)
+    if kind == "unreadable":
+        return Outcome("skipped", skip_reason="unreadable")
     if acts:
         return Outcome("skipped", skip_reason=acts[0].status)
     return Outcome("ok-token" if kind == "ack" else "ok-empty")

@@ -7,8 +7,10 @@ A beat that passed the scheduler's guards runs like this:
 2. **context** (`gather_context`) and **prompt** (`build_prompt`); bootstrap truncation warnings
    go on the audit record.
 3. **model** (`exchange`): the provider is asked with the thread's ``model`` (trimmed; else
-   ``default_model``), ``temperature`` and ``max_tokens``, the tools of `tools_for` (none when
-   ``max_tool_calls`` is 0) and the time the plan's timeout leaves. Action-tool calls are run as
+   ``default_model``), ``temperature`` and ``max_tokens``, in the beat's decision mode
+   (`soulbeat.turn.modes`: the tools of `tools_for` — none when ``max_tool_calls`` is 0 —, or
+   the decision schema as structured output, or plain text) and the time the plan's timeout
+   leaves. Action-tool calls are run as
    they come (validated and executed, or recorded would-do), within ``max_tool_calls`` and the
    repeated-call breaker.
 4. **reading** (`read_reply`): tier 1, 2 or 3; reasoning split off.
@@ -52,7 +54,9 @@ from soulbeat.store.records import BeatResult, Claim
 from soulbeat.turn.acting import Acting
 from soulbeat.turn.audit import BeatAudit
 from soulbeat.turn.context import ContextScope, ContextSource, TurnContext, gather_context
+from soulbeat.turn.decision import decision_schema
 from soulbeat.turn.delivery import Deliverer, resolve_route
+from soulbeat.turn.modes import DecisionMode, DecisionModes
 from soulbeat.turn.outcome import DEDUPE_WINDOW, Outcome, decide_outcome, indicator_for
 from soulbeat.turn.prepare import BeatSetup, prepare_beat
 from soulbeat.turn.prompt import Prompt, build_prompt, current_time_line
@@ -104,6 +108,7 @@ class TurnRunner:
         thread_channel: Channel | None = None,
         executor: ActionExecutor,
         context_sources: Sequence[ContextSource] = (),
+        decision_modes: DecisionModes | None = None,
     ) -> None:
         self._store, self._registry, self._provider, self._clock = store, registry, provider, clock
         self._default_model = default_model.strip()
@@ -112,12 +117,14 @@ class TurnRunner:
         self._thread_channel = thread_channel or ThreadChannel(store, clock, events)
         self._executor = executor
         self._sources = tuple(context_sources)
+        self._modes = decision_modes or DecisionModes()
 
     async def run(self, claim: Claim, plan: BeatPlan, *, started_at: datetime) -> BeatResult:
         beat = await self._begin(claim, plan, started_at)
         context = await self._context(beat)
-        prompt = self._prompt(beat, context)
-        done = await self._ask(beat, prompt)
+        mode = await self._decision_mode(beat)
+        prompt = self._prompt(beat, context, mode)
+        done = await self._ask(beat, prompt, mode)
         beat.audit.exchange = done
         if done.error is not None:
             failure = Outcome("failed", failure=done.error.reason, error=str(done.error))
@@ -184,7 +191,13 @@ class TurnRunner:
         }
         return context
 
-    def _prompt(self, beat: _Beat, context: TurnContext) -> Prompt:
+    async def _decision_mode(self, beat: _Beat) -> DecisionMode:
+        model = (beat.config.model or self._default_model).strip()
+        mode = await self._modes.resolve(self._provider, model, beat.config.decision_mode)
+        beat.audit.decision_mode = mode
+        return mode
+
+    def _prompt(self, beat: _Beat, context: TurnContext, mode: DecisionMode) -> Prompt:
         setup, config = beat.setup, beat.config
         time_line = current_time_line(self._clock.now(), setup.zone, setup.zone_name)
         prompt = build_prompt(
@@ -193,17 +206,20 @@ class TurnRunner:
             context=context,
             soul=setup.workspace.soul.soul,
             time_line=time_line,
-            tools_offered=config.max_tool_calls > 0,
+            tools_offered=config.max_tool_calls > 0 and mode == "tools",
+            mode=mode,
         )
         beat.audit.set_prompt(prompt)
         return prompt
 
-    async def _ask(self, beat: _Beat, prompt: Prompt) -> Exchange:
+    async def _ask(self, beat: _Beat, prompt: Prompt, mode: DecisionMode) -> Exchange:
         config = beat.config
         model = (config.model or self._default_model).strip()
         beat.audit.model = model
         beat.audit.provider = {"name": self._provider.name, "url": self._provider.base_url}
-        tools = tools_for(config.actions.allowed) if config.max_tool_calls > 0 else ()
+        offer = config.max_tool_calls > 0 and mode == "tools"
+        tools = tools_for(config.actions.allowed) if offer else ()
+        schema = decision_schema(config.actions.allowed) if mode == "schema" else None
         request = ChatRequest(
             prompt.messages,
             model,
@@ -211,7 +227,9 @@ class TurnRunner:
             config.temperature,
             config.max_tokens,
             origin=beat.claim.thread_id,  # the breaker tells a thread's failure from the server's
+            response_schema=schema,
         )
+        beat.audit.set_request(request)
         deadline = beat.started_at + beat.plan.timeout
 
         def remaining() -> float:

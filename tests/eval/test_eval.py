@@ -1,0 +1,131 @@
+"""`soulbeat eval`: the shipped suite, judged against scripted answers from the fake server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from soulbeat.cli.app import app
+from soulbeat.eval import SCENARIOS, Scenario, evaluate
+from soulbeat.llm.openai_compat import OpenAICompatProvider
+from soulbeat.testing import FakeLLMServer
+
+WRONG = {
+    "quiet-thanks": "notified",
+    "failed-job": "stayed silent",
+    "voter-spam": "unreadable",
+    "outage-in-event": "the alert names none of",
+}
+
+
+def key_of(scenario: Scenario) -> str | None:
+    """Text only this scenario's prompt holds (None for scenarios with no inputs)."""
+    for found in (*scenario.events, *scenario.messages, *scenario.posts):
+        return found
+    return None
+
+
+def script(server: FakeLLMServer, *, with_mistakes: bool) -> None:
+    """The right answer for every scenario (acks are the server's default), and four wrong
+    ones when `with_mistakes`."""
+    for scenario in SCENARIOS:
+        key = key_of(scenario)
+        expected = scenario.expected
+        if with_mistakes and scenario.name in WRONG:
+            assert key is not None
+            if scenario.name == "quiet-thanks":
+                server.on(key, reply="All good, nothing to do!")
+            elif scenario.name == "voter-spam":
+                server.on(key, reply='{"name": "spam_filter", "arguments": {"id": "p4"}}')
+            elif scenario.name == "outage-in-event":
+                server.on(key, reply="Something happened somewhere.")
+            continue  # failed-job: the default HEARTBEAT_OK
+        if key is None or not (expected.notify or expected.actions):
+            continue
+        if expected.notify:
+            server.on(key, reply=f"Attention: {expected.mentions[0]} problem, see the events.")
+        elif "post" in expected.actions:
+            post = {"submolt": "general", "title": "Daily summary", "content": "Two posts."}
+            server.on(key, tool_calls=[("ledger_post", post)])
+        else:
+            vote = {"target": "post", "id": "p3", "direction": "up"}
+            server.on(key, tool_calls=[("ledger_vote", vote)])
+
+
+@pytest.fixture(scope="module")
+def shared() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer(models=None) as server:
+        yield server
+
+
+@pytest.fixture
+def server(shared: FakeLLMServer) -> FakeLLMServer:
+    shared.reset()
+    return shared
+
+
+def test_the_suite_is_large_and_every_scenario_is_named_once() -> None:
+    names = [scenario.name for scenario in SCENARIOS]
+    assert len(names) >= 30 and len(set(names)) == len(names)
+    keys = [key_of(scenario) for scenario in SCENARIOS if key_of(scenario) is not None]
+    assert len(set(keys)) == len(keys)
+    kinds = {name.split("-")[0] for name in names}
+    assert {"quiet", "outage", "summary", "voter", "silent", "hostile", "dry"} <= kinds
+
+
+@pytest.mark.parametrize("mode", ["schema", "tools"])
+async def test_right_answers_score_full_marks(server: FakeLLMServer, mode: str) -> None:
+    script(server, with_mistakes=False)
+    provider = OpenAICompatProvider(server.openai_url)
+    try:
+        report = await evaluate(provider, "fake-model", mode)  # type: ignore[arg-type]
+    finally:
+        await provider.aclose()
+    assert [r.name for r in report.results if not r.right] == []
+    assert report.score == 1.0
+    assert all(r.prompt_tokens > 0 and not r.tokens_estimated for r in report.results)
+    dry = next(r for r in report.results if r.name == "dry-run-outage")
+    assert dry.outcome == "would-send"
+
+
+async def test_wrong_answers_are_found_and_said_why(server: FakeLLMServer) -> None:
+    script(server, with_mistakes=True)
+    provider = OpenAICompatProvider(server.openai_url)
+    try:
+        report = await evaluate(provider, "fake-model", "schema")
+    finally:
+        await provider.aclose()
+    wrong = {r.name: r.why for r in report.results if not r.right}
+    assert set(wrong) == set(WRONG)
+    for name, why in WRONG.items():
+        assert wrong[name].startswith(why), (name, wrong[name])
+    assert report.right == len(SCENARIOS) - len(WRONG)
+
+
+def test_the_command_prints_a_table_and_json(
+    server: FakeLLMServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script(server, with_mistakes=True)
+    for name in ("SOULBEAT_CONFIG", "SOULBEAT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    args = ["eval", "--provider", "openai", "--llm-url", server.openai_url, "--model", "fake-model"]
+
+    table = runner.invoke(app, args)
+    assert table.exit_code == 0, table.output
+    assert "WRONG quiet-thanks: notified" in table.output
+    assert f"score: {len(SCENARIOS) - 4}/{len(SCENARIOS)}" in table.output
+
+    data = runner.invoke(app, [*args, "--json", "--only", "quiet-*"])
+    record = json.loads(data.output)
+    assert record["mode"] == "schema"  # auto probed the fake, which honours schemas
+    assert record["total"] == 8 and record["right"] == 7
+
+    failing = runner.invoke(app, [*args, "--min-score", "0.95", "--only", "quiet-*"])
+    assert failing.exit_code == 1
