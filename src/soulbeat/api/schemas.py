@@ -84,6 +84,18 @@ class ThreadCreate(BaseModel):
     agent: Annotated[Text, Field(max_length=64)] = "default"
 
 
+class ThreadsCreate(BaseModel):
+    """Many new threads at once (all or none): each as in `POST /api/threads`, or `count`
+    threads named `<prefix><n>` (n from `start`)."""
+
+    model_config = _REQUEST
+    threads: Annotated[list[ThreadCreate], Field(max_length=100_000)] = []
+    count: Annotated[int, Field(ge=0, le=100_000)] = 0
+    prefix: Annotated[Text, Field(max_length=100, examples=["t-"])] = "t-"
+    start: Annotated[int, Field(ge=0, le=10**9)] = 1
+    agent: Annotated[Text, Field(max_length=64)] = "default"
+
+
 class MessageCreate(BaseModel):
     """A person's message; the reply is the agent's chat turn."""
 

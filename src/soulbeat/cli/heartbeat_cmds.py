@@ -4,6 +4,7 @@ wake and send. Each parses its arguments, makes one API call and renders the ans
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -231,6 +232,30 @@ def threads_add(
         call_api(ctx, lambda c: c.call("POST", "/api/threads", json=body)),
         as_json,
         lambda d: render.pairs("thread", d),
+    )
+
+
+@threads_app.command("add-many")
+def threads_add_many(
+    ctx: typer.Context,
+    count: Annotated[int, typer.Option(help="How many threads (ids <prefix><n>).")] = 0,
+    prefix: Annotated[str, typer.Option(help="Id prefix.")] = "t-",
+    start: Annotated[int, typer.Option(help="The first n.")] = 1,
+    ids_file: Annotated[
+        Path | None, typer.Option("--from", help="A file with one thread id per line.")
+    ] = None,
+    agent: Annotated[str, typer.Option(help="The agent they talk to.")] = "default",
+    as_json: JsonOpt = False,
+) -> None:
+    """Create many threads at once, in one transaction (all or none)."""
+    body: dict[str, Any] = {"count": count, "prefix": prefix, "start": start, "agent": agent}
+    if ids_file is not None:
+        lines = ids_file.read_text(encoding="utf-8").splitlines()
+        body["threads"] = [{"id": line.strip(), "agent": agent} for line in lines if line.strip()]
+    show(
+        call_api(ctx, lambda c: c.call("POST", "/api/threads/bulk", json=body)),
+        as_json,
+        lambda d: render.pairs("threads", d),
     )
 
 

@@ -15,7 +15,7 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -246,12 +246,11 @@ class Service:
 
     # -- scheduler ------------------------------------------------------------------------------
     async def status(self) -> dict[str, Any]:
-        threads = await self.store.list_threads()
         last = await self.store.list_beats(limit=1)
         return {
             "running": await self.scheduler.is_enabled(),
             "loop_alive": self._loop_task is not None and not self._loop_task.done(),
-            "threads": len(threads),
+            "threads": await self.store.count_threads(),
             "in_flight": [c.key for c in self.scheduler.in_flight],
             "next_due_at": plain(await self.store.earliest_due()),
             "last_beat": beat_view(last[0]) if last else None,
@@ -305,6 +304,49 @@ class Service:
         self.scheduler.replan()
         return thread
 
+    async def create_threads(self, specs: Sequence[tuple[str, str, str]]) -> int:
+        """Many threads at once, as (id, title, agent), in one transaction: all or none. Each id
+        and agent is checked as in `create_thread` first (ConfigError naming the first bad one,
+        or an id given twice or taken). They are planned on the scheduler's next pass, in bulk."""
+        seen: set[str] = set()
+        now = self.clock.now()
+        made: list[Thread] = []
+        for thread_id, title, agent in specs:
+            self._check_new(thread_id, agent)
+            if thread_id in seen:
+                raise ConfigError(
+                    f"id: {json.dumps(thread_id)} is given twice (expected each id once)",
+                    key="id",
+                    value=thread_id,
+                )
+            seen.add(thread_id)
+            made.append(Thread(id=thread_id, agent_id=agent, created_at=now, title=title[:200]))
+        try:
+            added = await self.store.add_threads(made)
+        except StoreError as error:
+            taken = next((t.id for t in made if repr(t.id) in str(error)), None)
+            if taken is not None:
+                raise _taken(taken) from None
+            raise
+        self.scheduler.replan()
+        return added
+
+    def _check_new(self, thread_id: str, agent: str) -> None:
+        if not THREAD_ID.match(thread_id):
+            raise ConfigError(
+                f"id: {json.dumps(thread_id)} is not a thread id (expected 1-128 letters, "
+                "digits, '.', '_', ':' or '-', starting with a letter or digit)",
+                key="id",
+                value=thread_id,
+            )
+        if agent not in self.registry.agent_ids:
+            known = ", ".join(self.registry.agent_ids)
+            raise ConfigError(
+                f"agent: {json.dumps(agent)} is not a configured agent (expected {known})",
+                key="agent",
+                value=agent,
+            )
+
     async def _thread_exists(self, thread_id: str) -> bool:
         try:
             await self.store.get_thread(thread_id)
@@ -318,10 +360,19 @@ class Service:
     async def threads(self) -> list[Thread]:
         return await self.store.list_threads()
 
-    async def thread_overview(self) -> list[tuple[Thread, Schedule | None]]:
-        """Every thread with its main schedule as stored (None until the scheduler planned it)."""
-        schedules = {s.thread_id: s for s in await self.store.list_schedules() if s.skill == MAIN}
-        return [(t, schedules.get(t.id)) for t in await self.store.list_threads()]
+    async def thread_overview(
+        self, *, limit: int | None = None, offset: int = 0
+    ) -> list[tuple[Thread, Schedule | None]]:
+        """Threads (a page of them with `limit`) with their main schedule as stored (None until
+        the scheduler planned it): two queries, whatever the page size."""
+        threads = await self.store.list_threads(limit=limit, offset=offset)
+        schedules = {
+            s.thread_id: s for s in await self.store.main_schedules([t.id for t in threads])
+        }
+        return [(t, schedules.get(t.id)) for t in threads]
+
+    async def thread_count(self) -> int:
+        return await self.store.count_threads()
 
     async def thread_detail(self, thread_id: str) -> ThreadDetail:
         """The thread and its schedules, planned now when the scheduler has not done it yet (so a
@@ -433,6 +484,12 @@ class Service:
     async def beat_buckets(self, query: BeatQuery, bucket: timedelta) -> list[BeatBucket]:
         """Counts per outcome, tokens and model latency per `bucket` of due time (charts)."""
         return await self.store.beat_buckets(query, bucket)
+
+    async def history_count(
+        self, thread_id: str | None = None, *, outcome: str | None = None
+    ) -> int:
+        """How many beats `history` pages through with the same filters."""
+        return await self.store.count_beats(thread_id=thread_id, outcome=outcome)
 
     async def beat(self, beat_id: int) -> BeatRecord:
         return await self.store.get_beat(beat_id)

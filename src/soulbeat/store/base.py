@@ -135,7 +135,13 @@ class BeatStore(Protocol):
     async def get_thread(self, thread_id: str) -> Thread:
         """Raises NotFoundError."""
 
-    async def list_threads(self, agent_id: str | None = None) -> list[Thread]: ...
+    async def list_threads(
+        self, agent_id: str | None = None, *, limit: int | None = None, offset: int = 0
+    ) -> list[Thread]:
+        """Threads in creation order (then id), all or one agent's; a page with `limit`."""
+
+    async def count_threads(self, agent_id: str | None = None) -> int:
+        """How many threads (of one agent): counted in the database, no rows loaded."""
 
     async def set_thread_enabled(self, thread_id: str, enabled: bool) -> Thread: ...
 
@@ -171,6 +177,9 @@ class BeatStore(Protocol):
     async def get_schedule(self, thread_id: str, skill: str) -> Schedule | None: ...
 
     async def list_schedules(self, thread_id: str | None = None) -> list[Schedule]: ...
+
+    async def main_schedules(self, thread_ids: Sequence[str]) -> list[Schedule]:
+        """The main (skill "") schedules of these threads, in one query (for a page of them)."""
 
     async def put_schedule(
         self,
@@ -298,6 +307,16 @@ class BeatStore(Protocol):
     ) -> dict[str, ThreadFacts]:
         """For each thread (at most 500): its latest finished beat and the tokens of its beats
         finished at or after `since`."""
+
+    async def count_beats(
+        self,
+        *,
+        thread_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        outcome: str | None = None,
+    ) -> int:
+        """How many beats `list_beats` with the same filters would page through."""
 
     async def tokens_used(self, thread_id: str, since: datetime) -> int:
         """Prompt + completion tokens of the thread's beats finished since `since`."""

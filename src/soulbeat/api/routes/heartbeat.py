@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query
 
 from soulbeat.api.deps import ServiceDep, require_api
+from soulbeat.api.routes.threads import page
 from soulbeat.api.schemas import BeatOut, ConfigChanges, Outcome, RunNow
 from soulbeat.service.core import ThreadConfigView
 from soulbeat.service.views import beat_view, plain
@@ -102,10 +103,5 @@ async def history(
     """The thread's beats, newest first, `limit` at a time; `next_offset` is null on the last
     page."""
     beats = await service.history(tid, outcome=outcome, limit=limit, offset=offset)
-    return {
-        "thread_id": tid,
-        "items": [beat_view(b) for b in beats],
-        "limit": limit,
-        "offset": offset,
-        "next_offset": offset + limit if len(beats) == limit else None,
-    }
+    total = await service.history_count(tid, outcome=outcome)
+    return {"thread_id": tid} | page([beat_view(b) for b in beats], total, limit, offset)

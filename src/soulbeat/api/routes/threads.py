@@ -13,6 +13,7 @@ from soulbeat.api.schemas import (
     MessageCreate,
     ThreadCreate,
     ThreadOut,
+    ThreadsCreate,
 )
 from soulbeat.service.core import ThreadDetail
 from soulbeat.service.views import event_view, message_view, plain, thread_view
@@ -43,12 +44,43 @@ async def create_thread(body: ThreadCreate, service: ServiceDep) -> dict[str, An
     return detail_view(await service.thread_detail(thread.id))
 
 
+@router.post("/api/threads/bulk", status_code=201)
+async def create_threads(body: ThreadsCreate, service: ServiceDep) -> dict[str, Any]:
+    """Many threads in one transaction, all or none (a fleet: up to 100,000 a request); they
+    are planned in bulk on the scheduler's next pass. Returns how many were added and the new
+    total."""
+    specs = [(t.id or "", t.title, t.agent) for t in body.threads]
+    specs += [
+        (f"{body.prefix}{n}", "", body.agent) for n in range(body.start, body.start + body.count)
+    ]
+    added = await service.create_threads(specs)
+    return {"added": added, "total": await service.thread_count()}
+
+
 @router.get("/api/threads")
-async def list_threads(service: ServiceDep) -> dict[str, Any]:
-    """Every thread with its next due time (null until planned, or when disabled)."""
-    rows = await service.thread_overview()
+async def list_threads(
+    service: ServiceDep,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+) -> dict[str, Any]:
+    """Threads in creation order, `limit` at a time, each with its next due time (null until
+    planned, or when disabled); `total` counts them all, `next_offset` is null on the last
+    page."""
+    rows = await service.thread_overview(limit=limit, offset=offset)
     items = [thread_view(t, s) if s else thread_view(t) | {"next_due_at": None} for t, s in rows]
-    return {"items": items}
+    return page(items, await service.thread_count(), limit, offset)
+
+
+def page(items: list[dict[str, Any]], total: int, limit: int, offset: int) -> dict[str, Any]:
+    """The paging shape of every list route: the page, the total, and where the next starts."""
+    more = offset + len(items) < total
+    return {
+        "items": items,
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "next_offset": offset + len(items) if more and items else None,
+    }
 
 
 @router.get("/api/threads/{tid}", response_model=ThreadOut)

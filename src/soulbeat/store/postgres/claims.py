@@ -83,6 +83,15 @@ async def list_schedules(conn: Conn, thread_id: str | None) -> list[Schedule]:
     return [schedule_from_row(row) for row in rows]
 
 
+async def main_schedules(conn: Conn, thread_ids: list[str]) -> list[Schedule]:
+    rows = await many(
+        conn,
+        "SELECT * FROM schedules WHERE skill = '' AND thread_id = ANY(%s)",
+        (thread_ids,),
+    )
+    return [schedule_from_row(row) for row in rows]
+
+
 async def put_schedule(
     conn: Conn,
     thread_id: str,

@@ -202,8 +202,13 @@ class PostgresStore:
     async def get_thread(self, thread_id: str) -> Thread:
         return await self._run(lambda conn: tables.get_thread(conn, thread_id))
 
-    async def list_threads(self, agent_id: str | None = None) -> list[Thread]:
-        return await self._run(lambda conn: tables.list_threads(conn, agent_id))
+    async def list_threads(
+        self, agent_id: str | None = None, *, limit: int | None = None, offset: int = 0
+    ) -> list[Thread]:
+        return await self._run(lambda conn: tables.list_threads(conn, agent_id, limit, offset))
+
+    async def count_threads(self, agent_id: str | None = None) -> int:
+        return await self._run(lambda conn: tables.count_threads(conn, agent_id))
 
     async def set_thread_enabled(self, thread_id: str, enabled: bool) -> Thread:
         return await self._changing(
@@ -258,6 +263,10 @@ class PostgresStore:
 
     async def list_schedules(self, thread_id: str | None = None) -> list[Schedule]:
         return await self._run(lambda conn: claims.list_schedules(conn, thread_id))
+
+    async def main_schedules(self, thread_ids: Sequence[str]) -> list[Schedule]:
+        ids = list(thread_ids)
+        return await self._run(lambda conn: claims.main_schedules(conn, ids))
 
     async def put_schedule(
         self,
@@ -423,6 +432,22 @@ class PostgresStore:
             "outcome = %s": outcome,
         }
         return await self._run(lambda conn: tables.list_beats(conn, filters, limit, offset))
+
+    async def count_beats(
+        self,
+        *,
+        thread_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        outcome: str | None = None,
+    ) -> int:
+        filters: dict[str, object | None] = {
+            "thread_id = %s": thread_id,
+            "due_at >= %s": opt_micros(since),
+            "due_at < %s": opt_micros(until),
+            "outcome = %s": outcome,
+        }
+        return await self._run(lambda conn: tables.count_beats(conn, filters))
 
     async def prune(self, before: datetime) -> dict[str, int]:
         cut = to_micros(before)

@@ -169,10 +169,31 @@ async def get_thread(conn: Conn, thread_id: str) -> Thread:
     return thread_from_row(row)
 
 
-async def list_threads(conn: Conn, agent_id: str | None) -> list[Thread]:
+async def list_threads(
+    conn: Conn, agent_id: str | None, limit: int | None = None, offset: int = 0
+) -> list[Thread]:
+    where = "WHERE agent_id = %s" if agent_id is not None else ""
+    args: list[object] = [agent_id] if agent_id is not None else []
+    page = ""
+    if limit is not None:
+        page, args = " LIMIT %s OFFSET %s", [*args, max(0, limit), max(0, offset)]
+    sql = f"SELECT * FROM threads {where} ORDER BY created_at, id{page}"
+    return [thread_from_row(row) for row in await many(conn, sql, args)]
+
+
+async def count_threads(conn: Conn, agent_id: str | None) -> int:
     where, args = ("WHERE agent_id = %s", (agent_id,)) if agent_id is not None else ("", ())
-    rows = await many(conn, f"SELECT * FROM threads {where} ORDER BY created_at, id", args)
-    return [thread_from_row(row) for row in rows]
+    row = await one(conn, f"SELECT count(*) AS n FROM threads {where}", args)
+    assert row is not None
+    return int(row["n"])
+
+
+async def count_beats(conn: Conn, filters: dict[str, object | None]) -> int:
+    used = [(clause, value) for clause, value in filters.items() if value is not None]
+    where = " AND ".join(clause for clause, _ in used) or "TRUE"
+    row = await one(conn, f"SELECT count(*) AS n FROM beats WHERE {where}", [v for _, v in used])
+    assert row is not None
+    return int(row["n"])
 
 
 async def update_thread(conn: Conn, thread_id: str, column: str, value: object) -> Thread:

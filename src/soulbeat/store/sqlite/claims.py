@@ -93,6 +93,17 @@ def list_schedules(conn: sqlite3.Connection, thread_id: str | None) -> list[Sche
     return [schedule_from_row(row) for row in conn.execute(sql, args)]
 
 
+def main_schedules(conn: sqlite3.Connection, thread_ids: list[str]) -> list[Schedule]:
+    """The main schedules of `thread_ids` (in chunks under SQLite's variable limit)."""
+    found: list[Schedule] = []
+    for start in range(0, len(thread_ids), 500):
+        chunk = thread_ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        sql = f"SELECT * FROM schedules WHERE skill = '' AND thread_id IN ({marks})"
+        found += [schedule_from_row(row) for row in conn.execute(sql, chunk)]
+    return found
+
+
 def put_schedule(
     conn: sqlite3.Connection,
     thread_id: str,
@@ -455,6 +466,12 @@ def defer_beat(
     )
     _release(conn, claim, "not_before = ?", (not_before,))
     return _beat(conn, claim.beat_id)
+
+
+def any_expired(conn: sqlite3.Connection, now: datetime) -> bool:
+    """Whether a lease expired at `now` (the `schedules_by_lease` index)."""
+    sql = "SELECT 1 FROM schedules WHERE lease_expires_at <= ? LIMIT 1"
+    return conn.execute(sql, (to_micros(now),)).fetchone() is not None
 
 
 def reap_expired(conn: sqlite3.Connection, now: datetime) -> int:

@@ -127,9 +127,15 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
         """Raises NotFoundError."""
         return await self._read(lambda conn: tables.get_thread(conn, thread_id))
 
-    async def list_threads(self, agent_id: str | None = None) -> list[Thread]:
-        """Threads in creation order (then id), all or one agent's."""
-        return await self._read(lambda conn: tables.list_threads(conn, agent_id))
+    async def list_threads(
+        self, agent_id: str | None = None, *, limit: int | None = None, offset: int = 0
+    ) -> list[Thread]:
+        """Threads in creation order (then id), all or one agent's; a page with `limit`."""
+        return await self._read(lambda conn: tables.list_threads(conn, agent_id, limit, offset))
+
+    async def count_threads(self, agent_id: str | None = None) -> int:
+        """How many threads (of one agent), counted in SQL."""
+        return await self._read(lambda conn: tables.count_threads(conn, agent_id))
 
     async def set_thread_enabled(self, thread_id: str, enabled: bool) -> Thread:
         """Raises NotFoundError."""
@@ -194,6 +200,11 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
     async def list_schedules(self, thread_id: str | None = None) -> list[Schedule]:
         """Schedules by thread id then skill (the main heartbeat, skill "", first)."""
         return await self._read(lambda conn: claims.list_schedules(conn, thread_id))
+
+    async def main_schedules(self, thread_ids: Sequence[str]) -> list[Schedule]:
+        """The main schedules of these threads, one query."""
+        ids = list(thread_ids)
+        return await self._read(lambda conn: claims.main_schedules(conn, ids))
 
     async def put_schedule(
         self,
@@ -313,7 +324,10 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
         )
 
     async def reap_expired(self, now: datetime) -> int:
-        """Release expired leases; their beats become `interrupted`. Returns how many."""
+        """Release expired leases; their beats become `interrupted`. Returns how many. Looks
+        first in a read (one index probe), so a pass with nothing expired writes nothing."""
+        if not await self._read(lambda conn: claims.any_expired(conn, now)):
+            return 0
         to_micros(now)
         return await self._write(lambda conn: claims.reap_expired(conn, now))
 
@@ -390,6 +404,23 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
             "outcome = ?": outcome,
         }
         return await self._read(lambda conn: tables.list_beats(conn, filters, limit, offset))
+
+    async def count_beats(
+        self,
+        *,
+        thread_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        outcome: str | None = None,
+    ) -> int:
+        """How many beats `list_beats` with these filters pages through."""
+        filters: dict[str, object | None] = {
+            "thread_id = ?": thread_id,
+            "due_at >= ?": opt_micros(since),
+            "due_at < ?": opt_micros(until),
+            "outcome = ?": outcome,
+        }
+        return await self._read(lambda conn: tables.count_beats(conn, filters))
 
     async def prune(self, before: datetime) -> dict[str, int]:
         """Delete finished beats, the action log and consumed events older than `before` (see

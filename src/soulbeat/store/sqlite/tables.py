@@ -144,10 +144,21 @@ def get_thread(conn: sqlite3.Connection, thread_id: str) -> Thread:
     return thread_from_row(row)
 
 
-def list_threads(conn: sqlite3.Connection, agent_id: str | None) -> list[Thread]:
-    where, args = ("WHERE agent_id = ?", (agent_id,)) if agent_id is not None else ("", ())
-    sql = f"SELECT * FROM threads {where} ORDER BY created_at, id"
+def list_threads(
+    conn: sqlite3.Connection, agent_id: str | None, limit: int | None = None, offset: int = 0
+) -> list[Thread]:
+    where = "WHERE agent_id = ?" if agent_id is not None else ""
+    args: list[object] = [agent_id] if agent_id is not None else []
+    page = ""
+    if limit is not None:
+        page, args = " LIMIT ? OFFSET ?", [*args, max(0, limit), max(0, offset)]
+    sql = f"SELECT * FROM threads {where} ORDER BY created_at, id{page}"
     return [thread_from_row(row) for row in conn.execute(sql, args)]
+
+
+def count_threads(conn: sqlite3.Connection, agent_id: str | None) -> int:
+    where, args = ("WHERE agent_id = ?", (agent_id,)) if agent_id is not None else ("", ())
+    return int(conn.execute(f"SELECT count(*) FROM threads {where}", args).fetchone()[0])
 
 
 def update_thread(conn: sqlite3.Connection, thread_id: str, column: str, value: object) -> Thread:
@@ -292,6 +303,14 @@ def list_beats(
     sql = f"SELECT * FROM beats WHERE {where} ORDER BY due_at DESC, id DESC LIMIT ? OFFSET ?"
     args = [value for _, value in used] + [max(0, limit), max(0, offset)]
     return [beat_from_row(row) for row in conn.execute(sql, args)]
+
+
+def count_beats(conn: sqlite3.Connection, filters: dict[str, object | None]) -> int:
+    """`list_beats`'s filters, counted."""
+    used = [(clause, value) for clause, value in filters.items() if value is not None]
+    where = " AND ".join(clause for clause, _ in used) or "1"
+    sql = f"SELECT count(*) FROM beats WHERE {where}"
+    return int(conn.execute(sql, [value for _, value in used]).fetchone()[0])
 
 
 def tokens_used(conn: sqlite3.Connection, thread_id: str, since: int) -> int:
