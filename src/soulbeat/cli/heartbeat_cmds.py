@@ -23,7 +23,7 @@ def _status(data: Any) -> None:
     render.pairs(
         "soulbeat",
         {
-            "scheduler": "running" if data.get("running") else "stopped",
+            "scheduler": _scheduler_state(data),
             "threads": data.get("threads"),
             "in flight": len(data.get("in_flight") or []),
             "next due": data.get("next_due_at"),
@@ -36,6 +36,14 @@ def _status(data: Any) -> None:
             else None,
         },
     )
+
+
+def _scheduler_state(data: Any) -> str:
+    if data.get("running"):
+        return "running"
+    if data.get("held_by_kill_switch"):
+        return "stopped by heartbeat_enabled=false for this process (`soulbeat start` resumes)"
+    return "stopped"
 
 
 def status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
@@ -119,8 +127,11 @@ def audit(
     beat_id: Annotated[int | None, typer.Argument(help="A beat id.")] = None,
     export: Annotated[bool, typer.Option("--export", help="All records as JSON lines.")] = False,
     thread: Annotated[str | None, typer.Option(help="With --export: one thread.")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """The full audit record of one beat, or the whole trail as JSON lines (--export)."""
+    """The full audit record of one beat, or the whole trail as JSON lines (--export).
+
+    The record is nested data, so it prints as JSON with or without `--json`."""
     if export:
         text = call_api(ctx, lambda c: c.text("/api/audit/export", params={"thread": thread}))
         typer.echo(text, nl=False)
@@ -128,7 +139,6 @@ def audit(
     if beat_id is None:
         render.fail("give a beat id, or --export")
         raise typer.Exit(2)
-    # The audit record is nested data: it prints as JSON either way.
     render.emit_json(call_api(ctx, lambda c: c.call("GET", f"/api/beats/{beat_id}")))
 
 

@@ -32,6 +32,9 @@ def serve(
     data_dir: Annotated[
         Path | None, typer.Option(help="Where the database and tokens live.")
     ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the start-up facts as one JSON line.")
+    ] = False,
 ) -> None:
     """Run the scheduler, the HTTP API and the panel until interrupted (Ctrl-C or SIGTERM)."""
     target = target_of(ctx)
@@ -51,7 +54,7 @@ def serve(
         raise typer.Exit(2) from exc
     _prepare_workspaces(settings)
     try:
-        asyncio.run(_serve(settings))
+        asyncio.run(_serve(settings, render.wants_json(as_json)))
     except SoulbeatError as exc:
         render.fail(str(exc))
         raise typer.Exit(1) from exc
@@ -90,7 +93,7 @@ def _server_class() -> type[Any]:
     return GracefulServer
 
 
-async def _serve(settings: Settings) -> None:
+async def _serve(settings: Settings, as_json: bool = False) -> None:
     import uvicorn
 
     from soulbeat.api.app import create_app
@@ -120,15 +123,29 @@ async def _serve(settings: Settings) -> None:
         )
         server = _server_class()(config)
         service.run_in_background()
-        _banner(settings, token if created else None)
+        _banner(settings, token if created else None, as_json)
         await server.serve()
     finally:
         await service.close()
 
 
-def _banner(settings: Settings, new_token: str | None) -> None:
+def _banner(settings: Settings, new_token: str | None, as_json: bool = False) -> None:
     out = render.errors
     url = f"http://{settings.host}:{settings.port}"
+    if as_json:
+        facts = {
+            "url": url,
+            "workspace": str(settings.workspace.resolve()),
+            "data_dir": str(settings.data_dir.resolve()),
+            "model": {
+                "provider": settings.llm_provider,
+                "model": settings.llm_model,
+                "base_url": settings.llm_base_url,
+            },
+            "api_token": new_token,
+        }
+        typer.echo(json.dumps(facts, ensure_ascii=False), nl=True)
+        return
     out.print(f"soulbeat serving {url} (panel at {url}/, API at {url}/api, docs at {url}/docs)")
     out.print(f"  workspace {settings.workspace.resolve()}  data {settings.data_dir.resolve()}")
     out.print(f"  model {settings.llm_provider} {settings.llm_model} at {settings.llm_base_url}")
@@ -144,10 +161,23 @@ def events(
         int | None, typer.Option("--after", help="Replay events after this id.")
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="Stop after this many.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per line (always the case).")
+    ] = False,
 ) -> None:
-    """Follow the live event stream of a running server (SSE), one JSON object per line."""
+    """Follow the live event stream of a running server (SSE), one JSON object per line.
+
+    Without --after it follows from now on; --after ID replays the kept events after ID first
+    (--after 0: all of them). Events go to stdout, the note saying which to stderr."""
     target = target_of(ctx)
     url = remote_url(target) or _local_url(target)
+    if after is None:
+        render.errors.print(
+            f"following events of {url} from now on (Ctrl-C to stop); "
+            "to replay earlier ones: soulbeat events --after 0"
+        )
+    else:
+        render.errors.print(f"replaying events of {url} after id {after}, then following")
     try:
         asyncio.run(_follow(url, target, after, limit))
     except httpx.TransportError as exc:

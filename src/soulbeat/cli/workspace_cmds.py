@@ -28,7 +28,7 @@ def init(
 ) -> None:
     """Write a workspace from a template. Existing files are never overwritten."""
     if list_templates:
-        if as_json:
+        if render.wants_json(as_json):
             render.emit_json([{"name": k, "description": v} for k, v in TEMPLATES.items()])
         else:
             render.table("templates", ("name", "description"), TEMPLATES.items())
@@ -38,7 +38,7 @@ def init(
     except WorkspaceError as exc:
         render.fail(str(exc))
         raise typer.Exit(2) from exc
-    if as_json:
+    if render.wants_json(as_json):
         render.emit_json(
             {
                 "workspace": str(result.root),
@@ -65,7 +65,7 @@ def doctor(
 ) -> None:
     """Check a workspace and its config; exit status 1 when something is wrong."""
     report = diagnose(workspace, config_file=config or workspace_config(workspace))
-    if as_json:
+    if render.wants_json(as_json):
         render.emit_json(report.as_dict())
     else:
         _show(report)

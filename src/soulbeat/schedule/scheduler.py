@@ -138,6 +138,7 @@ class Scheduler:
         self._closing = False
         self._asleep = False
         self._asleep_until: datetime | None = None
+        self._held = False
 
     # -- the pass ---------------------------------------------------------------------------------
     async def run_due(self) -> int:
@@ -152,7 +153,7 @@ class Scheduler:
             return 0, []
         await self._store.reap_expired(self._clock.now())
         await self.sync_schedules()
-        enabled = await self._store.get_flag(ENABLED_FLAG, True)
+        enabled = await self.is_enabled()
         started: list[asyncio.Task[BeatRecord | None]] = []
         works = await self._claim(self._clock.now())
         for work in works:
@@ -429,7 +430,7 @@ class Scheduler:
             await self._clock.sleep(BUSY_RETRY.total_seconds())
 
     async def _run_claimed(self, work: _Work) -> BeatRecord:
-        enabled = await self._store.get_flag(ENABLED_FLAG, True)
+        enabled = await self.is_enabled()
         handled = await self._handle(work, enabled)
         record = await handled if isinstance(handled, asyncio.Task) else handled
         if record is None:
@@ -444,8 +445,19 @@ class Scheduler:
             raise NotFoundError(f"no heartbeat schedule for {name!r}")
 
     # -- switches, busy marks, shutdown -----------------------------------------------------------
+    def hold(self) -> None:
+        """Keep this process's scheduler stopped without touching the stored flag (the
+        `heartbeat_enabled = false` kill switch): the next process decides afresh. `start()`
+        lifts the hold."""
+        self._held = True
+
+    @property
+    def held(self) -> bool:
+        return self._held
+
     async def start(self) -> None:
-        """Turn the global flag on (stored: a restart keeps it)."""
+        """Turn the global flag on (stored: a restart keeps it) and lift a `hold()`."""
+        self._held = False
         await self._store.set_flag(ENABLED_FLAG, True)
         self._publish("scheduler.started", {"worker_id": self._worker_id})
         self._woken.set()
@@ -456,7 +468,8 @@ class Scheduler:
         self._publish("scheduler.stopped", {"worker_id": self._worker_id})
 
     async def is_enabled(self) -> bool:
-        return await self._store.get_flag(ENABLED_FLAG, True)
+        """The stored flag, unless this process holds the scheduler stopped (`hold()`)."""
+        return not self._held and await self._store.get_flag(ENABLED_FLAG, True)
 
     @asynccontextmanager
     async def busy(self, thread_id: str) -> AsyncIterator[None]:

@@ -157,11 +157,13 @@ class Service:
     # -- lifecycle ------------------------------------------------------------------------------
     async def open(self) -> None:
         """Open the store and record the agents. The stored global flag survives restarts;
-        `heartbeat_enabled = false` (config or environment) is a kill switch that stops it."""
+        `heartbeat_enabled = false` (config or environment) is a kill switch for this process
+        only: its scheduler is held stopped and the stored flag is left as it is, so a one-off
+        command run with the variable set does not stop the scheduler for good."""
         await self.store.open()
         await self.registry.sync()
         if not self.settings.heartbeat_enabled:
-            await self.scheduler.stop()
+            self.scheduler.hold()
 
     def run_in_background(self) -> asyncio.Task[None]:
         """Start the scheduler loop as a task (once)."""
@@ -186,6 +188,7 @@ class Service:
         last = await self.store.list_beats(limit=1)
         return {
             "running": await self.scheduler.is_enabled(),
+            "held_by_kill_switch": self.scheduler.held,
             "loop_alive": self._loop_task is not None and not self._loop_task.done(),
             "threads": len(threads),
             "in_flight": [c.key for c in self.scheduler.in_flight],

@@ -1,0 +1,108 @@
+"""What a new user trips over on the command line (issue 10): the kill-switch variable, `--json`
+on every command and in front of it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from soulbeat.cli.app import app
+from soulbeat.testing import FakeLLMServer
+from soulbeat.workspace.templates import init_workspace
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def llm() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer(models=None) as server:
+        yield server
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, llm: FakeLLMServer) -> Path:
+    llm.reset()
+    for name in (
+        "SOULBEAT_CONFIG",
+        "SOULBEAT_URL",
+        "SOULBEAT_API_TOKEN",
+        "SOULBEAT_HEARTBEAT_ENABLED",
+        "CRT_HEARTBEAT_ENABLED",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SOULBEAT_LLM_PROVIDER", "openai")
+    monkeypatch.setenv("SOULBEAT_LLM_BASE_URL", llm.openai_url)
+    monkeypatch.setenv("SOULBEAT_LLM_MODEL", "fake-model")
+    monkeypatch.chdir(tmp_path)
+    init_workspace(tmp_path / "ws")
+    (tmp_path / "ws" / "HEARTBEAT.md").write_text("## Checklist\n- look at the disks\n")
+    return tmp_path
+
+
+def sb(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = runner.invoke(app, ["--workspace", "ws", "--data-dir", "data", *args], env=env)
+    return result.exit_code, result.output
+
+
+def sbj(*args: str, env: dict[str, str] | None = None) -> object:
+    code, out = sb(*args, "--json", env=env)
+    assert code == 0, out
+    return json.loads(out)
+
+
+@pytest.mark.parametrize("variable", ["SOULBEAT_HEARTBEAT_ENABLED", "CRT_HEARTBEAT_ENABLED"])
+def test_kill_switch_variable_does_not_rewrite_the_stored_switch(home: Path, variable: str) -> None:
+    held = sbj("status", env={variable: "false"})
+    assert held["running"] is False and held["held_by_kill_switch"] is True  # type: ignore[index]
+    code, out = sb("status", env={variable: "false"})
+    assert code == 0 and "heartbeat_enabled=false" in out
+    after = sbj("status")
+    assert after["running"] is True and after["held_by_kill_switch"] is False  # type: ignore[index]
+
+
+def test_stop_is_still_stored_and_start_resumes(home: Path) -> None:
+    assert sbj("stop")["running"] is False  # type: ignore[index]
+    assert sbj("status")["running"] is False  # type: ignore[index]
+    assert sbj("start", env={"SOULBEAT_HEARTBEAT_ENABLED": "false"})["running"] is True  # type: ignore[index]
+    assert sbj("status")["running"] is True  # type: ignore[index]
+
+
+def _leaves(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
+    children = getattr(command, "commands", None)
+    if children is None:
+        yield " ".join(path), command
+        return
+    for name, child in children.items():
+        yield from _leaves(child, (*path, name))
+
+
+def test_every_command_takes_json() -> None:
+    root = typer.main.get_command(app)
+    leaves = dict(_leaves(root))
+    assert {"status", "audit", "serve", "events", "ledger feed", "approvals show"} <= set(leaves)
+    missing = [n for n, c in leaves.items() if not any("--json" in p.opts for p in c.params)]
+    assert missing == []
+    assert any("--json" in p.opts for p in root.params)
+
+
+def test_audit_takes_json_and_json_may_come_first(home: Path, llm: FakeLLMServer) -> None:
+    llm.on("look at the disks", reply="Disk 95% full on db-1.")
+    sbj("threads", "add", "--id", "t1")
+    beat = sbj("beat", "t1")
+    record = sbj("audit", str(beat["id"]))  # type: ignore[index]
+    assert record["id"] == beat["id"]  # type: ignore[index]
+    code, out = sb("--json", "status")
+    assert code == 0 and json.loads(out)["threads"] == 1
+    code, out = sb("--json", "history", "t1")
+    assert code == 0 and json.loads(out)["items"][0]["id"] == beat["id"]  # type: ignore[index]
+    code, out = sb("--json", "doctor", "ws")
+    assert json.loads(out)["workspace"].endswith("ws")
+    code, out = sb("--json", "init", "--list")
+    assert code == 0 and "default" in {t["name"] for t in json.loads(out)}
