@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from soulbeat.config import ConfigError, effective_config, load_settings
+from soulbeat.config.checks import config_warnings, target_problem
 from soulbeat.config.settings import Settings
 from soulbeat.contract.interval import format_interval
 from soulbeat.errors import WorkspaceError
@@ -105,6 +106,12 @@ def _describe_settings(report: DoctorReport, settings: Settings) -> None:
     report.details["heartbeat"] = {
         "effective": [{"key": k, "value": _plain(v), "source": s} for k, v, s in effective.rows()]
     }
+    for warning in config_warnings(effective.config):
+        report.add("warn", "config", warning)
+    for agent_id, agent in sorted(settings.agents.items()):
+        if agent.heartbeat:
+            for warning in config_warnings(effective_config(settings, agent_id=agent_id).config):
+                report.add("warn", "config", f"agent {agent_id}: {warning}")
     report.details["model"] = {
         "provider": settings.llm_provider,
         "base_url": settings.llm_base_url,
@@ -191,6 +198,11 @@ def _check_skills(report: DoctorReport, ws: Workspace, settings: Settings | None
             else:
                 row["every"] = format_interval(eff.interval)
                 row["active_hours"] = eff.active_hours.model_dump() if eff.active_hours else None
+                problem = target_problem(eff.target, settings.channels)
+                if problem is not None:
+                    report.add("error", "skills", f"skill {skill.name}: target: {problem}")
+                for warning in config_warnings(eff):
+                    report.add("warn", "skills", f"skill {skill.name}: {warning}")
         rows.append(row)
     report.details["skills"] = rows
 

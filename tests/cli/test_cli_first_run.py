@@ -106,3 +106,24 @@ def test_audit_takes_json_and_json_may_come_first(home: Path, llm: FakeLLMServer
     assert json.loads(out)["workspace"].endswith("ws")
     code, out = sb("--json", "init", "--list")
     assert code == 0 and "default" in {t["name"] for t in json.loads(out)}
+
+
+def test_config_set_refuses_bad_targets_and_warns_on_short_intervals(home: Path) -> None:
+    sbj("threads", "add", "--id", "t1")
+    code, out = sb("config", "set", "t1", "target=nosuch")
+    assert code == 1 and "target" in out and "[channels.nosuch]" in out
+    result = runner.invoke(
+        app, ["--workspace", "ws", "--data-dir", "data", "config", "set", "t1", "every=10s"]
+    )
+    assert result.exit_code == 0
+    assert 'warning: every: "10s" is under 30s' in result.stderr
+    code, out = sb("config", "set", "t1", "every=1ms")
+    assert code == 1 and "at least 1s" in out
+
+
+def test_serve_and_doctor_name_a_lone_surrogate_instead_of_a_traceback(home: Path) -> None:
+    (home / "c.json").write_text('{"agents": {"\\ud800": {}}}')
+    code, out = sb("--config", "c.json", "serve", "--port", "1")
+    assert code == 2 and "lone surrogate" in out and "Traceback" not in out
+    code, out = sb("doctor", "ws", "--config", "c.json")
+    assert code == 1 and "lone surrogate" in out

@@ -8,8 +8,8 @@ name                                        type       what
 ==========================================  =========  ==========================================
 ``soulbeat_beats_total``                    counter    beats finished, by ``outcome`` (sent,
                                                        would-send, ok-empty, ok-token, skipped,
-                                                       failed, interrupted) and ``skip_reason`` ("" when
-                                                       not skipped: disabled, quiet-hours, …)
+                                                       failed, interrupted) and ``skip_reason``
+                                                       ("" when not skipped: disabled, …)
 ``soulbeat_beats_started_total``            counter    beats that passed the guards and started
 ``soulbeat_beat_duration_seconds``          histogram  start to finish of each beat that ran
 ``soulbeat_model_latency_seconds``          histogram  wall time of each model exchange of a beat

@@ -254,6 +254,8 @@ def _config(data: Any) -> None:
         ("key", "value", "source"),
         ((r.get("key"), r.get("value"), r.get("source")) for r in rows),
     )
+    for warning in data.get("warnings", []) if isinstance(data, dict) else []:
+        render.warn(str(warning))
 
 
 @config_app.command("show")

@@ -43,6 +43,11 @@ def pairs(title: str, data: Mapping[str, Any]) -> None:
     table(title, ("key", "value"), data.items())
 
 
+def warn(message: str) -> None:
+    """Print a warning for a person on stderr (the command goes on)."""
+    errors.print(f"[yellow]warning:[/] {_escape(message)}")
+
+
 def fail(message: str) -> None:
     """Print an error for a person on stderr (the caller exits)."""
     errors.print(f"[bold red]error:[/] {_escape(message)}")

@@ -215,6 +215,9 @@ def _checked_source(
     ``names`` maps keys to what the person wrote (environment variable names).
     """
     problems = list(earlier or [])
+    broken = _unencodable(data, "")
+    if broken:  # such text cannot even be checked (or printed): refuse before anything else
+        raise InvalidConfigError(source, [_renamed(issue, names) for issue in broken])
     problems.extend(Problem(str(key), _unknown(key)) for key in data if key not in _FILE_KEYS)
     plain = {k: v for k, v in data.items() if k in _FILE_KEYS and k != "heartbeat"}
     heartbeat: dict[str, Any] | None = None
@@ -230,6 +233,43 @@ def _checked_source(
     if problems:
         raise InvalidConfigError(source, [_renamed(issue, names) for issue in problems])
     return plain, heartbeat
+
+
+def _unencodable(value: object, path: str) -> list[Problem]:
+    """Every key or text in ``value`` that is not valid Unicode: a lone UTF-16 surrogate, which
+    a JSON ``\\ud800`` escape or an undecodable byte in the environment can produce. Such text
+    cannot be written as UTF-8, so it is named by its path with the text escaped."""
+    found: list[Problem] = []
+    if isinstance(value, str):
+        if not _encodes(value):
+            shown = value.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+            detail = (
+                f'"{shown[:60]}" is not valid text (it holds a lone surrogate; expected UTF-8 text)'
+            )
+            found.append(Problem(path or "(top level)", detail))
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str) and not _encodes(key):
+                shown = key.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+                detail = (
+                    f'has a key "{shown[:60]}" that is not valid text (a lone surrogate; '
+                    "expected UTF-8 text)"
+                )
+                found.append(Problem(path or "(top level)", detail))
+                continue
+            found.extend(_unencodable(item, f"{path}.{key}" if path else str(key)))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found.extend(_unencodable(item, f"{path}[{index}]"))
+    return found
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _unknown(key: object) -> str:

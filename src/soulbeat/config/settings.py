@@ -30,12 +30,14 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from soulbeat.config.checks import target_problem
 from soulbeat.config.heartbeat import TARGET_KEYWORDS, HeartbeatConfig
 from soulbeat.config.layers import resolve_effective
 from soulbeat.config.normalize import validate_partial_config
 from soulbeat.config.problems import InvalidConfigError, config_error
 from soulbeat.config.values import check_bool, check_choice, check_int, check_name, check_text
 from soulbeat.contract.active_hours import resolve_timezone
+from soulbeat.errors import ConfigError
 
 __all__ = [
     "DEFAULT_BASE_URLS",
@@ -287,6 +289,21 @@ class Settings(BaseModel):
                     f"channels.{name}", name, "is a reserved target word", "another channel name"
                 )
         return channels
+
+    @model_validator(mode="after")
+    def _check_targets(self) -> Settings:
+        """A ``target`` in the file, environment or an agent's heartbeat must go somewhere: a
+        keyword or a configured channel (`soulbeat.config.checks.target_problem`)."""
+        where = [("heartbeat.target", self.heartbeat.target)]
+        for agent_id, agent in self.agents.items():
+            target = agent.heartbeat.get("target")
+            if isinstance(target, str):
+                where.append((f"agents.{agent_id}.heartbeat.target", target))
+        for key, target in where:
+            problem = target_problem(target, self.channels)
+            if problem is not None:
+                raise ConfigError(f"{key}: {problem}", key=key, value=target)
+        return self
 
     def agent(self, agent_id: str = "default") -> AgentSettings:
         """The agent ``agent_id``; raises `KeyError` when it is not configured."""

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from soulbeat.agents.registry import AgentRegistry
 from soulbeat.clock import Clock
 from soulbeat.config import normalize_heartbeat_mapping, validate_thread_overrides
+from soulbeat.config.checks import config_warnings, target_problem
 from soulbeat.config.settings import Settings
 from soulbeat.doctor import DoctorReport, diagnose
 from soulbeat.errors import ConfigError, NotFoundError, StoreError
@@ -69,6 +70,8 @@ class ThreadConfigView:
     """The thread layer as stored: canonical snake_case keys."""
     effective: list[dict[str, Any]]
     """One row per key: key, value, source (default, file, env, agent, thread, skill)."""
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    """What works but is probably not meant (`soulbeat.config.checks.config_warnings`)."""
 
 
 @dataclass(frozen=True)
@@ -279,7 +282,8 @@ class Service:
         thread = await self.store.get_thread(thread_id)
         effective = self.registry.effective(thread)
         rows = [{"key": k, "value": v, "source": s} for k, v, s in effective.rows()]
-        return ThreadConfigView(thread.id, thread.enabled, dict(thread.config), rows)
+        warnings = config_warnings(effective.config)
+        return ThreadConfigView(thread.id, thread.enabled, dict(thread.config), rows, warnings)
 
     async def set_thread_config(
         self, thread_id: str, changes: Mapping[str, Any], *, replace: bool = False
@@ -327,7 +331,16 @@ class Service:
             else:
                 merged[key] = value
         checked = validate_thread_overrides(merged)
-        self.registry.effective(replace_config(thread, checked))  # must fit the lower layers
+        effective = self.registry.effective(replace_config(thread, checked))  # fits below?
+        problem = target_problem(effective.config.target, self.settings.channels)
+        if problem is not None:
+            target = effective.config.target
+            raise ConfigError(
+                f"target: {problem}",
+                key="target",
+                value=target,
+                expected=", ".join(("thread", "last", "none", *sorted(self.settings.channels))),
+            )
         return checked
 
     async def set_thread_enabled(self, thread_id: str, enabled: bool) -> Thread:
