@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+# The PostgreSQL server of the session and a fresh database per test (see pg_support.py).
+from pg_support import postgres_server, postgres_url  # noqa: F401
 from soulbeat.testing import FakeClock
 
 

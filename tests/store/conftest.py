@@ -2,8 +2,9 @@
 
 `open_store()` opens one more store on the test's database — a second worker, or the same store
 after a restart; `store` is the first one. Every test of the contract runs once per backend in
-`BACKENDS`. To add one (PostgreSQL), add its name there and a branch in `_make_store` that
-returns an unopened store on a fresh database for the test.
+`BACKENDS`: SQLite on a file in `tmp_path`, PostgreSQL on a fresh database of the session's
+server (`postgres_url`, see `tests/pg_support.py`). To add one, add its name there and a branch in
+`_make_store` that returns an unopened store on a fresh database for the test.
 """
 
 from __future__ import annotations
@@ -14,16 +15,19 @@ from pathlib import Path
 import pytest
 
 from soulbeat.store.base import Store
+from soulbeat.store.postgres import PostgresStore
 from soulbeat.store.sqlite import SQLiteStore
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgres"]
 
 OpenStore = Callable[[], Awaitable[Store]]
 
 
-def _make_store(backend: str, tmp_path: Path) -> Store:
+def _make_store(backend: str, tmp_path: Path, url: str) -> Store:
     if backend == "sqlite":
         return SQLiteStore(tmp_path / "soulbeat.db")
+    if backend == "postgres":
+        return PostgresStore(url, max_size=4)
     raise ValueError(f"unknown store backend {backend!r}")
 
 
@@ -31,9 +35,11 @@ def _make_store(backend: str, tmp_path: Path) -> Store:
 async def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[OpenStore]:
     """Opens stores on one database; closes them all when the test ends."""
     opened: list[Store] = []
+    # PostgreSQL only when asked for: the session's server starts on first use.
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else ""
 
     async def open_one() -> Store:
-        store = _make_store(request.param, tmp_path)
+        store = _make_store(request.param, tmp_path, url)
         await store.open()
         opened.append(store)
         return store

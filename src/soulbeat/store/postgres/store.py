@@ -1,0 +1,397 @@
+"""`PostgresStore`: the `Store` protocol (see `soulbeat.store.base`) on PostgreSQL.
+
+- psycopg 3 in asyncio, connections from a `psycopg_pool.AsyncConnectionPool`. Every method is
+  one transaction on one pooled connection, so concurrent calls run side by side (unlike the
+  SQLite store's single writer) and several processes share the database: claims take due
+  schedules with `FOR UPDATE SKIP LOCKED` (`soulbeat.store.postgres.claims`).
+- Isolation is READ COMMITTED; what must not interleave is ordered by row locks (schedule row
+  first, beat row second) or, for numbered file versions, an advisory lock.
+- The schema comes from this folder's numbered migrations, applied at `open()`; its encodings
+  are the SQLite store's (epoch microseconds, JSON text), so `soulbeat db copy` moves rows as they
+  are. Time filters are the SQLite store's too.
+- Failures of PostgreSQL or the network surface as StoreError (NotFoundError for a missing record,
+  LeaseLostError for a lost lease), naming the database without its password.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from soulbeat.errors import StoreError
+from soulbeat.store.base import Store
+from soulbeat.store.codec import dump_json, opt_micros, to_micros
+from soulbeat.store.postgres import claims, tables
+from soulbeat.store.postgres.migrate import apply_migrations, load_postgres_migrations
+from soulbeat.store.postgres.tables import Conn
+from soulbeat.store.records import (
+    Agent,
+    BeatRecord,
+    BeatResult,
+    Claim,
+    FileVersion,
+    Message,
+    Role,
+    Schedule,
+    SystemEvent,
+    Thread,
+)
+
+T = TypeVar("T")
+Job = Callable[[Conn], Awaitable[T]]
+
+_ROLES = frozenset(get_args(Role))
+
+
+def describe(url: str) -> str:
+    """`url` without its password, for error messages."""
+    try:
+        parts = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "the configured PostgreSQL database"
+    host, port, name = parts.get("host", "localhost"), parts.get("port", 5432), parts.get("dbname")
+    return f"PostgreSQL database {name or '(default)'} at {host}:{port}"
+
+
+class PostgresStore:
+    """The `Store` on the PostgreSQL database at `url` (a `postgresql://` URL or conninfo)."""
+
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
+        self.url = url
+        self.min_size, self.max_size = min_size, max_size
+        self._pool: AsyncConnectionPool[Conn] | None = None
+        self._lifecycle = asyncio.Lock()
+        self._seed: str | None = None
+
+    @property
+    def where(self) -> str:
+        return describe(self.url)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    async def open(self) -> None:
+        """Connect and apply pending migrations. Idempotent."""
+        async with self._lifecycle:
+            if self._pool is not None:
+                return
+            pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
+                self.url,
+                min_size=self.min_size,
+                max_size=self.max_size,
+                kwargs={"autocommit": True, "row_factory": dict_row},
+                open=False,
+                name="soulbeat",
+            )
+            try:
+                await pool.open(wait=True, timeout=15)
+                async with pool.connection() as conn:
+                    await apply_migrations(conn, load_postgres_migrations())
+            except BaseException as exc:
+                await pool.close()
+                if isinstance(exc, psycopg.Error | PoolTimeout):
+                    raise StoreError(f"cannot open the {self.where}: {exc}") from exc
+                raise
+            self._pool = pool
+
+    async def close(self) -> None:
+        """Close the pool; calls after this raise StoreError until `open()` again."""
+        async with self._lifecycle:
+            pool, self._pool = self._pool, None
+            if pool is not None:
+                await pool.close()
+
+    async def _run(self, job: Job[T]) -> T:
+        pool = self._pool
+        if pool is None:
+            raise StoreError(f"the store on the {self.where} is not open; call open() first")
+        try:
+            async with pool.connection() as conn, conn.transaction():
+                return await job(conn)
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise StoreError(f"{self.where}: {exc}") from exc
+
+    async def run(self, job: Job[T]) -> T:
+        """Run `job(connection)` in one transaction: the seam for other folders' tables on the
+        same database. `job` must not commit or roll back; raising rolls back."""
+        return await self._run(job)
+
+    # -- settings -------------------------------------------------------------------------------
+    async def install_seed(self) -> str:
+        if self._seed is None:
+            self._seed = await self._run(tables.install_seed)
+        return self._seed
+
+    async def get_flag(self, name: str, default: bool) -> bool:
+        stored = await self._run(lambda conn: tables.get_flag(conn, name))
+        return default if stored is None else stored
+
+    async def set_flag(self, name: str, value: bool) -> None:
+        await self._run(lambda conn: tables.set_flag(conn, name, value))
+
+    # -- agents and threads ---------------------------------------------------------------------
+    async def upsert_agent(self, agent: Agent) -> None:
+        config = dump_json(dict(agent.config), what=f"agent {agent.id!r} config")
+        await self._run(lambda conn: tables.upsert_agent(conn, agent, config))
+
+    async def get_agent(self, agent_id: str) -> Agent:
+        return await self._run(lambda conn: tables.get_agent(conn, agent_id))
+
+    async def list_agents(self) -> list[Agent]:
+        return await self._run(tables.list_agents)
+
+    async def add_thread(self, thread: Thread) -> Thread:
+        row = _thread_row(thread)
+
+        async def job(conn: Conn) -> Thread:
+            await tables.insert_thread(conn, row)
+            return await tables.get_thread(conn, thread.id)
+
+        return await self._run(job)
+
+    async def add_threads(self, threads: Iterable[Thread]) -> int:
+        """`add_thread` for many threads in one transaction (all or none); returns how many."""
+        rows = [_thread_row(thread) for thread in threads]
+
+        async def job(conn: Conn) -> int:
+            for row in rows:
+                await tables.insert_thread(conn, row)
+            return len(rows)
+
+        return await self._run(job)
+
+    async def get_thread(self, thread_id: str) -> Thread:
+        return await self._run(lambda conn: tables.get_thread(conn, thread_id))
+
+    async def list_threads(self, agent_id: str | None = None) -> list[Thread]:
+        return await self._run(lambda conn: tables.list_threads(conn, agent_id))
+
+    async def set_thread_enabled(self, thread_id: str, enabled: bool) -> Thread:
+        return await self._run(
+            lambda conn: tables.update_thread(conn, thread_id, "enabled", bool(enabled))
+        )
+
+    async def set_thread_config(self, thread_id: str, config: Mapping[str, Any]) -> Thread:
+        text = dump_json(dict(config), what=f"thread {thread_id!r} config")
+        return await self._run(lambda conn: tables.update_thread(conn, thread_id, "config", text))
+
+    async def delete_thread(self, thread_id: str) -> None:
+        await self._run(lambda conn: claims.delete_thread(conn, thread_id))
+
+    # -- messages -------------------------------------------------------------------------------
+    async def add_message(
+        self,
+        thread_id: str,
+        role: Role,
+        text: str,
+        at: datetime,
+        *,
+        channel: str | None = None,
+        beat_id: int | None = None,
+    ) -> Message:
+        if role not in _ROLES:
+            raise ValueError(f"role {role!r} is not one of {sorted(_ROLES)}")
+        created = to_micros(at)
+        return await self._run(
+            lambda conn: tables.add_message(conn, thread_id, role, text, created, channel, beat_id)
+        )
+
+    async def messages(
+        self, thread_id: str, *, since: datetime | None = None, limit: int | None = None
+    ) -> list[Message]:
+        if limit is not None and limit < 0:
+            raise ValueError(f"limit must be >= 0, not {limit}")
+        after = opt_micros(since)
+        return await self._run(lambda conn: tables.messages(conn, thread_id, after, limit))
+
+    # -- schedules and claiming -----------------------------------------------------------------
+    async def get_schedule(self, thread_id: str, skill: str) -> Schedule | None:
+        return await self._run(lambda conn: claims.get_schedule(conn, thread_id, skill))
+
+    async def list_schedules(self, thread_id: str | None = None) -> list[Schedule]:
+        return await self._run(lambda conn: claims.list_schedules(conn, thread_id))
+
+    async def put_schedule(
+        self,
+        thread_id: str,
+        skill: str,
+        *,
+        next_due_at: datetime | None,
+        phase_seconds: float,
+        fingerprint: str,
+    ) -> Schedule:
+        due = opt_micros(next_due_at)
+        return await self._run(
+            lambda conn: claims.put_schedule(
+                conn, thread_id, skill, due, phase_seconds, fingerprint
+            )
+        )
+
+    async def put_schedules(self, schedules: Iterable[Schedule]) -> int:
+        """`put_schedule` for many schedules in one transaction (all or none)."""
+        plans = [
+            (s.thread_id, s.skill, opt_micros(s.next_due_at), s.phase_seconds, s.fingerprint)
+            for s in schedules
+        ]
+
+        async def job(conn: Conn) -> int:
+            for plan in plans:
+                await claims.put_schedule(conn, *plan)
+            return len(plans)
+
+        return await self._run(job)
+
+    async def delete_schedule(self, thread_id: str, skill: str) -> None:
+        await self._run(lambda conn: claims.delete_schedules(conn, thread_id, skill))
+
+    async def earliest_due(self) -> datetime | None:
+        return await self._run(claims.earliest_due)
+
+    async def stale_schedules(self, now: datetime, *, limit: int = 100) -> list[Schedule]:
+        return await self._run(lambda conn: claims.stale_schedules(conn, now, limit))
+
+    async def claim_due(
+        self, now: datetime, worker_id: str, lease: timedelta, *, limit: int = 100
+    ) -> list[Claim]:
+        _check_lease_args(now, lease)
+        if limit < 1:
+            raise ValueError(f"limit must be >= 1, not {limit}")
+        return await self._run(lambda conn: claims.claim_due(conn, now, worker_id, lease, limit))
+
+    async def claim_wake(
+        self,
+        thread_id: str,
+        skill: str,
+        reason: str,
+        at: datetime,
+        worker_id: str,
+        lease: timedelta,
+    ) -> Claim | None:
+        _check_lease_args(at, lease)
+        return await self._run(
+            lambda conn: claims.claim_wake(conn, thread_id, skill, reason, at, worker_id, lease)
+        )
+
+    async def renew_lease(self, claim: Claim, until: datetime) -> Claim:
+        to_micros(until)
+        return await self._run(lambda conn: claims.renew_lease(conn, claim, until))
+
+    async def finish_beat(
+        self,
+        claim: Claim,
+        result: BeatResult,
+        *,
+        next_due_at: datetime | None,
+        advance: bool = True,
+        task_runs: Mapping[str, datetime] | None = None,
+    ) -> BeatRecord:
+        runs = dict(task_runs or {})
+        return await self._run(
+            lambda conn: claims.finish_beat(conn, claim, result, next_due_at, advance, runs)
+        )
+
+    async def defer_beat(
+        self, claim: Claim, until: datetime, reason: str, *, audit: Mapping[str, Any] | None = None
+    ) -> BeatRecord:
+        return await self._run(lambda conn: claims.defer_beat(conn, claim, until, reason, audit))
+
+    async def reap_expired(self, now: datetime) -> int:
+        to_micros(now)
+        return await self._run(lambda conn: claims.reap_expired(conn, now))
+
+    # -- system events --------------------------------------------------------------------------
+    async def queue_event(
+        self, thread_id: str, text: str, at: datetime, *, source: str = "api"
+    ) -> SystemEvent:
+        created = to_micros(at)
+        return await self._run(
+            lambda conn: tables.queue_event(conn, thread_id, text, created, source)
+        )
+
+    async def pending_events(self, thread_id: str) -> list[SystemEvent]:
+        return await self._run(lambda conn: tables.pending_events(conn, thread_id))
+
+    async def consume_events(self, event_ids: Sequence[int], at: datetime) -> None:
+        consumed = to_micros(at)
+        await self._run(lambda conn: tables.consume_events(conn, event_ids, consumed))
+
+    # -- beats ----------------------------------------------------------------------------------
+    async def get_beat(self, beat_id: int) -> BeatRecord:
+        return await self._run(lambda conn: tables.get_beat(conn, beat_id))
+
+    async def get_beat_by_key(self, key: str) -> BeatRecord | None:
+        return await self._run(lambda conn: tables.get_beat_by_key(conn, key))
+
+    async def list_beats(
+        self,
+        *,
+        thread_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        outcome: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[BeatRecord]:
+        filters: dict[str, object | None] = {
+            "thread_id = %s": thread_id,
+            "due_at >= %s": opt_micros(since),
+            "due_at < %s": opt_micros(until),
+            "outcome = %s": outcome,
+        }
+        return await self._run(lambda conn: tables.list_beats(conn, filters, limit, offset))
+
+    async def tokens_used(self, thread_id: str, since: datetime) -> int:
+        after = to_micros(since)
+        return await self._run(lambda conn: tables.tokens_used(conn, thread_id, after))
+
+    async def last_alert(self, thread_id: str, since: datetime) -> str | None:
+        after = to_micros(since)
+        return await self._run(lambda conn: tables.last_alert(conn, thread_id, after))
+
+    # -- workspace file versions ----------------------------------------------------------------
+    async def add_file_version(
+        self, agent_id: str, kind: str, content: str, at: datetime, *, source: str
+    ) -> FileVersion:
+        created = to_micros(at)
+        return await self._run(
+            lambda conn: tables.add_file_version(conn, agent_id, kind, content, created, source)
+        )
+
+    async def file_versions(
+        self, agent_id: str, kind: str, *, limit: int | None = None
+    ) -> list[FileVersion]:
+        return await self._run(lambda conn: tables.file_versions(conn, agent_id, kind, limit))
+
+    async def get_file_version(self, agent_id: str, kind: str, version: int) -> FileVersion:
+        return await self._run(lambda conn: tables.get_file_version(conn, agent_id, kind, version))
+
+
+def _check_lease_args(now: datetime, lease: timedelta) -> None:
+    to_micros(now)
+    if lease <= timedelta(0):
+        raise ValueError(f"lease must be positive, not {lease}")
+
+
+def _thread_row(thread: Thread) -> tables.ThreadRow:
+    """The `threads` row of a record; refuses naive datetimes and non-JSON config (ValueError)."""
+    return (
+        thread.id,
+        thread.agent_id,
+        thread.title,
+        bool(thread.enabled),
+        dump_json(dict(thread.config), what=f"thread {thread.id!r} config"),
+        to_micros(thread.created_at),
+        opt_micros(thread.last_user_message_at),
+        thread.last_channel,
+    )
+
+
+if TYPE_CHECKING:  # mypy checks here that PostgresStore satisfies the protocol
+
+    def _is_a_store(store: PostgresStore) -> Store:
+        return store
