@@ -69,7 +69,7 @@ def diagnose(
         config_file=str(config_file) if config_file else None,
     )
     if settings is None:
-        settings = _check_settings(report, config_file, env)
+        settings = _check_settings(report, config_file, env, Path(workspace))
     else:
         _describe_settings(report, settings)
     try:
@@ -90,10 +90,11 @@ def diagnose(
 
 
 def _check_settings(
-    report: DoctorReport, config_file: Path | None, env: dict[str, str] | None
+    report: DoctorReport, config_file: Path | None, env: dict[str, str] | None, workspace: Path
 ) -> Settings | None:
+    """The settings `serve --workspace WORKSPACE` would run with (same file lookup)."""
     try:
-        settings = load_settings(config_file, env=env)
+        settings = load_settings(config_file, env=env, overrides={"workspace": workspace})
     except ConfigError as exc:
         report.add("error", "config", str(exc))
         return None

@@ -8,7 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from soulbeat.api import create_app
 from soulbeat.config.settings import Settings
+from soulbeat.service.core import Service
 from soulbeat.testing import FakeClock, ScriptedLLM
 from soulbeat.wiring import build
 
@@ -84,3 +86,12 @@ async def test_absurd_max_tokens_is_refused_by_name(
     assert "too large" in problem["message"] and "501 digits" in problem["message"]
     ok = await client.post(_url(thread_id), json={"max_tokens": 4096})
     assert ok.json()["overrides"] == {"max_tokens": 4096}
+
+
+async def test_every_operation_id_is_unique(service: Service) -> None:
+    """Each route once: `/api/v1` (the ledger) and `/api/approvals` included by `create_app`
+    only, so the OpenAPI document has no duplicate operation id (FastAPI would warn)."""
+    schema = create_app(service).openapi()
+    ids = [op["operationId"] for item in schema["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+    assert "/api/v1/posts" in schema["paths"] and "/api/approvals" in schema["paths"]

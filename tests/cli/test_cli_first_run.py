@@ -127,3 +127,17 @@ def test_serve_and_doctor_name_a_lone_surrogate_instead_of_a_traceback(home: Pat
     assert code == 2 and "lone surrogate" in out and "Traceback" not in out
     code, out = sb("doctor", "ws", "--config", "c.json")
     assert code == 1 and "lone surrogate" in out
+
+
+def test_a_template_workspace_config_is_read_by_cli_and_doctor_alike(home: Path) -> None:
+    init_workspace(home / "tpl" / "daily-summary", "daily-summary")
+    where = ["--workspace", "tpl/daily-summary", "--data-dir", "data2"]
+    assert runner.invoke(app, [*where, "threads", "add", "--id", "x"]).exit_code == 0
+    shown = runner.invoke(app, [*where, "--json", "config", "show", "x"])
+    rows = {r["key"]: r for r in json.loads(shown.output)["effective"]}
+    assert (rows["every"]["value"], rows["every"]["source"]) == ("1d", "file")
+    assert rows["active_hours"]["value"]["start"] == "09:00"
+    report = json.loads(runner.invoke(app, ["doctor", "tpl/daily-summary", "--json"]).output)
+    assert report["config_file"].endswith("tpl/daily-summary/soulbeat.toml")
+    every = {r["key"]: r for r in report["heartbeat"]["effective"]}["every"]
+    assert (every["value"], every["source"]) == ("1d", "file")

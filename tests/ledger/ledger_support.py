@@ -16,7 +16,6 @@ from typing import Any
 from fastapi import FastAPI
 
 from soulbeat.api import create_app
-from soulbeat.api.routes.ledger import router
 from soulbeat.clock import Clock
 from soulbeat.config.settings import Settings
 from soulbeat.ledger.governance import DEFAULT_RATE_LIMITS, Limits
@@ -45,13 +44,10 @@ def make_settings(tmp_path: Path) -> Settings:
 
 
 def ledger_app(service: Service, ledger: LedgerService) -> FastAPI:
-    """soulbeat's app with ``ledger`` as the service's ledger and the ledger router included
-    (unless the app already has it)."""
+    """soulbeat's app with ``ledger`` as the service's ledger (`create_app` includes the ledger
+    router itself; including it again would register every route twice)."""
     service.ledger = ledger  # type: ignore[attr-defined]
-    app = create_app(service, api_token=API_TOKEN, hook_token="hook-token", static_dir=None)
-    if not any(getattr(route, "path", None) == "/api/v1/posts" for route in app.routes):
-        app.include_router(router)
-    return app
+    return create_app(service, api_token=API_TOKEN, hook_token="hook-token", static_dir=None)
 
 
 @asynccontextmanager

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from soulbeat.cli import render
+from soulbeat.config.loading import find_config_file
 from soulbeat.doctor import DoctorReport, diagnose
-from soulbeat.errors import WorkspaceError
+from soulbeat.errors import ConfigError, WorkspaceError
 from soulbeat.workspace.templates import TEMPLATES, init_workspace
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
@@ -75,11 +75,12 @@ def doctor(
 
 
 def workspace_config(workspace: Path) -> Path | None:
-    """The workspace's own `soulbeat.toml`, used when no other config file is named anywhere."""
-    if os.environ.get("SOULBEAT_CONFIG") or Path("soulbeat.toml").is_file():
-        return None
-    candidate = workspace / "soulbeat.toml"
-    return candidate if candidate.is_file() else None
+    """The config file the CLI and `serve` would read for `workspace` (`find_config_file`):
+    `--config`, `$SOULBEAT_CONFIG`, `./soulbeat.toml`, then the workspace's own."""
+    try:
+        return find_config_file(None, workspace=workspace)
+    except ConfigError:
+        return None  # a missing $SOULBEAT_CONFIG file: diagnose reports it when it loads
 
 
 def _show(report: DoctorReport) -> None:

@@ -78,8 +78,6 @@ def check_int(
     bound = {None: "a whole number", 0: "a whole number >= 0", 1: "a positive whole number"}.get(
         minimum, f"a whole number >= {minimum}"
     )
-    if maximum is not None:
-        bound += f" up to {maximum:,}".replace(",", "_")
     expected = f"{bound}, such as {example}"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -88,7 +86,8 @@ def check_int(
     if minimum is not None and value < minimum:
         raise config_error(key, _shown(value), "is too small", expected)
     if maximum is not None and value > maximum:
-        raise config_error(key, _shown(value), "is too large", expected)
+        top = f"{maximum:_}"
+        raise config_error(key, _shown(value), "is too large", f"{bound} up to {top}")
     return value
 
 

@@ -131,7 +131,7 @@ class Scheduler:
         self._woken = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
-        self._book = SlotBook(store, planner, clock)
+        self._book = SlotBook(store, planner, clock, worker_id=worker_id)
         self._running = asyncio.Semaphore(max_concurrent_beats)
         self._inflight: dict[int, _InFlight] = {}
         self._busy: Counter[str] = Counter()
