@@ -16,6 +16,8 @@ from soulbeat.config.checks import config_warnings, target_problem
 from soulbeat.config.settings import Settings
 from soulbeat.contract.interval import format_interval
 from soulbeat.errors import WorkspaceError
+from soulbeat.workspace.files import read_text_file
+from soulbeat.workspace.heartbeat_md import is_heartbeat_content_effectively_empty
 from soulbeat.workspace.loader import Workspace, load_workspace
 
 Level = Literal["error", "warn", "info"]
@@ -204,6 +206,15 @@ def _check_skills(report: DoctorReport, ws: Workspace, settings: Settings | None
                     report.add("error", "skills", f"skill {skill.name}: target: {problem}")
                 for warning in config_warnings(eff):
                     report.add("warn", "skills", f"skill {skill.name}: {warning}")
+        if skill.heartbeat_file is not None and skill.has_schedule:
+            text, _ = read_text_file(Path(skill.heartbeat_file), max_bytes=1_000_000)
+            if text is not None and is_heartbeat_content_effectively_empty(text):
+                report.add(
+                    "warn",
+                    "skills",
+                    f"skill {skill.name}: {skill.heartbeat_file} is effectively empty: its "
+                    "scheduled beats are skipped (empty-heartbeat-file) until it has content",
+                )
         rows.append(row)
     report.details["skills"] = rows
 
