@@ -16,8 +16,6 @@ own limits. On any other store the executor is the bare `DefaultActionExecutor`.
 
 from __future__ import annotations
 
-import os
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +49,7 @@ from soulbeat.ledger.service import LedgerService
 from soulbeat.llm.base import LLMProvider
 from soulbeat.llm.registry import create_provider
 from soulbeat.llm.resilience import CircuitBreakers, ResilientProvider
+from soulbeat.schedule.identity import worker_identity
 from soulbeat.schedule.scheduler import Scheduler
 from soulbeat.service.core import Service
 from soulbeat.service.files import WorkspaceFiles
@@ -220,7 +219,7 @@ def build(
         WorkspacePlanner(store, registry),
         runner,
         clock,
-        worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
+        worker_id=worker_id or worker_identity(settings.data_dir),
         max_concurrent_beats=settings.max_concurrent_beats,
         events=events,
     )

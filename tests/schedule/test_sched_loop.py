@@ -61,8 +61,8 @@ async def test_a_beat_over_its_timeout_fails_with_reason_timeout(rig: Rig) -> No
     assert await rig.due("t1") == due + timedelta(minutes=30)
 
 
-async def test_long_beats_renew_their_lease_at_half_of_it(make_rig: MakeRig) -> None:
-    rig = await make_rig(lease=timedelta(minutes=10))
+async def test_long_beats_renew_their_lease_every_third_of_it(make_rig: MakeRig) -> None:
+    rig = await make_rig(lease=timedelta(seconds=30))
     await rig.add("t1", timeout=timedelta(hours=1))
     await rig.scheduler.run_due()
     await rig.to_due("t1")
@@ -71,15 +71,13 @@ async def test_long_beats_renew_their_lease_at_half_of_it(make_rig: MakeRig) -> 
     task = asyncio.create_task(rig.scheduler.run_due())
     await rig.runner.wait_for_calls(1)
     claimed = (await rig.schedule("t1")).lease_expires_at
-    assert claimed == rig.clock.now() + timedelta(minutes=10)
-    await rig.clock.advance(timedelta(minutes=5))
-    await until(lambda: rig.clock.sleepers == 1)  # renewed, asleep until the next renewal
-    renewed = (await rig.schedule("t1")).lease_expires_at
-    assert renewed == rig.clock.now() + timedelta(minutes=10)
-
-    await rig.clock.advance(timedelta(minutes=12))  # past the first lease: still ours
-    await until(lambda: rig.clock.sleepers == 1)
-    assert await rig.store.reap_expired(rig.clock.now()) == 0
+    assert claimed == rig.clock.now() + timedelta(seconds=30)
+    for _ in range(5):  # 50 s in all: well past the first lease, renewed every 10 s
+        await rig.clock.advance(timedelta(seconds=10))
+        await until(lambda: rig.clock.sleepers == 1)  # renewed, asleep until the next renewal
+        renewed = (await rig.schedule("t1")).lease_expires_at
+        assert renewed == rig.clock.now() + timedelta(seconds=30)
+        assert await rig.store.reap_expired(rig.clock.now()) == 0
     rig.runner.release()
     await task
     assert [b.outcome for b in await rig.beats()] == ["ok-token"]
@@ -102,7 +100,7 @@ async def test_shutdown_waits_for_beats_within_the_grace(rig: Rig) -> None:
     assert await rig.scheduler.run_due() == 0  # no more work after shutdown
 
 
-async def test_shutdown_interrupts_beats_still_running_after_the_grace(rig: Rig) -> None:
+async def test_shutdown_releases_slot_beats_still_running_after_the_grace(rig: Rig) -> None:
     await rig.add("t1")
     await rig.scheduler.run_due()
     due = await rig.to_due("t1")
@@ -118,11 +116,17 @@ async def test_shutdown_interrupts_beats_still_running_after_the_grace(rig: Rig)
     await beats
 
     [beat] = await rig.beats()
-    assert (beat.status, beat.outcome) == ("finished", "interrupted")
+    assert (beat.status, beat.outcome) == ("interrupted", None)  # unfinished, not claimed
     assert rig.runner.cancelled == 1
     schedule = await rig.schedule("t1")
     assert schedule.lease_owner is None
-    assert schedule.next_due_at == due + timedelta(minutes=30)
+    assert schedule.next_due_at == due  # the slot is kept: the next life resumes this beat
+
+    rig.runner.release()
+    after = Scheduler(rig.store, rig.planner, rig.runner, rig.clock, worker_id="w1")
+    assert await after.run_due() == 1
+    [resumed] = await rig.beats()
+    assert (resumed.key, resumed.status, resumed.attempt) == (beat.key, "finished", 2)
 
 
 class CountingStore:

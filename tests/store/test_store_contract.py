@@ -450,6 +450,31 @@ async def test_one_schedule_raced_by_two_workers_is_claimed_once(
     assert schedule.lease_owner is not None
 
 
+async def test_release_worker_frees_only_its_leases_at_once(
+    store: Store, open_store: OpenStore
+) -> None:
+    restarted = await open_store()  # the same worker name, after a restart
+    await scheduled(store, "t1")
+    await scheduled(store, "t2", due=at(0, 1))
+    mine = await claim_one(store, now=T0, worker="w1")
+    theirs = await claim_one(store, now=at(0, 1), worker="w2")
+
+    assert await restarted.release_worker("w1") == 1  # long before the lease expires
+    assert (await store.get_beat(mine.beat_id)).status == "interrupted"
+    assert (await store.get_beat(theirs.beat_id)).status == "claimed"
+    freed, held = await schedule_of(store, "t1"), await schedule_of(store, "t2")
+    assert freed.lease_owner is None and freed.next_due_at == T0  # the slot is kept
+    assert held.lease_owner == "w2"
+    assert await restarted.release_worker("w1") == 0
+
+    again = await claim_one(restarted, now=at(0, 2), worker="w1")
+    assert (again.key, again.beat_id, again.attempt) == (mine.key, mine.beat_id, 2)
+    with pytest.raises(LeaseLostError):
+        await store.finish_beat(mine, result(), next_due_at=at(30))  # the earlier life's claim
+    record = await restarted.finish_beat(again, result(), next_due_at=at(30))
+    assert (record.status, record.attempt) == ("finished", 2)
+
+
 async def test_expired_lease_reap_reclaim_finish_once(store: Store, open_store: OpenStore) -> None:
     other = await open_store()
     await scheduled(store)

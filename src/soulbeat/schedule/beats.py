@@ -4,9 +4,10 @@
 asyncio's own timers, so a `FakeClock` drives it in tests):
 
 1. the runner runs as a task of its own;
-2. the watcher sleeps until the earlier of the plan's timeout and the moment the lease is half
-   spent, or until the runner is done;
-3. at half the lease it renews the lease (`Store.renew_lease`) and sleeps again;
+2. the watcher sleeps until the earlier of the plan's timeout and the moment a third of the lease
+   is spent (10 s of the default 30 s), or until the runner is done;
+3. then it renews the lease (`Store.renew_lease`) and sleeps again, so a beat that runs keeps
+   two thirds of a lease in hand and a dead worker's beats are free within one lease;
 4. at the timeout it cancels the runner: outcome ``failed``, reason ``timeout``;
 5. a runner that raised gives outcome ``failed`` with the error; one that was cancelled from
    outside (shutdown) is cancelled with the watcher, and the caller records ``interrupted``.
@@ -93,7 +94,7 @@ async def run_watched(
     deadline = started_at + plan.timeout
     try:
         while not task.done():
-            renew_at = claim.lease_expires_at - lease / 2
+            renew_at = claim.lease_expires_at - lease * 2 / 3
             await clock.sleep_until(min(deadline, renew_at), done)
             if task.done():
                 break

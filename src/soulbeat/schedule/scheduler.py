@@ -77,6 +77,9 @@ log = logging.getLogger(__name__)
 ENABLED_FLAG = "scheduler.enabled"
 ERROR_BACKOFF = timedelta(seconds=5)
 """How long `run_forever` waits after a pass that failed (the store was unreachable, say)."""
+LEASE = timedelta(seconds=30)
+"""How long a claim holds its schedule; renewed every third of it while the beat runs
+(`run_watched`), so a worker that dies loses its beats to whoever is alive within one lease."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ class Scheduler:
         clock: Clock,
         *,
         worker_id: str,
-        lease: timedelta = timedelta(minutes=15),
+        lease: timedelta = LEASE,
         max_concurrent_beats: int = 4,
         events: EventSink | None = None,
     ) -> None:
@@ -136,6 +139,8 @@ class Scheduler:
         self._inflight: dict[int, _InFlight] = {}
         self._busy: Counter[str] = Counter()
         self._closing = False
+        self._pass_idle = asyncio.Event()
+        self._pass_idle.set()
         self._asleep = False
         self._asleep_until: datetime | None = None
         self._held = False
@@ -151,16 +156,22 @@ class Scheduler:
     async def _pass(self) -> tuple[int, list[asyncio.Task[BeatRecord | None]]]:
         if self._closing:
             return 0, []
-        await self._store.reap_expired(self._clock.now())
-        await self.sync_schedules()
-        enabled = await self.is_enabled()
-        started: list[asyncio.Task[BeatRecord | None]] = []
-        works = await self._claim(self._clock.now())
-        for work in works:
-            handled = await self._handle(work, enabled)
-            if isinstance(handled, asyncio.Task):
-                started.append(handled)
-        return len(works), started
+        self._pass_idle.clear()
+        try:
+            await self._store.reap_expired(self._clock.now())
+            await self.sync_schedules()
+            enabled = await self.is_enabled()
+            started: list[asyncio.Task[BeatRecord | None]] = []
+            works = await self._claim(self._clock.now())
+            for work in works:
+                if self._closing:  # shutting down: `shutdown` releases the claims not started
+                    break
+                handled = await self._handle(work, enabled)
+                if isinstance(handled, asyncio.Task):
+                    started.append(handled)
+            return len(works), started
+        finally:
+            self._pass_idle.set()
 
     async def _claim(self, now: datetime) -> list[_Work]:
         works = await self._claim_wakes(now, self._free())
@@ -305,8 +316,11 @@ class Scheduler:
             return None
         except asyncio.CancelledError:
             beat.finishing = True
-            interrupted = interrupted_result(started, self._clock.now())
-            await self._finish_quietly(work, plan, interrupted, passed)
+            if not work.is_slot:  # a wake's beat is not retried: it ends interrupted
+                interrupted = interrupted_result(started, self._clock.now())
+                await self._finish_quietly(work, plan, interrupted, passed)
+            # A slot's beat keeps its claim: `shutdown` releases it unfinished, and the next
+            # claim of the slot resumes it under the same key (its recorded effects are kept).
             raise
         else:
             beat.finishing = True
@@ -357,7 +371,13 @@ class Scheduler:
     # -- the loop ---------------------------------------------------------------------------------
     async def run_forever(self) -> None:
         """Pass, then sleep until the next due slot, the next ready wake or a wake-up; until
-        `shutdown()`. A pass that fails is logged and retried after `ERROR_BACKOFF`."""
+        `shutdown()`. A pass that fails is logged and retried after `ERROR_BACKOFF`.
+
+        First, what this worker's name still holds from an earlier life (killed before it could
+        release) is released (`Store.release_worker`), so its beats resume at once instead of
+        after their leases expire."""
+        if not self._inflight:
+            await self._take_back()
         while not self._closing:
             self._woken.clear()
             try:
@@ -368,6 +388,17 @@ class Scheduler:
                 when = self._clock.now() + ERROR_BACKOFF
             if not self._closing:
                 await self._sleep(when)
+
+    async def _take_back(self) -> None:
+        try:
+            released = await self._store.release_worker(self._worker_id)
+        except Exception:
+            log.exception("could not release the leases of %s's earlier life", self._worker_id)
+            return
+        if released:
+            log.warning(
+                "took back %d lease(s) %s held before it restarted", released, self._worker_id
+            )
 
     async def _sleep(self, when: datetime | None) -> None:
         self._asleep_until, self._asleep = when, True
@@ -494,18 +525,27 @@ class Scheduler:
         return tuple(beat.claim for beat in self._inflight.values())
 
     async def shutdown(self, grace: timedelta = timedelta(seconds=30)) -> None:
-        """Take no more work; give beats in flight ``grace`` to end, then cancel and record them
-        ``interrupted``. `run_forever` returns."""
+        """Stop claiming first (a pass under way ends without starting more beats); give beats
+        in flight ``grace`` to end; cancel the rest (a wake's beat is recorded ``interrupted``, a
+        slot's beat is left unfinished to be resumed); then release every lease this worker
+        still holds, so nothing stays ``claimed``. `run_forever` returns."""
         self._closing = True
         self._woken.set()
+        deadline = self._clock.now() + grace
+        if not self._pass_idle.is_set():
+            await self._clock.sleep_until(deadline, self._pass_idle)
         if self._inflight:
-            await self._clock.sleep_until(self._clock.now() + grace, self._idle)
+            await self._clock.sleep_until(deadline, self._idle)
         tasks = [beat.task for beat in self._inflight.values() if beat.task is not None]
         for beat in self._inflight.values():
             if beat.task is not None and not beat.finishing:
                 beat.task.cancel()
         if tasks:
             await asyncio.wait(tasks)
+        try:
+            await self._store.release_worker(self._worker_id)
+        except Exception:
+            log.exception("could not release %s's leases at shutdown", self._worker_id)
 
     # -- events -----------------------------------------------------------------------------------
     def _publish(self, name: str, data: Mapping[str, Any]) -> None:

@@ -23,6 +23,8 @@ checks it, once per backend.
   `deferred` with the reason, the lease is released and `not_before` set; the slot is kept.
 - `reap_expired(now)` releases leases that expired and marks their beats `interrupted`; the
   slot stays due, so the next claim runs it again under the same key.
+- `release_worker(worker_id)` does the same at once for every lease one worker holds (a
+  restarted worker takes back what its previous life held; a shutdown leaves nothing claimed).
 """
 
 from __future__ import annotations
@@ -169,6 +171,13 @@ class Store(Protocol):
 
     async def reap_expired(self, now: datetime) -> int:
         """Release expired leases; their beats become `interrupted`. Returns how many."""
+
+    async def release_worker(self, worker_id: str) -> int:
+        """Release every lease `worker_id` holds, expired or not; its beats still `claimed`
+        become `interrupted` and their slots are kept, so the next claim resumes each under its
+        beat key. Returns how many leases. For a worker that restarted under the same id (its
+        previous life died holding them) and for the end of a shutdown: never while that worker
+        still runs beats."""
 
     # -- system events ------------------------------------------------------------------------
     async def queue_event(

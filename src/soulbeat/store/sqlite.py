@@ -380,6 +380,10 @@ class SQLiteStore:
         to_micros(now)
         return await self._write(lambda conn: claims.reap_expired(conn, now))
 
+    async def release_worker(self, worker_id: str) -> int:
+        """Release every lease the worker holds (see `Store.release_worker`)."""
+        return await self._write(lambda conn: claims.release_worker(conn, worker_id))
+
     # -- system events --------------------------------------------------------------------------
     async def queue_event(
         self, thread_id: str, text: str, at: datetime, *, source: str = "api"

@@ -405,3 +405,18 @@ def reap_expired(conn: sqlite3.Connection, now: datetime) -> int:
         WHERE lease_expires_at <= ?""",
         (at,),
     ).rowcount
+
+
+def release_worker(conn: sqlite3.Connection, worker_id: str) -> int:
+    """Release every lease `worker_id` holds; its beats still `claimed` become `interrupted`, and
+    the slots stay as they are, so the next claim resumes each beat under its key."""
+    conn.execute(
+        """UPDATE beats SET status = 'interrupted' WHERE status = 'claimed' AND id IN
+        (SELECT lease_beat_id FROM schedules WHERE lease_owner = ?)""",
+        (worker_id,),
+    )
+    return conn.execute(
+        """UPDATE schedules SET lease_owner = NULL, lease_beat_id = NULL, lease_expires_at = NULL
+        WHERE lease_owner = ?""",
+        (worker_id,),
+    ).rowcount

@@ -74,6 +74,7 @@ class ServerRule:
     garbage: bool = False
     usage: bool = True
     times: int | None = None
+    numbered: bool = False
 
     def fits(self, body: Mapping[str, Any]) -> bool:
         if self.times is not None and self.times <= 0:
@@ -105,6 +106,7 @@ class FakeLLMServer:
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._ids = itertools.count(1)
+        self._numbers = itertools.count(1)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._port = 0
@@ -135,6 +137,7 @@ class FakeLLMServer:
         garbage: bool = False,
         usage: bool = True,
         times: int | None = None,
+        numbered: bool = False,
     ) -> Self:
         """Add a rule; rules are tried in the order added.
 
@@ -145,11 +148,13 @@ class FakeLLMServer:
         `status`: answer with this HTTP status and `error` as the protocol's error body.
         `delay`: seconds to wait first. `hang`: never answer (until the server stops).
         `garbage`: a 200 whose body is not JSON. `usage=False`: report no token counts.
-        `times`: how many requests the rule answers (``None``: all).
+        `times`: how many requests the rule answers (``None``: all). `numbered`: ``{n}`` in the
+        reply and in string arguments of the tool calls becomes the request's number (1, 2, ...),
+        so each answer is unique (a crash test tells a re-asked model from a recorded answer).
         """
         rule = ServerRule(
             match, reply, tuple(tool_calls), reasoning, reasoning_field, status, error, delay,
-            hang, garbage, usage, times,
+            hang, garbage, usage, times, numbered,
         )  # fmt: skip
         with self._lock:
             self._rules.append(rule)
@@ -321,10 +326,14 @@ class FakeLLMServer:
             await asyncio.sleep(0.02)
 
     def _answer(self, body: Mapping[str, Any], rule: ServerRule) -> _Answer:
+        number = str(next(self._numbers)) if rule.numbered else None
         calls = tuple(
-            _Call(f"call_{next(self._ids)}", name, args) for name, args in rule.tool_calls
+            _Call(f"call_{next(self._ids)}", name, _numbered_args(args, number))
+            for name, args in rule.tool_calls
         )
         text = rule.reply if rule.reply is not None else ("" if calls else self.default_reply)
+        if number is not None:
+            text = text.replace("{n}", number)
         counted = text + "".join(c.arguments_json for c in calls)
         return _Answer(
             model=str(body.get("model", "")),
@@ -334,6 +343,15 @@ class FakeLLMServer:
             reasoning_field=rule.reasoning_field,
             usage=(_count_prompt(body), max(1, _count(counted))) if rule.usage else None,
         )
+
+
+def _numbered_args(args: Mapping[str, Any] | str, number: str | None) -> Mapping[str, Any] | str:
+    """``{n}`` in the string values (or the raw text) of tool-call arguments becomes `number`."""
+    if number is None:
+        return args
+    if isinstance(args, str):
+        return args.replace("{n}", number)
+    return {k: v.replace("{n}", number) if isinstance(v, str) else v for k, v in args.items()}
 
 
 @dataclass(frozen=True)

@@ -375,3 +375,19 @@ async def reap_expired(conn: Conn, now: datetime) -> int:
         ([row["thread_id"] for row in rows], [row["skill"] for row in rows]),
     )
     return len(rows)
+
+
+async def release_worker(conn: Conn, worker_id: str) -> int:
+    """Release every lease `worker_id` holds; its beats still `claimed` become `interrupted`, and
+    the slots stay as they are, so the next claim resumes each beat under its key."""
+    await conn.execute(
+        """UPDATE beats SET status = 'interrupted' WHERE status = 'claimed' AND id IN
+        (SELECT lease_beat_id FROM schedules WHERE lease_owner = %s)""",
+        (worker_id,),
+    )
+    cursor = await conn.execute(
+        """UPDATE schedules SET lease_owner = NULL, lease_beat_id = NULL, lease_expires_at = NULL
+        WHERE lease_owner = %s""",
+        (worker_id,),
+    )
+    return cursor.rowcount

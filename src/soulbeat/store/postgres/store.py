@@ -304,6 +304,9 @@ class PostgresStore:
         to_micros(now)
         return await self._run(lambda conn: claims.reap_expired(conn, now))
 
+    async def release_worker(self, worker_id: str) -> int:
+        return await self._run(lambda conn: claims.release_worker(conn, worker_id))
+
     # -- system events --------------------------------------------------------------------------
     async def queue_event(
         self, thread_id: str, text: str, at: datetime, *, source: str = "api"
