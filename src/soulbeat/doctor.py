@@ -16,6 +16,7 @@ from soulbeat.config.checks import config_warnings, target_problem
 from soulbeat.config.settings import Settings
 from soulbeat.contract.interval import format_interval
 from soulbeat.errors import WorkspaceError
+from soulbeat.llm.probe import probe_model_server
 from soulbeat.workspace.files import read_text_file
 from soulbeat.workspace.heartbeat_md import is_heartbeat_content_effectively_empty
 from soulbeat.workspace.loader import Workspace, load_workspace
@@ -63,9 +64,11 @@ def diagnose(
     env: dict[str, str] | None = None,
     home: Path | None = None,
     settings: Settings | None = None,
+    probe_model: bool = False,
 ) -> DoctorReport:
     """Diagnose `workspace` with `settings`, else with the settings loaded from `config_file`
-    (or the usual lookup)."""
+    (or the usual lookup). With `probe_model`, also ask the model server whether it answers,
+    has the model and calls tools (`soulbeat.llm.probe`)."""
     report = DoctorReport(
         workspace=str(Path(workspace).expanduser().resolve()),
         config_file=str(config_file) if config_file else None,
@@ -84,6 +87,9 @@ def diagnose(
     except WorkspaceError as exc:
         report.add("error", "workspace", str(exc))
         return report
+    finally:
+        if probe_model and settings is not None:
+            _check_model(report, settings)
     _check_soul(report, ws)
     _check_heartbeat(report, ws)
     _check_skills(report, ws, settings)
@@ -120,6 +126,31 @@ def _describe_settings(report: DoctorReport, settings: Settings) -> None:
         "base_url": settings.llm_base_url,
         "model": settings.llm_model,
     }
+
+
+def _check_model(report: DoctorReport, settings: Settings) -> None:
+    found = probe_model_server(
+        settings.llm_provider,
+        settings.llm_base_url,
+        settings.llm_model,
+        api_key=settings.llm_api_key,
+        check_tools=True,
+    )
+    report.details["model"] = found.as_dict()
+    if found.problem is not None:
+        report.add("error", "model", found.problem)
+        return
+    where = f"{settings.llm_provider} {settings.llm_model} at {settings.llm_base_url}"
+    report.add("info", "model", f"model server answers and has the model: {where}")
+    if found.tool_calls is False:
+        report.add(
+            "warn",
+            "model",
+            f"{settings.llm_model} did not call a tool when offered one: beats fall back to "
+            "reading its text (HEARTBEAT_OK contract); a model with tool calls is more reliable",
+        )
+    elif found.tool_calls is None:
+        report.add("info", "model", "could not check whether the model calls tools")
 
 
 def _check_soul(report: DoctorReport, ws: Workspace) -> None:

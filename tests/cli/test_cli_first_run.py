@@ -4,16 +4,23 @@ on every command and in front of it."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import typer
 from typer.testing import CliRunner
 
 from soulbeat.cli.app import app
 from soulbeat.testing import FakeLLMServer
+from soulbeat.testing.llm_server import unused_local_url
 from soulbeat.workspace.templates import init_workspace
 
 runner = CliRunner()
@@ -141,3 +148,64 @@ def test_a_template_workspace_config_is_read_by_cli_and_doctor_alike(home: Path)
     assert report["config_file"].endswith("tpl/daily-summary/soulbeat.toml")
     every = {r["key"]: r for r in report["heartbeat"]["effective"]}["every"]
     assert (every["value"], every["source"]) == ("1d", "file")
+
+
+def test_doctor_checks_the_model_server(home: Path, llm: FakeLLMServer) -> None:
+    llm.on("ping", tool_calls=[("ping", {})])
+    report = sbj("doctor", "ws")
+    assert report["model"]["reachable"] is True and report["model"]["tool_calls"] is True  # type: ignore[index]
+    code, out = sb("doctor", "ws", env={"SOULBEAT_LLM_MODEL": "qwen9"})
+    assert code == 1 and "no model 'qwen9'" in out
+    code, out = sb("doctor", "ws", "--no-model", env={"SOULBEAT_LLM_MODEL": "qwen9"})
+    assert "qwen9" not in out
+
+
+def test_init_ends_with_the_command_that_serves_it(home: Path) -> None:
+    code, out = sb("init", "fresh")
+    assert code == 0
+    assert "write what to check in fresh/HEARTBEAT.md" in out
+    assert out.rstrip().endswith("serve it: soulbeat serve --workspace fresh")
+    code, out = sb("init", "daily", "--template", "daily-summary")
+    assert "write what to check" not in out  # the template's HEARTBEAT.md has content
+    assert out.rstrip().endswith("soulbeat serve --workspace daily")
+
+
+def test_events_says_it_follows_from_now_and_how_to_replay(home: Path) -> None:
+    result = runner.invoke(app, ["--url", unused_local_url(), "events"])
+    assert result.exit_code == 1
+    assert "from now on" in result.stderr and "soulbeat events --after 0" in result.stderr
+
+
+@pytest.mark.slow
+def test_serve_says_what_is_wrong_with_the_model_and_what_happens_next(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOULBEAT_")}
+    dead = unused_local_url()
+    env |= {"HOME": str(tmp_path), "SOULBEAT_LLM_BASE_URL": dead}
+    args = [sys.executable, "-m", "soulbeat", "serve", "--port", str(port)]
+    proc = subprocess.Popen(
+        args, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        lines: list[str] = []
+        assert proc.stderr is not None
+        for line in proc.stderr:  # the start screen is printed once the port is bound
+            lines.append(line)
+            if "next: to see what a beat would do" in line:
+                break
+        screen = "".join(lines)
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    assert f"soulbeat serving http://127.0.0.1:{port}" in screen
+    assert f"model server problem: the model server at {dead} does not answer" in screen
+    assert "SOULBEAT_LLM_BASE_URL" in screen
+    assert "HEARTBEAT.md is effectively empty: scheduled beats are skipped" in screen
+    assert "no threads yet" in screen
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from soulbeat.cli import render
 from soulbeat.config.loading import find_config_file
 from soulbeat.doctor import DoctorReport, diagnose
 from soulbeat.errors import ConfigError, WorkspaceError
+from soulbeat.workspace.heartbeat_md import is_heartbeat_content_effectively_empty
 from soulbeat.workspace.templates import TEMPLATES, init_workspace
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
@@ -45,6 +47,7 @@ def init(
                 "template": result.template,
                 "created": [str(p) for p in result.created],
                 "kept": [str(p) for p in result.kept],
+                "serve": serve_command(directory),
             }
         )
         return
@@ -53,6 +56,15 @@ def init(
         render.console.print(f"  [green]created[/] {path.relative_to(result.root)}")
     for path in result.kept:
         render.console.print(f"  [yellow]kept[/]    {path.relative_to(result.root)} (exists)")
+    heartbeat = result.root / "HEARTBEAT.md"
+    if heartbeat.is_file() and is_heartbeat_content_effectively_empty(heartbeat.read_text()):
+        render.console.print(f"next: write what to check in {directory / 'HEARTBEAT.md'}")
+    render.console.print(f"serve it: {serve_command(directory)}")
+
+
+def serve_command(directory: Path) -> str:
+    """The command that serves the workspace at `directory` (its soulbeat.toml included)."""
+    return f"soulbeat serve --workspace {shlex.quote(str(directory))}"
 
 
 def doctor(
@@ -61,10 +73,16 @@ def doctor(
         Path | None, typer.Option("--config", "-c", help="Config file (TOML, JSON or YAML).")
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too.")] = False,
+    no_model: Annotated[
+        bool, typer.Option("--no-model", help="Do not contact the model server.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check a workspace and its config; exit status 1 when something is wrong."""
-    report = diagnose(workspace, config_file=config or workspace_config(workspace))
+    """Check a workspace, its config and the model server; exit status 1 when something is
+    wrong."""
+    report = diagnose(
+        workspace, config_file=config or workspace_config(workspace), probe_model=not no_model
+    )
     if render.wants_json(as_json):
         render.emit_json(report.as_dict())
     else:

@@ -536,9 +536,13 @@ class Service:
             raise NotFoundError(f'agent "{agent}" is not configured')
 
     # -- doctor ---------------------------------------------------------------------------------
-    def doctor(self, agent: str = "default") -> DoctorReport:
+    def doctor(self, agent: str = "default", *, probe_model: bool = False) -> DoctorReport:
+        """The doctor report of `agent`'s workspace; `probe_model` also asks the model server
+        (blocking for up to a few seconds: call it off the event loop)."""
         self._require_agent(agent)
-        return diagnose(self.registry.workspace_path(agent), settings=self.settings)
+        return diagnose(
+            self.registry.workspace_path(agent), settings=self.settings, probe_model=probe_model
+        )
 
 
 def replace_config(thread: Thread, config: Mapping[str, Any]) -> Thread:
