@@ -3,8 +3,13 @@ model present, tool calls; and the one line it gives when something is wrong."""
 
 from __future__ import annotations
 
+import signal
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from soulbeat.llm.probe import probe_model_server
@@ -68,3 +73,23 @@ def test_tool_calls_are_checked_when_asked(server: FakeLLMServer, provider: str)
     assert probe_model_server(provider, url, "fake-model", check_tools=True).tool_calls is False
     [first, *_] = server.requests
     assert first["tools"][0]["function"]["name"] == "ping"
+
+
+@pytest.mark.slow
+def test_the_fake_model_program_serves_both_protocols_until_sigterm() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    args = ["-m", "soulbeat.testing.fake_model", "--port", str(port), "--on", "disk=Disk full."]
+    proc = subprocess.Popen([sys.executable, *args], stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        assert "fake model serving" in proc.stderr.readline()
+        url = f"http://127.0.0.1:{port}"
+        assert probe_model_server("ollama", url, "llama3.2:latest").problem is None
+        body = {"model": "fake-model", "messages": [{"role": "user", "content": "check the disk"}]}
+        reply = httpx.post(f"{url}/v1/chat/completions", json=body, timeout=10).json()
+        assert reply["choices"][0]["message"]["content"] == "Disk full."
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0

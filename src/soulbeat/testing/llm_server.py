@@ -90,7 +90,7 @@ class FakeLLMServer:
     """A scripted Ollama + OpenAI-compatible server on a free port of 127.0.0.1.
 
     `models` are the model names it serves (``None``: any name); `default_reply` answers requests
-    no rule matches.
+    no rule matches; `port` 0 (the default) binds a free port.
     """
 
     def __init__(
@@ -98,8 +98,10 @@ class FakeLLMServer:
         *,
         models: Sequence[str] | None = DEFAULT_MODELS,
         default_reply: str = "HEARTBEAT_OK",
+        port: int = 0,
     ) -> None:
         self.models = tuple(models) if models is not None else None
+        self._want_port = port
         self.default_reply = default_reply
         self._rules: list[ServerRule] = []
         self._requests: list[dict[str, Any]] = []
@@ -194,7 +196,7 @@ class FakeLLMServer:
             raise RuntimeError("FakeLLMServer is already started")
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", self._want_port))
         self._port = sock.getsockname()[1]
         config = uvicorn.Config(
             self.app, loop="asyncio", lifespan="off", log_config=None, access_log=False
