@@ -8,6 +8,7 @@
     │   ├── InvalidActiveHoursError     an HH:MM bound that is not valid (SPEC §3.2)
     │   └── InvalidTimezoneError        a timezone name that is not an IANA zone, `local` or `user`
     ├── WorkspaceError                  fix the files: a path escaping the workspace, a bad template
+    │   └── EditConflictError           the file changed since the writer read it: reload, merge
     ├── StoreError                      the store could not do what was asked
     │   ├── NotFoundError               the thing asked for does not exist
     │   └── LeaseLostError              another worker owns this beat now: drop the result
@@ -57,6 +58,17 @@ class InvalidTimezoneError(ConfigError):
 
 class WorkspaceError(SoulbeatError):
     """The workspace cannot be used as asked (a path escaping it, an unknown template)."""
+
+
+class EditConflictError(WorkspaceError):
+    """A write based on an older read: the file changed (on disk or through soulbeat) since.
+
+    Carries the file's current hash and version so the writer can reload and merge."""
+
+    def __init__(self, message: str, *, sha256: str, version: int | None) -> None:
+        super().__init__(message)
+        self.sha256 = sha256
+        self.version = version
 
 
 class StoreError(SoulbeatError):

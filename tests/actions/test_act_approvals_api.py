@@ -102,7 +102,7 @@ async def test_a_post_waits_then_is_approved_into_the_ledger(
     assert [(a["id"], a["thread_id"], a["status"]) for a in listed] == [
         (approval_id, "t1", "pending")
     ]
-    assert listed[0]["action"]["content"] == "Three new posts &amp; an open question."
+    assert listed[0]["action"]["content"] == "Three new posts & an open question."
 
     approved = await client.post(f"/api/approvals/{approval_id}/approve")
     assert approved.status_code == 200, approved.text
@@ -112,7 +112,7 @@ async def test_a_post_waits_then_is_approved_into_the_ledger(
     assert body["result"]["receipt"]["ok"] is True
     posts = await ledger.feed(submolt="general")
     assert [(p.title, p.content) for p in posts] == [
-        ("Daily summary", "Three new posts &amp; an open question.")
+        ("Daily summary", "Three new posts & an open question.")
     ]
     assert posts[0].id in body["result"]["receipt"]["detail"]
 

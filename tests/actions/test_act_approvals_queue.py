@@ -43,7 +43,7 @@ async def test_a_waiting_action_is_stored_sanitised_and_not_carried_out(gov: Gov
     approval = await gov.approvals.get(result.approval_id)
     assert approval.status == "pending"
     assert approval.action_status == "pending-approval"
-    assert approval.action["content"] == "Three &lt;new&gt; posts &amp; one question"
+    assert approval.action["content"] == "Three <new> posts & one question"
     assert (approval.thread_id, approval.agent_id, approval.beat_id) == ("t1", "default", 1)
     entry = (await gov.log.entries())[0]
     assert (entry.status, entry.id) == ("pending-approval", approval.log_id)
@@ -62,7 +62,7 @@ async def test_approving_carries_the_stored_action_out_now(gov: Gov, clock: Fake
     assert decided.result["approval_id"] == decided.id
     applied = gov.ledger.applied[0]
     assert isinstance(applied, PostAction)
-    assert applied.content == "Three &lt;new&gt; posts &amp; one question"  # not escaped twice
+    assert applied.content == "Three <new> posts & one question"  # kept as written
     entry = (await gov.log.entries())[0]
     assert entry.status == "executed"
     assert gov.events.names() == ["action.approved", "action.executed"]

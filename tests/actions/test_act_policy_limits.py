@@ -214,12 +214,12 @@ async def test_an_async_exists_lookup_is_awaited(gov: Gov) -> None:
     assert asked == [("post", "p_1"), ("post", "p_2")]
 
 
-async def test_ledger_actions_are_sanitised_before_the_ledger(gov: Gov) -> None:
+async def test_ledger_actions_reach_the_ledger_as_written_not_escaped(gov: Gov) -> None:
     result = await gov.run(PostAction("general", "<b>Hi</b>", "a & b"))
     applied = gov.ledger.applied[0]
     assert isinstance(applied, PostAction)
-    assert (applied.title, applied.content) == ("&lt;b&gt;Hi&lt;/b&gt;", "a &amp; b")
-    assert result.action["title"] == "&lt;b&gt;Hi&lt;/b&gt;"
+    assert (applied.title, applied.content) == ("<b>Hi</b>", "a & b")
+    assert result.action["title"] == "<b>Hi</b>"
 
 
 async def test_every_action_and_refusal_is_in_the_log(gov: Gov) -> None:

@@ -1,4 +1,4 @@
-"""`sanitize_text` and `sanitize_action`: escaping, truncation with a marker, limits."""
+"""`sanitize_text` and `sanitize_action`: text kept as written, truncation with a marker, limits."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from soulbeat.actions import (
     sanitize_action,
     sanitize_text,
 )
+from soulbeat.actions.sanitize import escape_and_cap
 
 M = TRUNCATION_MARKER  # " … [truncated]", 14 characters
 
@@ -31,23 +32,20 @@ M = TRUNCATION_MARKER  # " … [truncated]", 14 characters
     ("text", "limit", "expected"),
     [
         ("plain", 100, "plain"),
-        ("<script>alert(1)</script>", 100, "&lt;script&gt;alert(1)&lt;/script&gt;"),
-        ("fish & chips", 100, "fish &amp; chips"),
+        # stored text is what was written: escaping is for each output (issue 17 item 7)
+        ("<script>alert(1)</script>", 100, "<script>alert(1)</script>"),
+        ("fish & chips", 100, "fish & chips"),
         ("\"quotes\" and 'apostrophes'", 100, "\"quotes\" and 'apostrophes'"),
-        ("&amp;", 100, "&amp;amp;"),
+        ("&amp;", 100, "&amp;"),
         ("", 10, ""),
         ("exactly 10", 10, "exactly 10"),
         ("a" * 30, 20, "aaaaaa" + M),
         ("word " * 10, 20, "word w" + M),
         ("word " * 10, 19, "word" + M),
-        # an entity that does not fit whole is left out, never cut in half
-        ("aaaaa&" + "b" * 20, 22, "aaaaa" + M),
-        ("aaaaa&", 10, "aaaaa&amp;"),
-        ("aaaaaa&b", 24, "aaaaaa&amp;b"),
-        ("aaaaaaaaaa&" + "b" * 20, 30, "aaaaaaaaaa&amp;b" + M),
+        ("aaaaa&" + "b" * 20, 22, "aaaaa&bb" + M),
         # too small for the marker: cut without one
         ("abcdefghij", 5, "abcde"),
-        ("<<<", 5, "&lt;"),
+        ("<<<", 5, "<<<"),
         ("anything", 0, ""),
         ("anything", -3, ""),
     ],
@@ -64,17 +62,35 @@ def test_the_marker_is_visible_and_the_limit_holds_exactly_at_the_edge() -> None
 
 
 @given(st.text(), st.integers(min_value=-5, max_value=300))
-def test_sanitized_text_never_exceeds_its_limit_and_holds_no_raw_markup(
+def test_sanitized_text_never_exceeds_its_limit_and_keeps_what_was_written(
     text: str, limit: int
 ) -> None:
     result = sanitize_text(text, limit)
     assert len(result) <= max(limit, 0)
-    assert "<" not in result
-    assert ">" not in result
-    if len(escape_text(text)) <= limit:
-        assert result == escape_text(text)
-    # every & starts a whole entity
-    assert result.count("&") == sum(result.count(e) for e in ("&amp;", "&lt;", "&gt;"))
+    if len(text) <= limit:
+        assert result == text
+    elif limit > len(M):
+        assert result.endswith(M)
+        assert text.startswith(result[: -len(M)])
+
+
+def test_escape_text_is_for_outputs() -> None:
+    assert escape_text("<b>a & b</b>") == "&lt;b&gt;a &amp; b&lt;/b&gt;"
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("fish & chips", 100, "fish &amp; chips"),
+        # an entity that does not fit whole is left out, never cut in half
+        ("aaaaa&" + "b" * 20, 22, "aaaaa" + M),
+        ("aaaaa&", 10, "aaaaa&amp;"),
+        ("<<<", 5, "&lt;"),
+        ("anything", 0, ""),
+    ],
+)
+def test_escape_and_cap_for_outputs_with_a_limit(text: str, limit: int, expected: str) -> None:
+    assert escape_and_cap(text, limit) == expected
 
 
 def test_non_text_is_a_programming_error() -> None:
@@ -87,18 +103,18 @@ def test_non_text_is_a_programming_error() -> None:
     [
         (
             PostAction("general", "<b>Hi</b>", "a & b"),
-            PostAction("general", "&lt;b&gt;Hi&lt;/b&gt;", "a &amp; b"),
+            PostAction("general", "<b>Hi</b>", "a & b"),
         ),
         (
             CommentAction("p<1>", "<i>", parent_id="c&1"),
-            CommentAction("p<1>", "&lt;i&gt;", parent_id="c&1"),
+            CommentAction("p<1>", "<i>", parent_id="c&1"),
         ),
-        (MessageAction("1 < 2"), MessageAction("1 &lt; 2")),
-        (NoneAction("a>b"), NoneAction("a&gt;b")),
+        (MessageAction("1 < 2"), MessageAction("1 < 2")),
+        (NoneAction("a>b"), NoneAction("a>b")),
         (VoteAction("post", "<id>", "up"), VoteAction("post", "<id>", "up")),
     ],
 )
-def test_sanitize_action_escapes_free_text_only(action: Action, expected: Action) -> None:
+def test_sanitize_action_keeps_free_text_as_written(action: Action, expected: Action) -> None:
     assert sanitize_action(action) == expected
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import httpx
@@ -119,3 +120,40 @@ async def test_a_soul_write_publishes_an_event(client: httpx.AsyncClient, servic
     await client.put("/api/soul", json={"content": "# Soul\n"})
     names = [e.name for e in service.events.since(before)]
     assert "soul.changed" in names
+
+
+@pytest.mark.parametrize("kind", ["soul", "heartbeat"])
+async def test_first_open_reading_file_and_history_together_records_one_version(
+    client: httpx.AsyncClient, kind: str
+) -> None:
+    """Issue 17 item 8: the panel asks for the file and its versions at once on first open."""
+    base = BASES[kind]
+    await asyncio.gather(client.get(base), client.get(f"{base}/versions"), client.get(base))
+    versions = (await client.get(f"{base}/versions")).json()["items"]
+    assert [(v["version"], v["source"]) for v in versions] == [(1, "disk")]
+
+
+@pytest.mark.parametrize("kind", ["soul", "heartbeat"])
+async def test_a_write_based_on_an_old_read_is_a_conflict_not_an_overwrite(
+    client: httpx.AsyncClient, workspace: Path, kind: str
+) -> None:
+    """Issue 17 item 9: Save must not silently overwrite a change made on disk."""
+    base = BASES[kind]
+    opened = (await client.get(base)).json()
+    (workspace / FILES[kind]).write_text("# changed by hand\n", encoding="utf-8")
+    refused = await client.put(
+        base, json={"content": "# from the editor\n", "base_sha256": opened["sha256"]}
+    )
+    assert refused.status_code == 409, refused.text
+    body = refused.json()
+    assert "changed since it was opened" in body["error"]
+    assert body["version"] == 2 and body["sha256"] != opened["sha256"]
+    assert (workspace / FILES[kind]).read_text() == "# changed by hand\n"
+
+    saved = await client.put(
+        base, json={"content": "# from the editor\n", "base_sha256": body["sha256"]}
+    )
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["version"] == 3
+    bad = await client.put(base, json={"content": "x", "base_sha256": "not-a-hash"})
+    assert bad.status_code == 422

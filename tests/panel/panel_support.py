@@ -101,12 +101,15 @@ class PanelPage:
     errors: list[str] = field(default_factory=list)
     foreign_requests: list[str] = field(default_factory=list)
 
-    def sign_in(self) -> None:
+    def sign_in(self, view: str | None = "Heartbeat") -> None:
+        """Sign in (the panel opens on the fleet), then open `view` unless None."""
         self.page.goto(self.server.url + "/")
         self.page.get_by_label("API token", exact=True).fill(self.server.token)
         self.page.get_by_role("button", name="Use this token").click()
         self.page.get_by_role("navigation", name="Views").wait_for()
         self.wait_live()
+        if view is not None:
+            self.goto(view)
 
     def wait_live(self) -> None:
         """Until the event stream is connected (the header says `live`)."""

@@ -123,15 +123,18 @@ def test_panel_run_now_and_beats_arrive_live(panel: PanelPage) -> None:
     page.get_by_test_id("last-beat").filter(has_text=f"#{newest} live").wait_for()
     panel.screenshot("heartbeat-live")
 
-    # The history dashboard lists both, and updates live when another beat finishes.
+    # The history dashboard lists both, and updates live when another beat finishes (the draft
+    # is dropped first: leaving with unsaved work would ask).
+    page.get_by_role("button", name="Discard changes").first.click()
     panel.goto("History")
-    page.get_by_label("Thread", exact=True).select_option("live")
+    page.get_by_label("Thread id", exact=True).fill("live")
+    page.get_by_role("button", name="Search", exact=True).click()
     table = page.get_by_test_id("beats-table")
     table.get_by_role("cell", name=str(newest), exact=True).wait_for()
     panel.server.api("POST", "/api/threads/live/heartbeat/run-now")
     third = history(panel, "live")[0]["id"]
     table.get_by_role("cell", name=str(third), exact=True).wait_for()
-    page.get_by_test_id("history-total").filter(has_text="3 beats").wait_for()
+    page.get_by_test_id("history-total").filter(has_text="of 3 beats").wait_for()
     page.get_by_text("Tokens per day").wait_for()
     panel.screenshot("history")
 

@@ -55,7 +55,7 @@ def test_panel_approving_a_pending_post_puts_it_in_the_ledger(panel: PanelPage) 
     assert decided["status"] == "approved"
     assert decided["action_status"] == "executed", decided
 
-    panel.goto("Ledger")
+    panel.goto("Board")
     post = page.get_by_test_id("post").filter(has_text="Panel approval test")
     post.wait_for()
     assert "Posted after a person approved it." in post.inner_text()
@@ -101,7 +101,7 @@ def test_panel_ledger_text_stays_text(panel: PanelPage) -> None:
         json={"submolt": "panelxss", "title": f"Title {hostile}", "content": f"Body {hostile}"},
     )
     panel.sign_in()
-    panel.goto("Ledger")
+    panel.goto("Board")
     page = panel.page
     post = page.get_by_test_id("post").filter(has_text="Title <img src=x onerror=alert(1)>")
     post.wait_for()

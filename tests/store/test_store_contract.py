@@ -18,6 +18,7 @@ import pytest
 from soulbeat.errors import LeaseLostError, NotFoundError, StoreError
 from soulbeat.store.base import Store
 from soulbeat.store.records import MAIN, Agent, BeatResult, Claim, Schedule, Thread, beat_key
+from soulbeat.store.search import BeatPage, BeatQuery
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 LEASE = timedelta(minutes=5)
@@ -793,6 +794,47 @@ async def test_list_beats_newest_first_with_filters(store: Store) -> None:
     assert ids(await store.list_beats(limit=2)) == [b4, b3]
     assert ids(await store.list_beats(limit=2, offset=2)) == [b2, b1]
     assert (await store.list_beats(outcome="skipped"))[0].skip_reason == "idle"
+
+
+async def test_search_beats_counts_filters_text_and_reason(store: Store) -> None:
+    await add_thread(store, "t1")
+    await add_thread(store, "t2")
+    b1 = await _beat(store, "t1", at(0), "sent", alert_text="Kettle is ON", prompt_tokens=5)
+    b2 = await _beat(store, "t2", at(10), "skipped", skip_reason="quiet-hours")
+    b3 = await _beat(store, "t1", at(20), "failed", error="provider-unreachable: http://x")
+    b4 = await _beat(store, "t1", at(30), "sent", alert_text="100% done_ok")
+
+    def ids(page: BeatPage) -> list[int]:
+        return [b.id for b in page.items]
+
+    everything = await store.search_beats(BeatQuery(), limit=2, offset=0)
+    assert (ids(everything), everything.total) == ([b4, b3], 4)
+    assert ids(await store.search_beats(BeatQuery(text="kettle"), limit=9, offset=0)) == [b1]
+    assert ids(await store.search_beats(BeatQuery(text="0% d"), limit=9, offset=0)) == [b4]
+    assert ids(await store.search_beats(BeatQuery(text="_"), limit=9, offset=0)) == [b4]
+    reason = BeatQuery(reason="provider-unreachable")
+    assert ids(await store.search_beats(reason, limit=9, offset=0)) == [b3]
+    quiet = BeatQuery(reason="quiet-hours", thread_id="t2", status="finished")
+    assert ids(await store.search_beats(quiet, limit=9, offset=0)) == [b2]
+    ranged = await store.search_beats(BeatQuery(since=at(10), until=at(30)), limit=9, offset=0)
+    assert (ids(ranged), ranged.total) == ([b3, b2], 2)
+
+
+async def test_beat_buckets_and_thread_facts(store: Store) -> None:
+    await add_thread(store, "t1")
+    await add_thread(store, "t2")
+    await _beat(store, "t1", at(0), "sent", prompt_tokens=10, completion_tokens=2)
+    await _beat(store, "t1", at(70), "ok-token", prompt_tokens=4)
+    last = await _beat(store, "t1", at(80), "skipped", skip_reason="idle")
+    buckets = await store.beat_buckets(BeatQuery(), timedelta(hours=1))
+    assert [(b.start, b.outcomes, b.tokens) for b in buckets] == [
+        (at(0), {"sent": 1}, 12),
+        (at(60), {"ok-token": 1, "skipped": 1}, 4),
+    ]
+    assert (buckets[0].model_beats, buckets[0].avg_ms, buckets[0].max_ms) == (1, 3000.0, 3000.0)
+    facts = await store.thread_facts(["t1", "t2"], at(60))
+    assert facts["t1"].last is not None and facts["t1"].last.id == last
+    assert (facts["t1"].tokens, facts["t2"].last, facts["t2"].tokens) == (4, None, 0)
 
 
 async def test_tokens_used_and_last_alert(store: Store) -> None:

@@ -2,7 +2,10 @@ import { useEffect, useRef, useState } from "react";
 import type { Api } from "./api/client";
 import { ApiProvider, EventsProvider, useStreamState } from "./api/context";
 import { TokenGate } from "./auth/TokenGate";
+import { Banners } from "./components/Banners";
 import { ThreadsProvider } from "./components/threads";
+import { confirmLeave } from "./lib/hooks";
+import { FleetView } from "./views/fleet/FleetView";
 import { ApprovalsView } from "./views/approvals/ApprovalsView";
 import { HeartbeatPanel } from "./views/heartbeat/HeartbeatPanel";
 import { BeatDetail } from "./views/history/BeatDetail";
@@ -12,12 +15,13 @@ import { SoulEditor } from "./views/soul/SoulEditor";
 import { ThreadView } from "./views/threads/ThreadView";
 
 const VIEWS = [
+  { id: "fleet", label: "Fleet" },
   { id: "heartbeat", label: "Heartbeat" },
   { id: "history", label: "History" },
   { id: "soul", label: "SOUL.md" },
   { id: "thread", label: "Thread" },
   { id: "approvals", label: "Approvals" },
-  { id: "ledger", label: "Ledger" },
+  { id: "ledger", label: "Board" },
 ] as const;
 
 export interface Route {
@@ -27,15 +31,28 @@ export interface Route {
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean);
-  const view = VIEWS.some((v) => v.id === parts[0]) ? parts[0]! : "heartbeat";
+  const view = VIEWS.some((v) => v.id === parts[0]) ? parts[0]! : "fleet";
   const beatId = view === "history" && parts[1] === "beat" && /^[0-9]+$/.test(parts[2] ?? "") ? Number(parts[2]) : null;
   return { view, beatId };
 }
 
+/** The route from the address; leaving a view with unsaved work asks first (and stays on
+ * "Cancel"). */
 function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(window.location.hash));
+  const current = useRef(window.location.hash);
   useEffect(() => {
-    const update = () => setRoute(parseRoute(window.location.hash));
+    const update = () => {
+      if (window.location.hash === current.current) {
+        return;
+      }
+      if (!confirmLeave()) {
+        window.history.replaceState(null, "", current.current || "#/");
+        return;
+      }
+      current.current = window.location.hash;
+      setRoute(parseRoute(window.location.hash));
+    };
     window.addEventListener("hashchange", update);
     return () => window.removeEventListener("hashchange", update);
   }, []);
@@ -80,8 +97,11 @@ function Shell({ signOut }: { signOut: () => void }) {
     case "ledger":
       body = <LedgerView />;
       break;
-    default:
+    case "heartbeat":
       body = <HeartbeatPanel />;
+      break;
+    default:
+      body = <FleetView />;
   }
   return (
     <>
@@ -114,6 +134,7 @@ function Shell({ signOut }: { signOut: () => void }) {
         </div>
       </header>
       <main id="main" ref={main} tabIndex={-1}>
+        <Banners />
         {body}
       </main>
     </>

@@ -6,6 +6,7 @@ raised                                 status  body
 AuthError (no token / wrong token)     401/403 ``error``, ``hint`` (where the token is)
 request validation (pydantic)          422     ``problems``: field path (``body.text``), message
 ConfigError (a bad key or value)       422     ``problems``: key, message, value, expected
+EditConflictError (stale base_sha256)  409     ``error``, ``hint``, ``sha256``/``version`` now
 WorkspaceError (a file cannot be used) 422     ``problems``: the message
 NotFoundError                          404     ``error`` names what is missing
 HTTP errors (no such route, 405, 413)  as is   ``error``, ``hint``
@@ -35,6 +36,7 @@ from soulbeat.api.auth import AuthError
 from soulbeat.config.problems import InvalidConfigError, problem_from_error
 from soulbeat.errors import (
     ConfigError,
+    EditConflictError,
     NotFoundError,
     ProviderError,
     SoulbeatError,
@@ -142,6 +144,16 @@ async def _config(request: Request, exc: Exception) -> Any:
     return _respond(422, error_body(error, problems=rows))
 
 
+async def _conflict(request: Request, exc: Exception) -> Any:
+    assert isinstance(exc, EditConflictError)
+    body = error_body(
+        str(exc), hint="reload the file to see the change, then apply your edit again"
+    )
+    body["sha256"] = exc.sha256
+    body["version"] = exc.version
+    return _respond(409, body)
+
+
 async def _workspace(request: Request, exc: Exception) -> Any:
     problems = [{"key": "", "message": str(exc)}]
     return _respond(422, error_body(str(exc), problems=problems))
@@ -190,6 +202,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AuthError, _auth)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(ConfigError, _config)
+    app.add_exception_handler(EditConflictError, _conflict)
     app.add_exception_handler(WorkspaceError, _workspace)
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(ProviderError, _provider)

@@ -118,10 +118,12 @@ class RunNow(BaseModel):
 
 
 class FileWrite(BaseModel):
-    """New content of SOUL.md or HEARTBEAT.md (recorded as a new version)."""
+    """New content of SOUL.md or HEARTBEAT.md (recorded as a new version). With `base_sha256`
+    (the hash the writer read) a file changed since is not overwritten: 409."""
 
     model_config = _REQUEST
     content: Text
+    base_sha256: str | None = Field(default=None, pattern="^[0-9a-f]{64}$")
 
 
 class Rollback(BaseModel):

@@ -38,7 +38,7 @@ from typing import Any, Literal, get_args
 
 import httpx
 
-from soulbeat.actions.sanitize import sanitize_text
+from soulbeat.actions.sanitize import escape_and_cap
 from soulbeat.channels.base import Delivery, Receipt
 
 __all__ = [
@@ -143,7 +143,7 @@ class WebhookChannel:
     def payloads(self, delivery: Delivery) -> list[dict[str, Any]]:
         """The JSON bodies ``deliver`` would POST, in order (one, except long Discord texts)."""
         if self._kind == "slack":
-            return [{"text": sanitize_text(delivery.text, SLACK_TEXT_LIMIT)}]
+            return [{"text": escape_and_cap(delivery.text, SLACK_TEXT_LIMIT)}]
         if self._kind == "discord":
             parts = split_text(delivery.text, DISCORD_CONTENT_LIMIT, DISCORD_MAX_PARTS)
             return [{"content": part, "allowed_mentions": {"parse": []}} for part in parts]

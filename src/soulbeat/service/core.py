@@ -32,6 +32,7 @@ from soulbeat.llm.base import LLMProvider
 from soulbeat.llm.resilience import CircuitBreakers
 from soulbeat.schedule.scheduler import Scheduler
 from soulbeat.service.files import FileKind, FileView, WorkspaceFiles
+from soulbeat.service.fleet import Fleet
 from soulbeat.service.views import beat_view, plain
 from soulbeat.store.base import Store
 from soulbeat.store.records import (
@@ -43,6 +44,7 @@ from soulbeat.store.records import (
     SystemEvent,
     Thread,
 )
+from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery
 from soulbeat.turn.chat import ChatResponder
 from soulbeat.workspace.heartbeat_md import (
     is_heartbeat_content_effectively_empty,
@@ -156,6 +158,15 @@ class Service:
         self.ledger = ledger
         self.approvals = approvals
         self._loop_task: asyncio.Task[None] | None = None
+        #: the fleet overview and bulk enable/disable (the panel's first view)
+        self.fleet = Fleet(
+            store=store,
+            registry=registry,
+            clock=clock,
+            events=events,
+            is_running=scheduler.is_enabled,
+            replan=scheduler.replan,
+        )
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -377,6 +388,15 @@ class Service:
             until=until,
         )
 
+    async def search_beats(self, query: BeatQuery, *, limit: int, offset: int) -> BeatPage:
+        """Beats matching `query`, newest first, with the total that match (the panel's
+        history: paged on the server, never cut off silently)."""
+        return await self.store.search_beats(query, limit=limit, offset=offset)
+
+    async def beat_buckets(self, query: BeatQuery, bucket: timedelta) -> list[BeatBucket]:
+        """Counts per outcome, tokens and model latency per `bucket` of due time (charts)."""
+        return await self.store.beat_buckets(query, bucket)
+
     async def beat(self, beat_id: int) -> BeatRecord:
         return await self.store.get_beat(beat_id)
 
@@ -487,10 +507,18 @@ class Service:
         self._require_agent(agent)
         return await self.files.read(agent, kind)
 
-    async def write_file(self, kind: FileKind, content: str, agent: str = "default") -> FileView:
-        """Write SOUL.md or HEARTBEAT.md as a new version. WorkspaceError for oversized text."""
+    async def write_file(
+        self,
+        kind: FileKind,
+        content: str,
+        agent: str = "default",
+        *,
+        base_sha256: str | None = None,
+    ) -> FileView:
+        """Write SOUL.md or HEARTBEAT.md as a new version. WorkspaceError for oversized text,
+        EditConflictError when `base_sha256` is given and the file changed since."""
         self._require_agent(agent)
-        view = await self.files.write(agent, kind, content)
+        view = await self.files.write(agent, kind, content, base_sha256=base_sha256)
         self._file_changed(kind, agent, view.version)
         return view
 

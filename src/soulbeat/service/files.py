@@ -4,10 +4,16 @@ Every write through soulbeat records a version in the store; an edit made on dis
 noticed the next time the file is read or its history listed (its hash differs from the newest
 version's) and recorded as a version with source `disk`, so the history has no gaps a person
 cannot explain. A rollback writes the old content as a new version: history only grows.
+
+Noticing and writing hold one lock per file, so two requests arriving together (the panel reads
+the file and its history at once) record a disk edit once, not twice. A write may name the hash
+it was based on (`base_sha256`): when the file holds something else by then (changed on disk or
+by another writer), `EditConflictError` is raised and nothing is written.
 """
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import hashlib
 import os
@@ -18,7 +24,7 @@ from typing import Literal
 
 from soulbeat.agents.registry import AgentRegistry
 from soulbeat.clock import Clock
-from soulbeat.errors import WorkspaceError
+from soulbeat.errors import EditConflictError, WorkspaceError
 from soulbeat.store.base import Store
 from soulbeat.store.records import FileVersion
 from soulbeat.workspace.loader import find_heartbeat_file
@@ -51,6 +57,10 @@ class WorkspaceFiles:
         self._registry = registry
         self._store = store
         self._clock = clock
+        self._locks: dict[tuple[str, FileKind], asyncio.Lock] = {}
+
+    def _lock(self, agent_id: str, kind: FileKind) -> asyncio.Lock:
+        return self._locks.setdefault((agent_id, kind), asyncio.Lock())
 
     def path(self, agent_id: str, kind: FileKind) -> Path:
         """Where `kind` lives for the agent: the file soulbeat reads, else its default place."""
@@ -65,32 +75,52 @@ class WorkspaceFiles:
 
     async def read(self, agent_id: str, kind: FileKind) -> FileView:
         path = self.path(agent_id, kind)
-        content = _read(path)
-        version = await self._notice(agent_id, kind, content) if content is not None else None
+        async with self._lock(agent_id, kind):
+            content = _read(path)
+            version = await self._notice(agent_id, kind, content)
         return FileView(
             agent_id, kind, path, content is not None, content or "", version, _sha(content or "")
         )
 
     async def write(
-        self, agent_id: str, kind: FileKind, content: str, *, source: str = "api"
+        self,
+        agent_id: str,
+        kind: FileKind,
+        content: str,
+        *,
+        source: str = "api",
+        base_sha256: str | None = None,
     ) -> FileView:
-        """Write `content` (atomically) and record it as a version. Refuses oversized text."""
+        """Write `content` (atomically) and record it as a version. Refuses oversized text, and
+        (`EditConflictError`) a write whose `base_sha256` is not the file's hash any more."""
         if len(content) > MAX_FILE_CHARS:
             raise WorkspaceError(
                 f"{kind} file is {len(content)} characters; the most soulbeat "
                 f"accepts is {MAX_FILE_CHARS}"
             )
         path = self.path(agent_id, kind)
-        await self._notice(agent_id, kind, _read(path))
-        _write_atomically(path, content)
-        saved = await self._store.add_file_version(
-            agent_id, kind, content, self._clock.now(), source=source
-        )
+        async with self._lock(agent_id, kind):
+            current = _read(path)
+            noticed = await self._notice(agent_id, kind, current)
+            now_sha = _sha(current or "")
+            if base_sha256 is not None and base_sha256 != now_sha:
+                name = "SOUL.md" if kind == "soul" else "HEARTBEAT.md"
+                raise EditConflictError(
+                    f"{name} changed since it was opened (now version {noticed}); "
+                    "your text was not saved",
+                    sha256=now_sha,
+                    version=noticed,
+                )
+            _write_atomically(path, content)
+            saved = await self._store.add_file_version(
+                agent_id, kind, content, self._clock.now(), source=source
+            )
         return FileView(agent_id, kind, path, True, content, saved.version, saved.sha256)
 
     async def versions(self, agent_id: str, kind: FileKind) -> list[FileVersion]:
         """Newest first; a pending disk edit is recorded first."""
-        await self._notice(agent_id, kind, _read(self.path(agent_id, kind)))
+        async with self._lock(agent_id, kind):
+            await self._notice(agent_id, kind, _read(self.path(agent_id, kind)))
         return await self._store.file_versions(agent_id, kind)
 
     async def version(self, agent_id: str, kind: FileKind, number: int) -> FileVersion:
@@ -120,7 +150,7 @@ class WorkspaceFiles:
 
     async def _notice(self, agent_id: str, kind: FileKind, content: str | None) -> int | None:
         """Record the file's current content as a `disk` version when it differs from the newest
-        recorded one; return the version number that matches the file."""
+        recorded one; return the version number that matches the file. Callers hold the lock."""
         if content is None:
             return None
         history = await self._store.file_versions(agent_id, kind, limit=1)

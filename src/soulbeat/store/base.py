@@ -45,6 +45,7 @@ from soulbeat.store.records import (
     SystemEvent,
     Thread,
 )
+from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, ThreadFacts
 
 
 class Store(Protocol):
@@ -205,6 +206,20 @@ class Store(Protocol):
         offset: int = 0,
     ) -> list[BeatRecord]:
         """Newest first."""
+
+    async def search_beats(self, query: BeatQuery, *, limit: int, offset: int) -> BeatPage:
+        """Beats matching `query` (see `soulbeat.store.search`), newest first by due time, with
+        the total number that match."""
+
+    async def beat_buckets(self, query: BeatQuery, bucket: timedelta) -> list[BeatBucket]:
+        """Beats matching `query` summed per `bucket` of due time (epoch-aligned), oldest
+        first; buckets without beats are left out."""
+
+    async def thread_facts(
+        self, thread_ids: Sequence[str], since: datetime
+    ) -> dict[str, ThreadFacts]:
+        """For each thread (at most 500): its latest finished beat and the tokens of its beats
+        finished at or after `since`."""
 
     async def tokens_used(self, thread_id: str, since: datetime) -> int:
         """Prompt + completion tokens of the thread's beats finished since `since`."""

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, get_args
 from soulbeat.errors import StoreError
 from soulbeat.store import sqlite_claims as claims
 from soulbeat.store import sqlite_files as files
+from soulbeat.store import sqlite_search as search
 from soulbeat.store import sqlite_tables as tables
 from soulbeat.store.base import Store
 from soulbeat.store.codec import dump_json, opt_micros, to_micros
@@ -45,6 +46,7 @@ from soulbeat.store.records import (
     SystemEvent,
     Thread,
 )
+from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, ThreadFacts
 
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], T]
@@ -429,6 +431,20 @@ class SQLiteStore:
             "outcome = ?": outcome,
         }
         return await self._read(lambda conn: tables.list_beats(conn, filters, limit, offset))
+
+    async def search_beats(self, query: BeatQuery, *, limit: int, offset: int) -> BeatPage:
+        return await self._read(lambda conn: search.search_beats(conn, query, limit, offset))
+
+    async def beat_buckets(self, query: BeatQuery, bucket: timedelta) -> list[BeatBucket]:
+        micros = max(1, int(bucket.total_seconds() * 1_000_000))
+        return await self._read(lambda conn: search.beat_buckets(conn, query, micros))
+
+    async def thread_facts(
+        self, thread_ids: Sequence[str], since: datetime
+    ) -> dict[str, ThreadFacts]:
+        after = to_micros(since)
+        ids = list(thread_ids)
+        return await self._read(lambda conn: search.thread_facts(conn, ids, after))
 
     async def tokens_used(self, thread_id: str, since: datetime) -> int:
         """Prompt + completion tokens of the thread's beats finished at or after `since`."""

@@ -1,15 +1,19 @@
 /** The JSON the soulbeat API sends (see `soulbeat.service.views` and `soulbeat.api.schemas`).
  * Only what the panel reads is typed; the server may add keys. */
 
-export type Outcome = "sent" | "ok-empty" | "ok-token" | "skipped" | "failed" | "interrupted";
+export type Outcome = "sent" | "would-send" | "ok-empty" | "ok-token" | "skipped" | "failed" | "interrupted";
+/** Every outcome a finished beat can have (`would-send`: a dry-run beat that would have sent). */
 export const OUTCOMES: readonly Outcome[] = [
   "sent",
+  "would-send",
   "ok-empty",
   "ok-token",
   "skipped",
   "failed",
   "interrupted",
 ];
+/** What the legend and the filters show: the outcomes, and the states of unfinished beats. */
+export const LEGEND: readonly string[] = [...OUTCOMES, "deferred", "pending"];
 
 export interface Problem {
   key: string;
@@ -147,4 +151,55 @@ export interface BusEvent {
   name: string;
   at: string;
   data: Record<string, unknown>;
+}
+
+export type FleetState = "disabled" | "paused" | "quiet-hours" | "overdue" | "scheduled";
+
+/** One row of `GET /api/fleet`. */
+export interface FleetRow {
+  id: string;
+  title: string;
+  agent: string;
+  enabled: boolean;
+  state: FleetState;
+  every: string | null;
+  dry_run: boolean;
+  target: string | null;
+  active_hours: { start: string; end: string; timezone: string } | null;
+  next_due_at: string | null;
+  last_finished_at: string | null;
+  last_beat: Beat | null;
+  failing: boolean;
+  tokens_today: number;
+}
+
+export interface FleetPage {
+  items: FleetRow[];
+  total: number;
+  limit: number;
+  offset: number;
+  next_offset: number | null;
+  counts: Record<FleetState, number>;
+  threads: number;
+  running: boolean;
+  now: string;
+}
+
+/** `GET /api/beats`: one page of a search, and how many match in all. */
+export interface BeatSearch {
+  items: Beat[];
+  total: number;
+  limit: number;
+  offset: number;
+  next_offset: number | null;
+}
+
+/** One bucket of `GET /api/beats/stats`. */
+export interface BeatBucket {
+  start: string;
+  outcomes: Record<string, number>;
+  tokens: number;
+  model_beats: number;
+  avg_ms: number | null;
+  max_ms: number | null;
 }

@@ -78,3 +78,28 @@ export function asText(value: unknown): string {
     return String(value);
   }
 }
+
+/** A ticking countdown: `in 4 min 05 s`, `in 12 s`, `due now`, `3 min overdue`. */
+export function countdown(iso: string | null | undefined, now: number = Date.now()): string {
+  if (!iso) {
+    return "";
+  }
+  const at = new Date(iso).getTime();
+  if (Number.isNaN(at)) {
+    return "";
+  }
+  const seconds = Math.round((at - now) / 1000);
+  if (seconds <= 0) {
+    return seconds > -60 ? "due now" : `${relativeTime(iso, now).replace(" ago", "")} overdue`;
+  }
+  if (seconds < 60) {
+    return `in ${seconds} s`;
+  }
+  if (seconds < 3600) {
+    return `in ${Math.floor(seconds / 60)} min ${pad(seconds % 60)} s`;
+  }
+  if (seconds < 86400) {
+    return `in ${Math.floor(seconds / 3600)} h ${pad(Math.floor((seconds % 3600) / 60))} min`;
+  }
+  return `in ${Math.floor(seconds / 86400)} d ${Math.floor((seconds % 86400) / 3600)} h`;
+}

@@ -58,9 +58,14 @@ def _add_file_routes(kind: FileKind) -> None:
     name = "SOUL.md" if kind == "soul" else "HEARTBEAT.md"
 
     async def write(body: FileWrite, service: ServiceDep, agent: Agent = "default") -> Any:
-        return file_view(await service.write_file(kind, body.content, agent))
+        view = await service.write_file(kind, body.content, agent, base_sha256=body.base_sha256)
+        return file_view(view)
 
-    write.__doc__ = f"Write {name} (atomically) and record it as a new version."
+    write.__doc__ = (
+        f"Write {name} (atomically) and record it as a new version. With `base_sha256` (the "
+        "`sha256` the editor read) a file changed since is not overwritten: 409 with the "
+        "current `sha256` and `version`."
+    )
     for method in ("PUT", "POST") if kind == "heartbeat" else ("PUT",):
         router.add_api_route(
             base,

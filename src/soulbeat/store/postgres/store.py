@@ -29,6 +29,7 @@ from soulbeat.errors import StoreError
 from soulbeat.store.base import Store
 from soulbeat.store.codec import dump_json, opt_micros, to_micros
 from soulbeat.store.postgres import claims, tables
+from soulbeat.store.postgres import search as beat_search
 from soulbeat.store.postgres.migrate import apply_migrations, load_postgres_migrations
 from soulbeat.store.postgres.tables import Conn
 from soulbeat.store.records import (
@@ -43,6 +44,7 @@ from soulbeat.store.records import (
     SystemEvent,
     Thread,
 )
+from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, ThreadFacts
 
 T = TypeVar("T")
 Job = Callable[[Conn], Awaitable[T]]
@@ -347,6 +349,20 @@ class PostgresStore:
             "outcome = %s": outcome,
         }
         return await self._run(lambda conn: tables.list_beats(conn, filters, limit, offset))
+
+    async def search_beats(self, query: BeatQuery, *, limit: int, offset: int) -> BeatPage:
+        return await self._run(lambda conn: beat_search.search_beats(conn, query, limit, offset))
+
+    async def beat_buckets(self, query: BeatQuery, bucket: timedelta) -> list[BeatBucket]:
+        micros = max(1, int(bucket.total_seconds() * 1_000_000))
+        return await self._run(lambda conn: beat_search.beat_buckets(conn, query, micros))
+
+    async def thread_facts(
+        self, thread_ids: Sequence[str], since: datetime
+    ) -> dict[str, ThreadFacts]:
+        after = to_micros(since)
+        ids = list(thread_ids)
+        return await self._run(lambda conn: beat_search.thread_facts(conn, ids, after))
 
     async def tokens_used(self, thread_id: str, since: datetime) -> int:
         after = to_micros(since)

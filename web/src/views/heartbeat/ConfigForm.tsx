@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from "react";
 import type { FormEvent, ReactNode } from "react";
 import type { ThreadConfig } from "../../api/types";
 import { ErrorNote } from "../../components/ErrorNote";
+import { useUnsavedGuard } from "../../lib/hooks";
 import {
   CUSTOM,
   INTERVAL_PRESETS,
@@ -39,6 +40,7 @@ export function ConfigForm({ config, defaultModel, onSave }: Props) {
   const changes = configChanges(initial, form);
   const dirty = Object.keys(changes).length > 0;
   const invalid = Object.keys(errors).length > 0;
+  useUnsavedGuard("the heartbeat config", dirty);
 
   function set<K extends keyof ConfigFormState>(key: K, value: ConfigFormState[K]): void {
     setForm((current) => ({ ...current, [key]: value }));

@@ -3,6 +3,7 @@ import { useApi } from "../../api/context";
 import type { HeartbeatFile, HeartbeatHints } from "../../api/types";
 import { ErrorNote } from "../../components/ErrorNote";
 import { previewHeartbeat } from "../../lib/heartbeatMd";
+import { useUnsavedGuard } from "../../lib/hooks";
 
 const PATH = "/api/heartbeat/heartbeat.md";
 
@@ -65,12 +66,15 @@ export function HeartbeatMdEditor({ onSaved }: { onSaved: (message: string) => v
 
   const preview = useMemo(() => previewHeartbeat(file === null ? null : draft), [draft, file]);
   const dirty = file !== null && draft !== file.content;
+  useUnsavedGuard("HEARTBEAT.md", dirty);
 
+  /** Saved on top of the version it was based on: a change made on disk meanwhile is refused
+   * (409) with the server's message, and the draft stays. */
   async function save(): Promise<void> {
     setSaving(true);
     setError(null);
     try {
-      const written = await api.post<{ version: number | null }>(PATH, { content: draft });
+      const written = await api.post<{ version: number | null }>(PATH, { content: draft, base_sha256: file?.sha256 });
       await load();
       onSaved(`HEARTBEAT.md saved (version ${written.version ?? "?"})`);
     } catch (failure) {

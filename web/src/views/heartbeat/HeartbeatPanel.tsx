@@ -1,13 +1,14 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { seg } from "../../api/client";
-import { useApi, useBusEvents } from "../../api/context";
+import { ApiError, seg } from "../../api/client";
+import { useApi, useBusEvents, useStreamState } from "../../api/context";
 import type { Beat, Status, Thread, ThreadConfig } from "../../api/types";
 import { ErrorNote } from "../../components/ErrorNote";
-import { OutcomeBadge } from "../../components/OutcomeBadge";
+import { OutcomeBadge, whyText } from "../../components/OutcomeBadge";
 import { ThreadPicker, useThreads } from "../../components/threads";
 import { formatMs } from "../../lib/format";
 import { ConfigForm } from "./ConfigForm";
 import { HeartbeatMdEditor } from "./HeartbeatMdEditor";
+import { RulesForm } from "./RulesForm";
 import { StatusArea } from "./StatusArea";
 import { describeEvent } from "./activity";
 import type { ActivityEntry } from "./activity";
@@ -21,8 +22,7 @@ function RunResult({ beat }: { beat: Beat }) {
       <h4>Run now: beat #{beat.id}</h4>
       <p>
         <OutcomeBadge outcome={beat.outcome} status={beat.status} />
-        {beat.skip_reason ? <> skipped: {beat.skip_reason}</> : null}
-        {beat.error ? <> — {beat.error}</> : null}
+        {whyText(beat) ? <> ({whyText(beat)})</> : null}
         <span className="muted">
           {" "}
           · {beat.prompt_tokens + beat.completion_tokens} tokens · {formatMs(beat.duration_ms)}
@@ -49,52 +49,81 @@ export function HeartbeatPanel() {
   const [busy, setBusy] = useState<string | null>(null);
   const [lastRun, setLastRun] = useState<Beat | null>(null);
   const [activity, setActivity] = useState<ActivityEntry[]>([]);
+  /** null: not asked yet; false: the last request could not reach the server. */
+  const [reachable, setReachable] = useState<boolean | null>(null);
   const nextId = useRef(1);
+  const stream = useStreamState();
 
   const note = useCallback((kind: ActivityEntry["kind"], text: string, at?: string) => {
     const entry: ActivityEntry = { id: nextId.current++, at: at ?? new Date().toISOString(), kind, text };
     setActivity((list) => [entry, ...list].slice(0, MAX_ACTIVITY));
   }, []);
 
-  const loadStatus = useCallback(async () => {
+  /** Whether the request reached the server; a failure to reach it marks the status unknown,
+   * and the next success clears that (and its banner). */
+  const reached = useCallback((failure: unknown, isStatus = false): boolean => {
+    if (failure === null) {
+      if (isStatus) {
+        setReachable(true);
+        setError((current: unknown) => (current instanceof ApiError && current.status === 0 ? null : current));
+      }
+      return true;
+    }
+    if (failure instanceof ApiError && failure.status === 0) {
+      setReachable(false);
+    }
+    setError(failure);
+    return false;
+  }, []);
+
+  const loadStatus = useCallback(async (): Promise<boolean> => {
     try {
       setStatus(await api.get<Status>("/api/heartbeat/status"));
+      return reached(null, true);
     } catch (failure) {
-      setError(failure);
+      return reached(failure, true);
     }
-  }, [api]);
+  }, [api, reached]);
 
-  const loadDetail = useCallback(async () => {
+  const loadDetail = useCallback(async (): Promise<boolean> => {
     if (selected === null) {
       setThread(null);
-      return;
+      return true;
     }
     try {
       setThread(await api.get<Thread>(`/api/threads/${seg(selected)}`));
+      return reached(null);
     } catch (failure) {
-      setError(failure);
+      return reached(failure);
     }
-  }, [api, selected]);
+  }, [api, selected, reached]);
 
   /** The config and the thread; the config only on purpose (it resets the form). */
-  const loadThread = useCallback(async () => {
+  const loadThread = useCallback(async (): Promise<boolean> => {
     if (selected === null) {
       setConfig(null);
       setThread(null);
-      return;
+      return true;
     }
+    let ok: boolean;
     try {
       setConfig(await api.get<ThreadConfig>(`/api/threads/${seg(selected)}/heartbeat/config`));
-      setError(null);
+      ok = reached(null);
     } catch (failure) {
-      setError(failure);
+      ok = reached(failure);
     }
-    await loadDetail();
-  }, [api, selected, loadDetail]);
+    return (await loadDetail()) && ok;
+  }, [api, selected, loadDetail, reached]);
 
   useEffect(() => {
     void loadStatus();
   }, [loadStatus]);
+  // The event stream came back: the server is there again, so ask it how things stand.
+  useEffect(() => {
+    if (stream.state === "live") {
+      void loadStatus();
+    }
+  }, [stream.state, loadStatus]);
   useEffect(() => {
     setLastRun(null);
     void loadThread();
@@ -157,11 +186,17 @@ export function HeartbeatPanel() {
       await loadStatus();
     });
 
-  const refresh = () =>
-    act("Refresh", async () => {
-      await Promise.all([loadStatus(), loadThread(), reloadThreads()]);
+  const refresh = async () => {
+    setBusy("Refresh");
+    const results = await Promise.all([loadStatus(), loadThread()]);
+    await reloadThreads();
+    setBusy(null);
+    if (results.every(Boolean)) {
       note("info", "Refreshed");
-    });
+    } else {
+      note("error", "Refresh failed: the server did not answer (see the message above)");
+    }
+  };
 
   const saveConfig = async (changes: Record<string, unknown>) => {
     if (selected === null) {
@@ -203,12 +238,23 @@ export function HeartbeatPanel() {
         </div>
         <ErrorNote error={error} />
         {lastRun ? <RunResult beat={lastRun} /> : null}
-        <StatusArea status={status} threadNextDue={thread?.next_due_at ?? null} activity={activity} />
+        <StatusArea
+          status={status}
+          reachable={reachable !== false}
+          threadNextDue={thread?.next_due_at ?? null}
+          threadEnabled={thread?.enabled ?? true}
+          activity={activity}
+        />
       </div>
 
       {config ? (
         <div className="card">
           <ConfigForm config={config} defaultModel={status?.model?.model ?? null} onSave={saveConfig} />
+        </div>
+      ) : null}
+      {config ? (
+        <div className="card">
+          <RulesForm config={config} onSave={saveConfig} />
         </div>
       ) : null}
 

@@ -1,7 +1,8 @@
 import { useStreamState } from "../../api/context";
 import type { Status } from "../../api/types";
 import { OutcomeBadge } from "../../components/OutcomeBadge";
-import { formatTime, relativeTime } from "../../lib/format";
+import { countdown, formatTime } from "../../lib/format";
+import { useNow } from "../../lib/hooks";
 import type { ActivityEntry } from "./activity";
 
 const STREAM_TEXT: Record<string, string> = {
@@ -14,14 +15,19 @@ const STREAM_TEXT: Record<string, string> = {
 
 interface Props {
   status: Status | null;
+  /** False when the last request could not reach the server: nothing shown is current. */
+  reachable?: boolean;
   threadNextDue: string | null;
+  threadEnabled?: boolean;
   activity: ActivityEntry[];
 }
 
 /** Running or not, last beat, next due, and what happened lately; updated over SSE. */
-export function StatusArea({ status, threadNextDue, activity }: Props) {
+export function StatusArea({ status, reachable = true, threadNextDue, threadEnabled = true, activity }: Props) {
   const stream = useStreamState();
+  const now = useNow(1000);
   const last = status?.last_beat ?? null;
+  const running = reachable && status?.running === true;
   return (
     <section className="status-area" aria-labelledby="status-title">
       <h3 id="status-title">Status</h3>
@@ -29,7 +35,9 @@ export function StatusArea({ status, threadNextDue, activity }: Props) {
         <div>
           <dt>Scheduler</dt>
           <dd data-testid="scheduler-state">
-            {status === null ? (
+            {!reachable ? (
+              <span className="state state-unknown">? unknown: cannot reach the server</span>
+            ) : status === null ? (
               "…"
             ) : status.running ? (
               <span className="state state-on">● running</span>
@@ -63,9 +71,15 @@ export function StatusArea({ status, threadNextDue, activity }: Props) {
         <div>
           <dt>Next due (this thread)</dt>
           <dd data-testid="next-due">
-            {threadNextDue ? (
+            {!reachable ? (
+              "unknown"
+            ) : status !== null && !status.running ? (
+              "none: the scheduler is stopped"
+            ) : !threadEnabled ? (
+              "none: this thread is disabled"
+            ) : threadNextDue ? (
               <>
-                {formatTime(threadNextDue)} <span className="muted">{relativeTime(threadNextDue)}</span>
+                {formatTime(threadNextDue)} <span className="muted" data-testid="next-due-countdown">{countdown(threadNextDue, now)}</span>
               </>
             ) : (
               "not planned"
@@ -74,7 +88,7 @@ export function StatusArea({ status, threadNextDue, activity }: Props) {
         </div>
         <div>
           <dt>Next due (any thread)</dt>
-          <dd>{status?.next_due_at ? formatTime(status.next_due_at) : "—"}</dd>
+          <dd>{running && status?.next_due_at ? formatTime(status.next_due_at) : "—"}</dd>
         </div>
         <div>
           <dt>In flight</dt>

@@ -72,6 +72,8 @@ export function validateForm(form: ConfigFormState): FormErrors {
   const every = parseInterval(everyText(form));
   if (every.kind === "invalid") {
     errors.every = every.message;
+  } else if (every.kind === "interval" && every.ms < 1000) {
+    errors.every = `every: ${JSON.stringify(every.text)} is shorter than 1 second (the shortest interval is 1s; 0m disables)`;
   }
   const maxTokens = form.maxTokens.trim();
   if (maxTokens && !/^[0-9]+$/.test(maxTokens)) {
@@ -101,6 +103,9 @@ export function validateForm(form: ConfigFormState): FormErrors {
 export function intervalHint(form: ConfigFormState): string {
   const every = parseInterval(everyText(form));
   if (every.kind === "interval") {
+    if (every.ms >= 1000 && every.ms < 30_000) {
+      return `= ${describeDuration(every.ms)}. Warning: under 30 seconds a beat may still be running when the next is due, and every beat calls the model`;
+    }
     return `= ${describeDuration(every.ms)}`;
   }
   if (every.kind === "disabled") {

@@ -1,104 +1,58 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { seg } from "../../api/client";
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { FormEvent } from "react";
 import { useApi, useBusEvents } from "../../api/context";
-import { OUTCOMES } from "../../api/types";
-import type { Beat, BeatPage } from "../../api/types";
+import { LEGEND } from "../../api/types";
+import type { BeatBucket, BeatSearch } from "../../api/types";
 import { ErrorNote } from "../../components/ErrorNote";
-import { OutcomeBadge } from "../../components/OutcomeBadge";
-import { useThreads } from "../../components/threads";
+import { OutcomeBadge, whyText } from "../../components/OutcomeBadge";
 import { formatCount, formatMs, formatTime } from "../../lib/format";
-import { beatStats, timelinePositions } from "./stats";
+import { Charts } from "./Charts";
+import { EMPTY_FILTERS, PAGE_SIZE, bucketFor, filterQuery, localInput, rangeText } from "./historyQuery";
+import type { HistoryFilters } from "./historyQuery";
 
-const PAGE = 200;
+const RANGES = [
+  { label: "Last 24 hours", hours: 24 },
+  { label: "Last 7 days", hours: 24 * 7 },
+  { label: "Last 30 days", hours: 24 * 30 },
+];
 
-function Timeline({ beats }: { beats: Beat[] }) {
-  const positions = useMemo(() => timelinePositions(beats), [beats]);
-  if (beats.length === 0) {
-    return null;
-  }
-  const ordered = [...beats].reverse();
-  const first = ordered[0]!;
-  const last = ordered[ordered.length - 1]!;
-  return (
-    <figure className="timeline-figure">
-      <div className="timeline" data-testid="timeline" role="img" aria-label={`${beats.length} beats on a timeline; the table below lists them`}>
-        <div className="timeline-axis" aria-hidden="true" />
-        {ordered.map((beat) => (
-          <a
-            key={beat.id}
-            href={`#/history/beat/${beat.id}`}
-            className={`mark mark-${beat.outcome ?? "pending"}`}
-            style={{ left: `${positions.get(beat.id) ?? 50}%` }}
-            title={`#${beat.id} ${beat.thread_id} ${beat.outcome ?? beat.status} ${formatTime(beat.started_at ?? beat.due_at)}`}
-            tabIndex={-1}
-            aria-hidden="true"
-          />
-        ))}
-      </div>
-      <figcaption className="timeline-ends muted">
-        <span>{formatTime(first.started_at ?? first.due_at)}</span>
-        <span>{formatTime(last.started_at ?? last.due_at)}</span>
-      </figcaption>
-    </figure>
-  );
-}
-
-function CountTable({ title, rows, empty }: { title: string; rows: [string, number][]; empty: string }) {
-  const max = Math.max(1, ...rows.map(([, n]) => n));
-  return (
-    <div className="stat-block">
-      <h4>{title}</h4>
-      {rows.length === 0 ? (
-        <p className="muted">{empty}</p>
-      ) : (
-        <table className="bars">
-          <tbody>
-            {rows.map(([name, count]) => (
-              <tr key={name}>
-                <th scope="row">
-                  {OUTCOMES.includes(name as never) ? <OutcomeBadge outcome={name} /> : name}
-                </th>
-                <td className="bar-cell">
-                  <span className="bar" style={{ width: `${(count / max) * 100}%` }} aria-hidden="true" />
-                </td>
-                <td className="num">{formatCount(count)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </div>
-  );
-}
-
-/** Every beat of the chosen threads: a timeline, counts, tokens per day and a table. */
+/** Every beat, searched and paged on the server (never cut off: the total is always shown),
+ * with charts over time and a link to each beat's audit record. */
 export function HistoryDashboard() {
   const api = useApi();
-  const { threads } = useThreads();
-  const [threadFilter, setThreadFilter] = useState("");
-  const [outcomeFilter, setOutcomeFilter] = useState("");
-  const [beats, setBeats] = useState<Beat[]>([]);
+  const [draft, setDraft] = useState<HistoryFilters>(() => ({ ...EMPTY_FILTERS, since: localInput(Date.now(), 24 * 7) }));
+  const [filters, setFilters] = useState<HistoryFilters>(draft);
+  const [offset, setOffset] = useState(0);
+  const [page, setPage] = useState<BeatSearch | null>(null);
+  const [buckets, setBuckets] = useState<BeatBucket[]>([]);
+  const [bucket, setBucket] = useState<"hour" | "day">("day");
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(false);
 
   const load = useCallback(async () => {
-    const ids = threadFilter ? [threadFilter] : threads.map((t) => t.id);
     setLoading(true);
+    const query = filterQuery(filters);
+    const size = bucketFor(filters, Date.now());
+    const pageQuery = new URLSearchParams(query);
+    pageQuery.set("limit", String(PAGE_SIZE));
+    pageQuery.set("offset", String(offset));
+    const statsQuery = new URLSearchParams(query);
+    statsQuery.set("bucket", size);
     try {
-      const query = `limit=${PAGE}${outcomeFilter ? `&outcome=${encodeURIComponent(outcomeFilter)}` : ""}`;
-      const pages = await Promise.all(
-        ids.map((id) => api.get<BeatPage>(`/api/threads/${seg(id)}/heartbeat/history?${query}`)),
-      );
-      const all = pages.flatMap((page) => page.items);
-      all.sort((a, b) => (b.started_at ?? b.due_at).localeCompare(a.started_at ?? a.due_at) || b.id - a.id);
-      setBeats(all);
+      const [found, stats] = await Promise.all([
+        api.get<BeatSearch>(`/api/beats?${pageQuery.toString()}`),
+        api.get<{ items: BeatBucket[] }>(`/api/beats/stats?${statsQuery.toString()}`),
+      ]);
+      setPage(found);
+      setBuckets(stats.items);
+      setBucket(size);
       setError(null);
     } catch (failure) {
       setError(failure);
     } finally {
       setLoading(false);
     }
-  }, [api, threads, threadFilter, outcomeFilter]);
+  }, [api, filters, offset]);
 
   useEffect(() => {
     void load();
@@ -110,7 +64,7 @@ export function HistoryDashboard() {
       pending.current = setTimeout(() => {
         pending.current = null;
         void load();
-      }, 200);
+      }, 1000);
     }
   });
   useEffect(
@@ -122,56 +76,111 @@ export function HistoryDashboard() {
     [],
   );
 
-  const stats = useMemo(() => beatStats(beats), [beats]);
+  function apply(event: FormEvent): void {
+    event.preventDefault();
+    setOffset(0);
+    setFilters({ ...draft });
+  }
 
+  function set<K extends keyof HistoryFilters>(key: K, value: HistoryFilters[K]): void {
+    setDraft((current) => ({ ...current, [key]: value }));
+  }
+
+  const total = page?.total ?? 0;
+  const items = page?.items ?? [];
   return (
     <div className="view history">
       <h2>History</h2>
-      <div className="card row filters" role="group" aria-label="Filters">
-        <label htmlFor="history-thread">Thread</label>
-        <select id="history-thread" value={threadFilter} onChange={(e) => setThreadFilter(e.target.value)}>
-          <option value="">all threads</option>
-          {threads.map((t) => (
-            <option key={t.id} value={t.id}>
-              {t.id}
-            </option>
+      <form className="card filters" aria-label="Search beats" onSubmit={apply}>
+        <div className="grid">
+          <div className="field">
+            <label htmlFor="history-text">Text</label>
+            <input id="history-text" type="search" value={draft.text} placeholder="alert, error, thread…" onChange={(e) => set("text", e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="history-thread">Thread id</label>
+            <input id="history-thread" value={draft.thread} placeholder="all threads" spellCheck={false} onChange={(e) => set("thread", e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="history-outcome">Outcome</label>
+            <select id="history-outcome" value={draft.outcome} onChange={(e) => set("outcome", e.target.value)}>
+              <option value="">any outcome</option>
+              {LEGEND.map((o) => (
+                <option key={o} value={o}>
+                  {o}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="history-reason">Reason</label>
+            <input id="history-reason" value={draft.reason} placeholder="quiet-hours, provider-unreachable…" spellCheck={false} onChange={(e) => set("reason", e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="history-since">From</label>
+            <input id="history-since" type="datetime-local" value={draft.since} onChange={(e) => set("since", e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="history-until">Until</label>
+            <input id="history-until" type="datetime-local" value={draft.until} onChange={(e) => set("until", e.target.value)} />
+          </div>
+        </div>
+        <div className="row">
+          <button type="submit" disabled={loading}>
+            {loading ? "Searching…" : "Search"}
+          </button>
+          {RANGES.map((r) => (
+            <button
+              key={r.hours}
+              type="button"
+              className="secondary small"
+              onClick={() => {
+                const next = { ...draft, since: localInput(Date.now(), r.hours), until: "" };
+                setDraft(next);
+                setOffset(0);
+                setFilters(next);
+              }}
+            >
+              {r.label}
+            </button>
           ))}
-        </select>
-        <label htmlFor="history-outcome">Outcome</label>
-        <select id="history-outcome" value={outcomeFilter} onChange={(e) => setOutcomeFilter(e.target.value)}>
-          <option value="">any outcome</option>
-          {OUTCOMES.map((o) => (
-            <option key={o} value={o}>
-              {o}
-            </option>
-          ))}
-        </select>
-        <button type="button" className="secondary" onClick={() => void load()} disabled={loading}>
-          {loading ? "Loading…" : "Reload"}
-        </button>
-        <span className="muted" data-testid="history-total">
-          {formatCount(stats.total)} beats
-        </span>
-      </div>
+          <button
+            type="button"
+            className="secondary small"
+            onClick={() => {
+              setDraft(EMPTY_FILTERS);
+              setOffset(0);
+              setFilters(EMPTY_FILTERS);
+            }}
+          >
+            All time
+          </button>
+        </div>
+      </form>
       <ErrorNote error={error} label="History" />
       <div className="card">
-        <h3>Timeline</h3>
-        {beats.length === 0 ? <p className="muted">No beats yet.</p> : <Timeline beats={beats} />}
+        <h3>Over time</h3>
+        <Charts
+          buckets={buckets}
+          bucket={bucket}
+          since={filters.since ? new Date(filters.since).getTime() : null}
+          until={filters.until ? new Date(filters.until).getTime() : Date.now()}
+        />
         <ul className="legend" aria-label="Outcome colours">
-          {OUTCOMES.map((o) => (
+          {LEGEND.map((o) => (
             <li key={o}>
               <span className={`swatch mark-${o}`} aria-hidden="true" /> {o}
             </li>
           ))}
         </ul>
       </div>
-      <div className="card stats">
-        <CountTable title="Per outcome" rows={stats.byOutcome} empty="No beats." />
-        <CountTable title="Per skip reason" rows={stats.bySkipReason} empty="Nothing skipped." />
-        <CountTable title="Tokens per day" rows={stats.tokensByDay} empty="No tokens spent." />
-      </div>
       <div className="card">
-        <h3>Beats</h3>
+        <div className="row spread">
+          <h3>Beats</h3>
+          <p className="muted" data-testid="history-total" role="status">
+            {page ? rangeText(offset, items.length, total) : "…"}
+          </p>
+        </div>
         <div className="table-wrap">
           <table className="beats" data-testid="beats-table">
             <thead>
@@ -179,31 +188,27 @@ export function HistoryDashboard() {
                 <th scope="col">#</th>
                 <th scope="col">When</th>
                 <th scope="col">Thread</th>
-                <th scope="col">Reason</th>
+                <th scope="col">Wake</th>
                 <th scope="col">Outcome</th>
-                <th scope="col">Why</th>
-                <th scope="col" className="num">
-                  Tokens
-                </th>
-                <th scope="col" className="num">
-                  Took
-                </th>
+                <th scope="col">Why / alert</th>
+                <th scope="col" className="num">Tokens</th>
+                <th scope="col" className="num">Took</th>
                 <th scope="col">
-                  <span className="sr-only">Details</span>
+                  <span className="sr-only">Audit record</span>
                 </th>
               </tr>
             </thead>
             <tbody>
-              {beats.map((beat) => (
+              {items.map((beat) => (
                 <tr key={beat.id}>
                   <td>{beat.id}</td>
-                  <td>{formatTime(beat.started_at ?? beat.due_at)}</td>
+                  <td className="nowrap">{formatTime(beat.started_at ?? beat.due_at)}</td>
                   <td>{beat.skill ? `${beat.thread_id} / ${beat.skill}` : beat.thread_id}</td>
                   <td>{beat.reason}</td>
                   <td>
                     <OutcomeBadge outcome={beat.outcome} status={beat.status} />
                   </td>
-                  <td className="why">{beat.skip_reason ?? beat.error ?? beat.alert_text ?? ""}</td>
+                  <td className="why model-text">{whyText(beat) || beat.alert_text || ""}</td>
                   <td className="num">{formatCount(beat.prompt_tokens + beat.completion_tokens)}</td>
                   <td className="num">{formatMs(beat.duration_ms)}</td>
                   <td>
@@ -213,6 +218,14 @@ export function HistoryDashboard() {
               ))}
             </tbody>
           </table>
+        </div>
+        <div className="row pager" role="group" aria-label="Pages">
+          <button type="button" className="secondary" disabled={offset === 0 || loading} onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}>
+            ← Newer
+          </button>
+          <button type="button" className="secondary" disabled={page?.next_offset == null || loading} onClick={() => setOffset(page?.next_offset ?? offset)}>
+            Older →
+          </button>
         </div>
       </div>
     </div>

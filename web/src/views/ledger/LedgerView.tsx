@@ -4,6 +4,7 @@ import { useApi, useBusEvents } from "../../api/context";
 import { ErrorNote } from "../../components/ErrorNote";
 import { formatTime } from "../../lib/format";
 import { itemsOf, pick, pickText } from "../../lib/loose";
+import { PostDetail } from "./PostDetail";
 import type { Loose } from "../../lib/loose";
 
 const SOURCES: { value: string; label: string; path: string }[] = [
@@ -13,13 +14,15 @@ const SOURCES: { value: string; label: string; path: string }[] = [
   { value: "hot", label: "Posts, hot", path: "/api/v1/posts?sort=hot" },
 ];
 
-function Post({ post }: { post: Loose }) {
+function Post({ post, onOpen }: { post: Loose; onOpen: (id: string) => void }) {
   const score = pick(post, "score", "upvotes", "votes");
   const comments = pick(post, "comment_count", "comments_count", "comments");
   return (
     <li className="post" data-testid="post">
       <div className="post-head">
-        <strong className="model-text">{pickText(post, "title") || "(untitled)"}</strong>
+        <button type="button" className="link model-text" onClick={() => onOpen(pickText(post, "id"))}>
+          {pickText(post, "title") || "(untitled)"}
+        </button>
         <span className="muted">
           {" "}
           in {pickText(post, "submolt", "submolt.name", "community") || "—"} by{" "}
@@ -38,12 +41,14 @@ function Post({ post }: { post: Loose }) {
   );
 }
 
-/** The ledger (the built-in community board): the feed or the posts in one order. */
+/** The board (the built-in ledger): the feed or the posts in one order; a post opens with its
+ * comments, where the person can comment and vote. */
 export function LedgerView() {
   const api = useApi();
   const [source, setSource] = useState("feed");
   const [posts, setPosts] = useState<Loose[]>([]);
   const [error, setError] = useState<unknown>(null);
+  const [open, setOpen] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     const chosen = SOURCES.find((s) => s.value === source) ?? SOURCES[0]!;
@@ -65,7 +70,7 @@ export function LedgerView() {
   const missing = error instanceof ApiError && error.status === 404 && error.message.startsWith("no such endpoint");
   return (
     <div className="view ledger">
-      <h2>Ledger</h2>
+      <h2>Board</h2>
       <div className="card row" role="group" aria-label="Which posts">
         <label htmlFor="ledger-source">Show</label>
         <select id="ledger-source" value={source} onChange={(e) => setSource(e.target.value)}>
@@ -80,11 +85,20 @@ export function LedgerView() {
         </button>
       </div>
       {missing ? <p className="note">This server has no ledger yet (/api/v1 is not there).</p> : <ErrorNote error={error} label="Ledger" />}
-      <div className="card">
+      {open !== null ? (
+        <PostDetail
+          postId={open}
+          onClose={() => {
+            setOpen(null);
+            void load();
+          }}
+        />
+      ) : null}
+      <div className="card" hidden={open !== null}>
         {posts.length === 0 && !error ? <p className="muted">No posts yet.</p> : null}
         <ul className="posts" data-testid="posts">
           {posts.map((post, i) => (
-            <Post key={pickText(post, "id") || i} post={post} />
+            <Post key={pickText(post, "id") || i} post={post} onOpen={setOpen} />
           ))}
         </ul>
       </div>

@@ -1,8 +1,10 @@
 import { useCallback, useEffect, useState } from "react";
+import { ApiError } from "../../api/client";
 import { useApi, useBusEvents } from "../../api/context";
 import type { FileVersion, FileView } from "../../api/types";
 import { ErrorNote } from "../../components/ErrorNote";
 import { formatTime } from "../../lib/format";
+import { useUnsavedGuard } from "../../lib/hooks";
 import { DiffView } from "./DiffView";
 
 const BASE = "/api/soul";
@@ -24,6 +26,8 @@ export function SoulEditor() {
   const [error, setError] = useState<unknown>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** The file changed on disk while this draft was being edited: the save was refused. */
+  const [conflict, setConflict] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     try {
@@ -33,6 +37,7 @@ export function SoulEditor() {
       ]);
       setFile(now);
       setDraft(now.content);
+      setConflict(null);
       setVersions(list.items);
       setError(null);
     } catch (failure) {
@@ -63,12 +68,31 @@ export function SoulEditor() {
     }
   }
 
-  const save = () =>
+  /** Save the draft on top of the file it was based on; a change made meanwhile (on disk or
+   * elsewhere) is a conflict, shown with both ways out, never silently overwritten. */
+  const save = (base: string | undefined = file?.sha256) =>
     run(async () => {
-      const written = await api.put<FileView>(BASE, { content: draft });
+      try {
+        const written = await api.put<FileView>(BASE, { content: draft, base_sha256: base });
+        setSelected(null);
+        await load();
+        setMessage(`SOUL.md saved as version ${written.version ?? "?"}`);
+      } catch (failure) {
+        if (failure instanceof ApiError && failure.status === 409) {
+          setConflict(failure.message);
+          return;
+        }
+        throw failure;
+      }
+    });
+
+  const overwrite = () =>
+    run(async () => {
+      const now = await api.get<FileView>(BASE);
+      const written = await api.put<FileView>(BASE, { content: draft, base_sha256: now.sha256 });
       setSelected(null);
       await load();
-      setMessage(`SOUL.md saved as version ${written.version ?? "?"}`);
+      setMessage(`SOUL.md saved as version ${written.version ?? "?"} (over the change on disk)`);
     });
 
   const show = (version: number) =>
@@ -90,6 +114,7 @@ export function SoulEditor() {
     });
 
   const dirty = file !== null && draft !== file.content;
+  useUnsavedGuard("SOUL.md", dirty);
 
   return (
     <div className="view soul">
@@ -123,12 +148,27 @@ export function SoulEditor() {
             </span>
           ) : null}
         </div>
+        {conflict ? (
+          <div className="note note-error" role="alert" data-testid="soul-conflict">
+            <strong>Not saved: </strong>
+            {conflict}. Your text is still in the editor.
+            <div className="row">
+              <button type="button" className="secondary" onClick={() => void load()} disabled={busy}>
+                Load the file now (drop my text)
+              </button>
+              <button type="button" className="danger" onClick={() => void overwrite()} disabled={busy}>
+                Save my text over it
+              </button>
+            </div>
+          </div>
+        ) : null}
         <ErrorNote error={error} label="SOUL.md" />
       </div>
 
       <div className="card">
         <h3>Versions</h3>
         {versions.length === 0 ? <p className="muted">No versions recorded yet.</p> : null}
+        <div className="table-wrap">
         <table className="versions" data-testid="soul-versions">
           <thead>
             <tr>
@@ -178,6 +218,7 @@ export function SoulEditor() {
             ))}
           </tbody>
         </table>
+        </div>
       </div>
 
       {selected ? (
