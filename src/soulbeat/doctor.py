@@ -7,6 +7,7 @@ The CLI renders the report; the API (later) returns it as JSON. Findings have a 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +17,7 @@ from soulbeat.config.checks import config_warnings, target_problem
 from soulbeat.config.settings import Settings
 from soulbeat.contract.interval import format_interval
 from soulbeat.errors import WorkspaceError
+from soulbeat.ledger.probe import probe_remote_ledger
 from soulbeat.llm.probe import probe_model_server
 from soulbeat.workspace.files import read_text_file
 from soulbeat.workspace.heartbeat_md import is_heartbeat_content_effectively_empty
@@ -90,6 +92,7 @@ def diagnose(
     finally:
         if probe_model and settings is not None:
             _check_model(report, settings)
+            _check_ledgers(report, settings, env)
     _check_soul(report, ws)
     _check_heartbeat(report, ws)
     _check_skills(report, ws, settings)
@@ -117,6 +120,11 @@ def _describe_settings(report: DoctorReport, settings: Settings) -> None:
     }
     for warning in config_warnings(effective.config):
         report.add("warn", "config", warning)
+    report.details["ledgers"] = {
+        agent_id: {"url": agent.ledger.url, "api_key_env": agent.ledger.api_key_env}
+        for agent_id, agent in sorted(settings.agents.items())
+        if agent.ledger is not None
+    }
     for agent_id, agent in sorted(settings.agents.items()):
         if agent.heartbeat:
             for warning in config_warnings(effective_config(settings, agent_id=agent_id).config):
@@ -151,6 +159,17 @@ def _check_model(report: DoctorReport, settings: Settings) -> None:
         )
     elif found.tool_calls is None:
         report.add("info", "model", "could not check whether the model calls tools")
+
+
+def _check_ledgers(report: DoctorReport, settings: Settings, env: dict[str, str] | None) -> None:
+    environ = os.environ if env is None else env
+    for agent_id, agent in sorted(settings.agents.items()):
+        if agent.ledger is None:
+            continue
+        for level, message in probe_remote_ledger(
+            agent.ledger.url, agent.ledger.api_key_env, environ
+        ):
+            report.add(level, "ledger", f"agent {agent_id}: {message}")
 
 
 def _check_soul(report: DoctorReport, ws: Workspace) -> None:
