@@ -13,7 +13,7 @@
     │   ├── NotFoundError               the thing asked for does not exist
     │   └── LeaseLostError              another worker owns this beat now: drop the result
     └── ProviderError                   the model server failed; `retryable` says whether to retry
-        ├── ProviderUnavailableError    connection refused, timeout, 5xx, open circuit: retry later
+        ├── ProviderUnavailableError    refused, timeout, 5xx, 429, open circuit: retry later
         └── ProviderRequestError        4xx or a reply that cannot be used: do not retry
 
 Mistakes made by the model (an invalid action, a malformed reply) are data — lists of problems on
@@ -21,6 +21,8 @@ the audit record — never exceptions.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 
 class SoulbeatError(Exception):
@@ -91,14 +93,22 @@ class ProviderError(SoulbeatError):
 
     retryable: bool = False
 
-    def __init__(self, message: str, *, reason: str = "provider-error") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str = "provider-error",
+        retry_after: float | datetime | None = None,
+    ) -> None:
         super().__init__(message)
         #: short machine-readable reason recorded as the beat's failure reason
         self.reason = reason
+        #: what the server's ``Retry-After`` asked for: seconds, or an aware UTC instant
+        self.retry_after = retry_after
 
 
 class ProviderUnavailableError(ProviderError):
-    """Connection refused, timeout, 5xx or an open circuit: worth retrying later."""
+    """Connection refused, timeout, 5xx, 429 or an open circuit: worth retrying later."""
 
     retryable = True
 

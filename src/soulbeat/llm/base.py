@@ -16,6 +16,8 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from soulbeat.errors import ProviderError, ProviderRequestError, ProviderUnavailableError
@@ -32,6 +34,7 @@ __all__ = [
     "estimate_tokens",
     "estimate_usage",
     "failure_message",
+    "parse_retry_after",
     "reported_usage",
     "status_error",
 ]
@@ -127,6 +130,8 @@ class ChatRequest:
     """What to ask: the conversation, the model, the tools it may call and how to sample.
 
     `None` leaves a setting to the server. `timeout` bounds this one exchange, in seconds.
+    `origin` names who is asking (a thread) so the circuit breaker can tell a server that fails
+    everyone from one caller whose request makes it fail; providers do not send it.
     """
 
     messages: tuple[ChatMessage, ...]
@@ -135,6 +140,7 @@ class ChatRequest:
     temperature: float | None = None
     max_tokens: int | None = None
     timeout: float | None = None
+    origin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -246,10 +252,33 @@ def failure_message(reason: str, base_url: str, detail: str | None = None) -> st
     return f"{reason}: {base_url} ({flat})"
 
 
-def status_error(status: int, base_url: str, detail: str | None) -> ProviderError:
-    """The error for an HTTP error status: 5xx is worth retrying, anything else is not."""
+def status_error(
+    status: int,
+    base_url: str,
+    detail: str | None,
+    retry_after: float | datetime | None = None,
+) -> ProviderError:
+    """The error for an HTTP error status: 5xx and 429 (too many requests) are worth retrying,
+    any other status is not. `retry_after` is the server's ``Retry-After`` (`parse_retry_after`)."""
     reason = f"provider-http-{status}"
     message = failure_message(reason, base_url, detail)
-    if status >= 500:
-        return ProviderUnavailableError(message, reason=reason)
+    if status >= 500 or status == 429:
+        return ProviderUnavailableError(message, reason=reason, retry_after=retry_after)
     return ProviderRequestError(message, reason=reason)
+
+
+def parse_retry_after(value: str | None) -> float | datetime | None:
+    """A ``Retry-After`` header: seconds, or an HTTP date (as an aware instant); None when absent
+    or unreadable."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None

@@ -1,30 +1,34 @@
 """`OllamaProvider`: Ollama's native chat API (``POST /api/chat``) through the official client.
 
 The request is the one ``ollama.AsyncClient.chat`` would send (``stream: false``, ``tools``,
-``options.temperature``, ``options.num_predict``); the reply's ``message.thinking`` becomes
-`Completion.reasoning` and ``prompt_eval_count`` / ``eval_count`` the usage.
+``options.temperature``, ``options.num_predict``); the reply is read by
+`soulbeat.llm.replies.read_ollama_reply`: ``message.thinking`` (and ``<think>`` blocks in the
+text) become `Completion.reasoning`, ``prompt_eval_count`` / ``eval_count`` the usage. An error
+status becomes ``provider-http-<status>`` with the server's own words, whatever shape its
+``error`` has; a 429's ``Retry-After`` travels on the error.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
 
 import httpx
 import ollama
-from ollama import ChatResponse
 
 from soulbeat.errors import ProviderError, ProviderRequestError, ProviderUnavailableError
 from soulbeat.llm.base import (
     ChatMessage,
     ChatRequest,
     Completion,
-    ToolCall,
     failure_message,
+    parse_retry_after,
     reported_usage,
     status_error,
 )
+from soulbeat.llm.replies import BadReply, error_detail, read_ollama_reply
 
 __all__ = ["DEFAULT_OLLAMA_URL", "OllamaProvider"]
 
@@ -32,9 +36,8 @@ DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434"
 DEFAULT_TIMEOUT = 600.0
 """Seconds allowed for an exchange whose request sets no timeout."""
 
-# What the client lets through: its own ResponseError and ConnectionError, httpx's errors, the
-# timeout of `asyncio.timeout`, and ValueError (a body that is not JSON, or not a chat reply).
-_CLIENT_ERRORS = (TimeoutError, ConnectionError, httpx.HTTPError, ollama.ResponseError, ValueError)
+# What the HTTP exchange lets through: httpx's errors, the timeout of `asyncio.timeout`.
+_CLIENT_ERRORS = (TimeoutError, ConnectionError, httpx.HTTPError)
 
 
 class OllamaProvider:
@@ -71,25 +74,53 @@ class OllamaProvider:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(timeout):
-                # `AsyncClient.chat()` would validate the tools through ollama-python's `Tool`
+                # The client's own `chat()` would pass the tools through ollama-python's `Tool`
                 # model, which keeps only type/items/description/enum of each property and
-                # silently drops every other JSON-schema keyword (nested `properties`, `minimum`,
-                # `maxLength`, `anyOf`, `additionalProperties` ...). So the body chat() would build
-                # is built here with the schemas intact and sent through the client's own request
-                # path, which still does the HTTP, the error mapping and the `ChatResponse` parsing.
-                response = await self._client._request(
-                    ChatResponse, "POST", "/api/chat", json=body, stream=False
-                )
+                # silently drops every other JSON-schema keyword; and its reply parsing and error
+                # type break on bodies of an unexpected shape (an `error` that is an object).
+                # So the body is sent through the client's configured HTTP client (its base URL
+                # and headers) and the reply read by `read_ollama_reply`, which checks each field.
+                response = await self._client._client.post("/api/chat", json=body)
+                raw = response.content
         except _CLIENT_ERRORS as exc:
             raise self._translate(exc, timeout) from exc
         latency_ms = (time.perf_counter() - started) * 1000
-        return _completion(request, response, latency_ms)
+        return self._completion(request, response, raw, latency_ms)
 
     async def aclose(self) -> None:
-        await self._client.close()  # type: ignore[no-untyped-call]  # untyped in ollama 0.6
+        await self._client._client.aclose()
+
+    def _completion(
+        self, request: ChatRequest, response: httpx.Response, raw: bytes, latency_ms: float
+    ) -> Completion:
+        try:
+            decoded: Any = json.loads(raw) if raw.strip() else None
+        except ValueError:
+            decoded = raw.decode("utf-8", "replace")
+            if response.status_code < 400:
+                shown = decoded[:120]
+                raise _bad_response(self.base_url, f"the body is not JSON: {shown!r}") from None
+        if response.status_code >= 400:
+            detail = error_detail(decoded, response.text)
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            raise status_error(response.status_code, self.base_url, detail, retry_after)
+        try:
+            parts = read_ollama_reply(decoded)
+        except BadReply as exc:
+            raise _bad_response(self.base_url, str(exc)) from exc
+        return Completion(
+            text=parts.text,
+            tool_calls=parts.tool_calls,
+            reasoning=parts.reasoning,
+            usage=reported_usage(request, parts.text, parts.prompt_tokens, parts.completion_tokens),
+            model=parts.model or request.model,
+            provider=self.name,
+            raw=decoded,
+            latency_ms=latency_ms,
+        )
 
     def _translate(self, exc: Exception, timeout: float | None) -> ProviderError:
-        """A client or transport exception as a `ProviderError` naming this server."""
+        """A transport exception as a `ProviderError` naming this server."""
         url = self.base_url
         if isinstance(exc, TimeoutError | httpx.TimeoutException):
             detail = f"no answer within {timeout:g} s" if timeout is not None else None
@@ -97,17 +128,16 @@ class OllamaProvider:
                 failure_message("provider-timeout", url, detail), reason="provider-timeout"
             )
         if isinstance(exc, ConnectionError | httpx.TransportError):
-            # ollama-python turns httpx.ConnectError into the builtin ConnectionError.
             return ProviderUnavailableError(
                 failure_message("provider-unreachable", url), reason="provider-unreachable"
             )
-        if isinstance(exc, ollama.ResponseError) and exc.status_code >= 400:
-            return status_error(exc.status_code, url, exc.error)
-        # A JSON decode or pydantic validation error: the body is not Ollama's chat reply.
-        return ProviderRequestError(
-            failure_message("provider-bad-response", url, f"{type(exc).__name__}: {exc}"),
-            reason="provider-bad-response",
-        )
+        return _bad_response(url, f"{type(exc).__name__}: {exc}")
+
+
+def _bad_response(url: str, detail: str) -> ProviderRequestError:
+    return ProviderRequestError(
+        failure_message("provider-bad-response", url, detail), reason="provider-bad-response"
+    )
 
 
 def _chat_body(request: ChatRequest) -> dict[str, Any]:
@@ -148,23 +178,3 @@ def _message(message: ChatMessage) -> dict[str, Any]:
     if message.role == "tool" and message.name:
         out["tool_name"] = message.name
     return out
-
-
-def _completion(request: ChatRequest, response: ChatResponse, latency_ms: float) -> Completion:
-    message = response.message
-    text = message.content or ""
-    # Ollama's tool calls carry no id; number them so a reply can still point at one.
-    calls = tuple(
-        ToolCall.from_mapping(f"call_{index}", call.function.name, call.function.arguments)
-        for index, call in enumerate(message.tool_calls or ())
-    )
-    return Completion(
-        text=text,
-        tool_calls=calls,
-        reasoning=message.thinking or None,
-        usage=reported_usage(request, text, response.prompt_eval_count, response.eval_count),
-        model=response.model or request.model,
-        provider=OllamaProvider.name,
-        raw=response.model_dump(mode="json", exclude_none=True),
-        latency_ms=latency_ms,
-    )

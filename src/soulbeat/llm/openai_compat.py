@@ -16,18 +16,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx2
 import openai
 from openai.types.chat import (
-    ChatCompletion,
     ChatCompletionFunctionToolParam,
-    ChatCompletionMessageFunctionToolCall,
     ChatCompletionMessageFunctionToolCallParam,
     ChatCompletionMessageParam,
-    ChatCompletionMessageToolCallUnion,
 )
 
 from soulbeat.errors import ProviderError, ProviderRequestError, ProviderUnavailableError
@@ -35,12 +31,13 @@ from soulbeat.llm.base import (
     ChatMessage,
     ChatRequest,
     Completion,
-    ToolCall,
     ToolSpec,
     failure_message,
+    parse_retry_after,
     reported_usage,
     status_error,
 )
+from soulbeat.llm.replies import BadReply, error_detail, read_openai_reply
 
 __all__ = ["DEFAULT_OPENAI_URL", "OpenAICompatProvider"]
 
@@ -50,8 +47,6 @@ DEFAULT_TIMEOUT = 600.0
 
 NO_API_KEY = "not-needed"
 """Sent when no key is configured: the client insists on one, local servers ignore it."""
-
-_REASONING_FIELDS = ("reasoning_content", "reasoning")
 
 # What the client lets through: its OpenAIError family, the timeout of `asyncio.timeout`, and
 # ValueError (a body that is not JSON).
@@ -98,7 +93,7 @@ class OpenAICompatProvider:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(timeout):
-                response = await self._client.chat.completions.create(
+                response = await self._client.chat.completions.with_raw_response.create(
                     model=request.model,
                     messages=messages,
                     tools=tools or openai.omit,
@@ -107,10 +102,11 @@ class OpenAICompatProvider:
                     stream=False,
                     timeout=timeout,
                 )
+                raw = response.content
         except _CLIENT_ERRORS as exc:
             raise self._translate(exc, timeout) from exc
         latency_ms = (time.perf_counter() - started) * 1000
-        return self._completion(request, response, latency_ms)
+        return self._completion(request, raw, latency_ms)
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -128,32 +124,30 @@ class OpenAICompatProvider:
                 failure_message("provider-unreachable", url), reason="provider-unreachable"
             )
         if isinstance(exc, openai.APIStatusError):
-            return status_error(exc.status_code, url, _server_message(exc))
+            retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
+            return status_error(exc.status_code, url, _server_message(exc), retry_after)
         return _bad_response(url, f"{type(exc).__name__}: {exc}")
 
-    def _completion(self, request: ChatRequest, response: object, latency_ms: float) -> Completion:
-        # Without strict validation the client hands back whatever the body was (a str for a
-        # non-JSON body, a half-filled model for JSON of another shape): check what is used.
-        if not isinstance(response, ChatCompletion) or not response.choices:
-            raise _bad_response(self.base_url, "no choices in the reply")
-        message = response.choices[0].message
-        if message is None or not isinstance(message.content, str | None):
-            raise _bad_response(self.base_url, "the first choice has no message")
-        text = message.content or ""
-        usage = response.usage
+    def _completion(self, request: ChatRequest, raw: bytes, latency_ms: float) -> Completion:
+        # The body is read here (`read_openai_reply`), not through the client's models: without
+        # strict validation those are half-filled for a body of another shape.
+        try:
+            body = json.loads(raw)
+        except ValueError as exc:
+            shown = raw[:120].decode("utf-8", "replace")
+            raise _bad_response(self.base_url, f"the body is not JSON: {shown!r}") from exc
+        try:
+            parts = read_openai_reply(body)
+        except BadReply as exc:
+            raise _bad_response(self.base_url, str(exc)) from exc
         return Completion(
-            text=text,
-            tool_calls=tuple(_tool_calls(message.tool_calls or ())),
-            reasoning=_reasoning(message.model_extra or {}),
-            usage=reported_usage(
-                request,
-                text,
-                usage.prompt_tokens if usage else None,
-                usage.completion_tokens if usage else None,
-            ),
-            model=response.model or request.model,
+            text=parts.text,
+            tool_calls=parts.tool_calls,
+            reasoning=parts.reasoning,
+            usage=reported_usage(request, parts.text, parts.prompt_tokens, parts.completion_tokens),
+            model=parts.model or request.model,
             provider=self.name,
-            raw=response.to_dict(mode="json"),
+            raw=body,
             latency_ms=latency_ms,
         )
 
@@ -169,15 +163,8 @@ def _bad_response(url: str, detail: str) -> ProviderRequestError:
 
 
 def _server_message(exc: openai.APIStatusError) -> str:
-    """The server's own words: ``{"error": {"message": ...}}``, ``{"error": "..."}`` or the text."""
-    body = exc.body
-    if isinstance(body, Mapping):
-        error = body.get("error", body)
-        if isinstance(error, Mapping):
-            error = error.get("message", error)
-        if isinstance(error, str):
-            return error
-    return exc.response.text or exc.message
+    """The server's own words, whatever the shape of its error body."""
+    return error_detail(exc.body, exc.response.text or exc.message)
 
 
 def _message(message: ChatMessage) -> ChatCompletionMessageParam:
@@ -220,23 +207,3 @@ def _tool(tool: ToolSpec) -> ChatCompletionFunctionToolParam:
             "parameters": dict(tool.parameters),
         },
     }
-
-
-def _tool_calls(calls: Sequence[ChatCompletionMessageToolCallUnion]) -> list[ToolCall]:
-    out: list[ToolCall] = []
-    for index, call in enumerate(calls):
-        call_id = call.id or f"call_{index}"
-        if isinstance(call, ChatCompletionMessageFunctionToolCall):
-            out.append(ToolCall.from_json(call_id, call.function.name, call.function.arguments))
-        else:  # a free-text "custom" tool call: soulbeat declares none, so it is a mistake
-            problem = "a custom tool call, not a function call"
-            out.append(ToolCall(call_id, call.custom.name, {}, call.custom.input, problem))
-    return out
-
-
-def _reasoning(extra: Mapping[str, Any]) -> str | None:
-    for key in _REASONING_FIELDS:
-        value = extra.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return None

@@ -75,6 +75,8 @@ class ServerRule:
     usage: bool = True
     times: int | None = None
     numbered: bool = False
+    body: Any = None
+    headers: Mapping[str, str] | None = None
 
     def fits(self, body: Mapping[str, Any]) -> bool:
         if self.times is not None and self.times <= 0:
@@ -140,6 +142,8 @@ class FakeLLMServer:
         usage: bool = True,
         times: int | None = None,
         numbered: bool = False,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Self:
         """Add a rule; rules are tried in the order added.
 
@@ -153,10 +157,13 @@ class FakeLLMServer:
         `times`: how many requests the rule answers (``None``: all). `numbered`: ``{n}`` in the
         reply and in string arguments of the tool calls becomes the request's number (1, 2, ...),
         so each answer is unique (a crash test tells a re-asked model from a recorded answer).
+        `body`: answer with exactly this JSON (status `status`, default 200), whatever the
+        protocol expects: for malformed-reply tests. `headers`: extra headers on an error or
+        `body` answer (``{"Retry-After": "7"}``).
         """
         rule = ServerRule(
             match, reply, tuple(tool_calls), reasoning, reasoning_field, status, error, delay,
-            hang, garbage, usage, times, numbered,
+            hang, garbage, usage, times, numbered, body, headers,
         )  # fmt: skip
         with self._lock:
             self._rules.append(rule)
@@ -312,8 +319,13 @@ class FakeLLMServer:
         if rule.hang:
             await self._hang()
             return body, rule, _error(openai, 504, "the fake server was stopped while hanging")
+        if rule.body is not None:
+            answer = JSONResponse(rule.body, status_code=rule.status or 200, headers=rule.headers)
+            return body, rule, answer
         if rule.status is not None:
-            return body, rule, _error(openai, rule.status, rule.error)
+            refusal = _error(openai, rule.status, rule.error)
+            refusal.headers.update(rule.headers or {})
+            return body, rule, refusal
         model = body.get("model")
         if self.models is not None and model not in self.models:
             return body, rule, _unknown_model(openai, str(model))

@@ -205,7 +205,14 @@ class TurnRunner:
         beat.audit.model = model
         beat.audit.provider = {"name": self._provider.name, "url": self._provider.base_url}
         tools = tools_for(config.actions.allowed) if config.max_tool_calls > 0 else ()
-        request = ChatRequest(prompt.messages, model, tools, config.temperature, config.max_tokens)
+        request = ChatRequest(
+            prompt.messages,
+            model,
+            tools,
+            config.temperature,
+            config.max_tokens,
+            origin=beat.claim.thread_id,  # the breaker tells a thread's failure from the server's
+        )
         deadline = beat.started_at + beat.plan.timeout
 
         def remaining() -> float:
