@@ -165,7 +165,7 @@ async def test_rate_limit_is_429_with_retry_after(
 ) -> None:
     assert DEFAULT_RATE_LIMITS["post"][0].max == 1
     await client.post("/api/v1/submolts", json={"name": "general"})
-    first = {"submolt": "general", "title": "one", "content": "x", "author": "ann"}
+    first = {"submolt": "general", "title": "one", "content": "x", "author": "agent:ann"}
     await ok(await client.post("/api/v1/posts", json=first), 201)
     await clock.advance(timedelta(minutes=10))
     second = first | {"title": "two"}
@@ -173,7 +173,7 @@ async def test_rate_limit_is_429_with_retry_after(
     assert refused["hint"] == "try again after 2026-01-01T00:30:00+00:00"
     response = await client.post("/api/v1/posts", json=second)
     assert response.headers["Retry-After"] == "1200"
-    await ok(await client.post("/api/v1/posts", json=second | {"author": "bob"}), 201)
+    await ok(await client.post("/api/v1/posts", json=second | {"author": "agent:bob"}), 201)
     await clock.advance(timedelta(minutes=20))
     await ok(await client.post("/api/v1/posts", json=second), 201)
 
@@ -184,3 +184,17 @@ async def test_a_server_without_a_ledger_says_so(service: Service) -> None:
     async with httpx.AsyncClient(transport=transport, base_url=BASE, headers=AUTH) as c:
         body = failed(await c.get("/api/v1/posts"), 503)
         assert body["error"] == "this server has no ledger"
+
+
+async def test_a_person_is_not_held_to_the_agents_limits(
+    client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    """Issue 10, item 8: three posts by hand in a minute (the daily-summary example) are fine;
+    a runaway script is still stopped (10 posts a minute)."""
+    await client.post("/api/v1/submolts", json={"name": "general"})
+    for n in range(10):
+        body = {"submolt": "general", "title": f"by hand {n}", "content": f"post {n}"}
+        await ok(await client.post("/api/v1/posts", json=body), 201)
+        await clock.advance(timedelta(seconds=1))
+    eleventh = {"submolt": "general", "title": "one more", "content": "too fast"}
+    failed(await client.post("/api/v1/posts", json=eleventh), 429)

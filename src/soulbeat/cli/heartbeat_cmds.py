@@ -27,8 +27,16 @@ def _status(data: Any) -> None:
             "threads": data.get("threads"),
             "in flight": len(data.get("in_flight") or []),
             "next due": data.get("next_due_at"),
-            "last beat": f"{last.get('thread_id')} {last.get('outcome') or last.get('status')} "
-            f"{last.get('skip_reason') or ''} (due {last.get('due_at')})"
+            "last beat": " ".join(
+                str(part)
+                for part in (
+                    last.get("thread_id"),
+                    last.get("outcome") or last.get("status"),
+                    last.get("skip_reason"),
+                    f"(due {last.get('due_at')})",
+                )
+                if part
+            )
             if last
             else None,
             "model": "{provider} {model} at {base_url}".format(**data.get("model", {}))

@@ -9,8 +9,10 @@ Contract:
   the same author wrote within 24 h (`LedgerConflictError`, 409) and the rate limit must allow
   it (`RateLimitedError`, 429, with ``retry_at``). Content is stored as given.
 - Governance key: a write with ``origin_thread`` (a beat's action) is limited per thread with
-  ``action_limits``; any other (people, the API) per author with ``limits``. Both default to
-  SPEC §7.1's limits (`soulbeat.ledger.governance`); ``{}`` turns a set off.
+  ``action_limits``; a person's own write per person with ``person_limits`` (default
+  `PERSON_RATE_LIMITS`: a net against runaway scripts, not the agents' limits); any other (an
+  agent writing through the API) per author with ``limits``. ``limits`` and ``action_limits``
+  default to SPEC §7.1's (`soulbeat.ledger.governance`); ``{}`` turns a set off.
 - ``dry_run=True`` runs every check and the write itself, then rolls the transaction back: the
   result is what would have been made, nothing is stored and no event is published.
 - Events (`ledger.submolt_created`, `ledger.post_created`, `ledger.comment_created`,
@@ -34,6 +36,7 @@ from typing import Any, TypeVar, cast
 from soulbeat.actions.executor import ActionContext, ActionResult, LedgerAction
 from soulbeat.actions.models import Problem
 from soulbeat.clock import Clock
+from soulbeat.config.actions import PERSON_RATE_LIMITS
 from soulbeat.events.models import EVENT_NAMES, EventSink
 from soulbeat.ledger import governance, tables, votes
 from soulbeat.ledger.backend import apply_action
@@ -82,12 +85,14 @@ class LedgerService(LedgerReader):
         *,
         limits: Limits = DEFAULT_RATE_LIMITS,
         action_limits: Limits = DEFAULT_RATE_LIMITS,
+        person_limits: Limits = PERSON_RATE_LIMITS,
         duplicate_window: timedelta = DUPLICATE_WINDOW,
     ) -> None:
         super().__init__(store, clock)
         self.events = events
         self.limits = limits
         self.action_limits = action_limits
+        self.person_limits = person_limits
         self.duplicate_window = duplicate_window
 
     # -- submolts and subscriptions -----------------------------------------------------------
@@ -245,6 +250,8 @@ class LedgerService(LedgerReader):
     def _governance(self, actor: Actor, origin_thread: str | None) -> tuple[str, Limits]:
         if origin_thread is not None:
             return f"thread:{origin_thread}", self.action_limits
+        if actor.kind == "person":
+            return str(actor), self.person_limits
         return str(actor), self.limits
 
     def _guard(
