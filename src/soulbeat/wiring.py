@@ -1,8 +1,11 @@
 """`build(settings)`: the only place that picks the real backends and puts soulbeat together.
 
-SQLite in the data directory, the model provider named in the settings (wrapped in retries, a
-fallback model and a circuit breaker), the thread channel plus one webhook channel per configured
-channel, the event bus, the scheduler and the service over them.
+The store named by ``database_url`` (`build_store`: PostgreSQL for ``postgresql://…``, SQLite
+for ``sqlite:///path``) or else SQLite in the data directory, the model provider named in the
+settings (wrapped in retries, a fallback model and a circuit breaker), the thread channel plus one
+webhook channel per configured channel, the event bus, the scheduler and the service over them.
+On PostgreSQL the service also gets a `ClusterNode`: LISTEN/NOTIFY wakes its scheduler when
+another process changes something, and its event stream comes from the durable event journal.
 
 Actions (`build_actions`): on a store with the SQL seam (`SQLiteStore`), the ledger
 (`LedgerService`), the action log, the approval queue and a `GovernedExecutor` over them; the
@@ -16,6 +19,7 @@ own limits. On any other store the executor is the bare `DefaultActionExecutor`.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +45,7 @@ from soulbeat.channels.base import Channel, Receipt
 from soulbeat.channels.thread import ThreadChannel
 from soulbeat.channels.webhook import WebhookChannel
 from soulbeat.clock import Clock, SystemClock
+from soulbeat.cluster import ClusterNode, EventFeed
 from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.config.settings import Settings
 from soulbeat.events.bus import EventBus
@@ -61,10 +66,29 @@ from soulbeat.turn.outcome import indicator_for
 from soulbeat.turn.runner import TurnRunner
 
 DB_NAME = "soulbeat.db"
+SQLITE_PREFIX = "sqlite:///"
 
 
 def database_path(settings: Settings) -> Path:
+    """The SQLite file: ``sqlite:///path`` from ``database_url``, else the data directory's."""
+    url = settings.database_url
+    if url is not None and url.startswith(SQLITE_PREFIX):
+        return Path(url.removeprefix(SQLITE_PREFIX)).expanduser().resolve()
     return settings.data_dir.expanduser().resolve() / DB_NAME
+
+
+def uses_postgres(settings: Settings) -> bool:
+    """Whether ``database_url`` names a PostgreSQL database."""
+    return settings.database_url is not None and not settings.database_url.startswith(SQLITE_PREFIX)
+
+
+def build_store(settings: Settings) -> Store:
+    """The store ``database_url`` names (unopened); SQLite in the data directory by default."""
+    if settings.database_url is not None and uses_postgres(settings):
+        from soulbeat.store.postgres import PostgresStore  # psycopg only when asked for
+
+        return PostgresStore(settings.database_url)
+    return SQLiteStore(database_path(settings))
 
 
 def build_provider(settings: Settings, clock: Clock, breakers: CircuitBreakers) -> LLMProvider:
@@ -183,6 +207,27 @@ def build_actions(
     return Actions(executor, ledger, approvals)
 
 
+def build_cluster(
+    store: Store, events: EventBus, clock: Clock, scheduler: Scheduler, *, worker_id: str
+) -> ClusterNode | None:
+    """Signals and the durable event stream for a store several processes share (PostgreSQL);
+    None for any other store."""
+    # Not loaded means no PostgresStore exists: SQLite processes never import psycopg.
+    postgres = sys.modules.get("soulbeat.store.postgres.store")
+    if postgres is None or not isinstance(store, postgres.PostgresStore):
+        return None
+    from soulbeat.store.postgres.signals import PostgresJournal, PostgresSignals, PostgresWakes
+
+    feed = EventFeed(PostgresJournal(store), events, clock, origin=worker_id)
+    return ClusterNode(
+        PostgresSignals(store.url, clock),
+        feed,
+        on_change=scheduler.replan,
+        wakes=PostgresWakes(store),
+        on_wake=scheduler.wake,
+    )
+
+
 def build(
     settings: Settings,
     *,
@@ -193,7 +238,8 @@ def build(
 ) -> Service:
     """Assemble the service. Nothing is opened or started: call `await service.open()`."""
     clock = clock or SystemClock()
-    store = store or SQLiteStore(database_path(settings))
+    store = store or build_store(settings)
+    worker = worker_id or worker_identity(settings.data_dir)
     events = EventBus(clock)
     registry = AgentRegistry(settings, store)
     breakers = CircuitBreakers(clock)
@@ -219,10 +265,11 @@ def build(
         WorkspacePlanner(store, registry),
         runner,
         clock,
-        worker_id=worker_id or worker_identity(settings.data_dir),
+        worker_id=worker,
         max_concurrent_beats=settings.max_concurrent_beats,
         events=events,
     )
+    cluster = build_cluster(store, events, clock, scheduler, worker_id=worker)
     chat = ChatResponder(
         store, registry, provider, clock, default_model=settings.llm_model, events=events
     )
@@ -239,5 +286,6 @@ def build(
         breakers=breakers,
         ledger=actions.ledger,
         approvals=actions.approvals,
+        cluster=cluster,
     )
     return service

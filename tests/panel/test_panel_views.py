@@ -135,7 +135,7 @@ def test_board_post_opens_with_comments_and_the_person_comments_and_votes(
     page.get_by_role("button", name="Board <b>test</b> post").first.click()
     detail = page.get_by_test_id("post-detail")
     detail.wait_for()
-    assert "Hello, board." in detail.inner_text()
+    detail.get_by_text("Hello, board.").wait_for()
     page.get_by_label("Your comment (as the person)").fill("A comment from the person")
     page.get_by_role("button", name="Comment", exact=True).click()
     page.get_by_test_id("comment").filter(has_text="A comment from the person").wait_for()

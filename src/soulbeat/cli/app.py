@@ -17,6 +17,7 @@ from soulbeat.cli import render
 from soulbeat.cli.approval_cmds import approvals_app
 from soulbeat.cli.client import Target
 from soulbeat.cli.contract_cmds import parse_response_cmd
+from soulbeat.cli.db_cmds import db_app, migrate, worker
 from soulbeat.cli.file_cmds import heartbeat_app, soul_app
 from soulbeat.cli.heartbeat_cmds import (
     audit,
@@ -46,6 +47,8 @@ app.command("init")(init)
 app.command("doctor")(doctor)
 app.command("parse-response")(parse_response_cmd)
 app.command("serve")(serve)
+app.command("worker")(worker)
+app.command("migrate")(migrate)
 app.command("status")(status)
 app.command("start")(start)
 app.command("stop")(stop)
@@ -61,6 +64,7 @@ app.add_typer(soul_app, name="soul")
 app.add_typer(heartbeat_app, name="heartbeat-md")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(approvals_app, name="approvals")
+app.add_typer(db_app, name="db")
 
 
 def _version(value: bool) -> None:

@@ -33,6 +33,13 @@ def serve(
     data_dir: Annotated[
         Path | None, typer.Option(help="Where the database and tokens live.")
     ] = None,
+    no_scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--no-scheduler",
+            help="API and panel only: beats are left to `soulbeat worker`s on the same database.",
+        ),
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the start-up facts as one JSON line.")
     ] = False,
@@ -59,7 +66,14 @@ def serve(
         config_file = find_config_file(
             target.config, workspace=Path(str(chosen)) if chosen is not None else None
         )
-        asyncio.run(_serve(settings, render.wants_json(as_json), config_file))
+        asyncio.run(
+            _serve(
+                settings,
+                scheduler=not no_scheduler,
+                as_json=render.wants_json(as_json),
+                config_file=config_file,
+            )
+        )
     except SoulbeatError as exc:
         render.fail(str(exc))
         raise typer.Exit(1) from exc
@@ -108,7 +122,11 @@ def _server_class() -> type[Any]:
 
 
 async def _serve(
-    settings: Settings, as_json: bool = False, config_file: Path | None = None
+    settings: Settings,
+    *,
+    scheduler: bool = True,
+    as_json: bool = False,
+    config_file: Path | None = None,
 ) -> None:
     import uvicorn
 
@@ -149,7 +167,8 @@ async def _serve(
                 api_key=settings.llm_api_key,
             )
         )
-        service.run_in_background()
+        if scheduler:
+            service.run_in_background()
         serving = asyncio.create_task(server.serve())
         listening = asyncio.create_task(server.listening.wait())
         await asyncio.wait({serving, listening}, return_when=asyncio.FIRST_COMPLETED)
@@ -163,6 +182,7 @@ async def _serve(
                 heartbeat=service.doctor().details.get("heartbeat_md") or {},
                 threads=len(await service.threads()),
                 running=await service.scheduler.is_enabled(),
+                scheduler=scheduler,
             )
             show_start(facts, as_json=as_json)
         await serving

@@ -35,6 +35,8 @@ class StartFacts:
     """The doctor's ``heartbeat_md`` details of the default workspace."""
     threads: int
     running: bool
+    scheduler: bool = True
+    """False for ``serve --no-scheduler``: `soulbeat worker`s run the beats."""
 
 
 def next_steps(facts: StartFacts) -> list[str]:
@@ -48,7 +50,9 @@ def next_steps(facts: StartFacts) -> list[str]:
         )
     elif path is None:
         steps.append("no HEARTBEAT.md: beats run on the default prompt")
-    if not facts.running:
+    if not facts.scheduler:
+        steps.append("API only (--no-scheduler): `soulbeat worker`s on this database run beats")
+    elif not facts.running:
         steps.append("the scheduler is stopped: `soulbeat start` starts it")
     if facts.threads == 0:
         steps.append("no threads yet: `soulbeat threads add --id ops` makes one")

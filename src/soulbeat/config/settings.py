@@ -200,6 +200,9 @@ class Settings(BaseModel):
 
     data_dir: Path = Path("data")
     workspace: Path = Path("workspace")
+    database_url: str | None = None
+    """Where soulbeat remembers: ``postgresql://…`` (PostgreSQL, several workers may share it) or
+    ``sqlite:///path``; unset, the SQLite file ``<data_dir>/soulbeat.db``."""
     api_token: str | None = None
     hook_token: str | None = None
     """The webhook-wake token (else `<data_dir>/hook-token`, made at first start)."""
@@ -241,6 +244,11 @@ class Settings(BaseModel):
     @classmethod
     def _check_paths(cls, value: object, info: ValidationInfo) -> Path:
         return check_path(str(info.field_name), value)
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _check_database_url(cls, value: object) -> str | None:
+        return check_database_url("database_url", value)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -361,6 +369,22 @@ class Settings(BaseModel):
         agent = self.agents.get(agent_id)
         zone = agent.user_timezone if agent is not None else None
         return zone if zone is not None else self.user_timezone
+
+
+DATABASE_SCHEMES = ("postgresql://", "postgres://", "sqlite:///")
+_DATABASE_EXPECTED = "postgresql://user@host:5432/dbname, or sqlite:///path/to/soulbeat.db"
+
+
+def check_database_url(key: str, value: object) -> str | None:
+    """A database URL soulbeat can open (see `Settings.database_url`); None when unset."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or not value.strip().startswith(DATABASE_SCHEMES):
+        raise config_error(key, value, "is not a database URL soulbeat knows", _DATABASE_EXPECTED)
+    text = value.strip()
+    if text.startswith("sqlite:///") and not text.removeprefix("sqlite:///").strip():
+        raise config_error(key, value, "names no SQLite file", _DATABASE_EXPECTED)
+    return text
 
 
 def _heartbeat_from(data: Mapping[str, Any]) -> tuple[HeartbeatLayers, HeartbeatConfig]:

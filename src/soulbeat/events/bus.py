@@ -114,6 +114,23 @@ class EventBus:
             self._call(listener, event)
         return event
 
+    def relay(self, event: Event) -> None:
+        """Fan out an event that already has its id (from a durable journal that numbers events
+        for several processes): buffered and queued like a published one, listeners not called.
+        Ids must increase; an event at or below `last_id` is ignored (already relayed)."""
+        if event.id <= self._last_id:
+            return
+        self._last_id = event.id
+        self._history.append(event)
+        for subscriber in list(self._subscribers):
+            if not subscriber.offer(event):
+                self._drop(subscriber)
+
+    def reset(self, last_id: int) -> None:
+        """Continue numbering after `last_id` (a journal's newest id) with an empty history."""
+        self._last_id = last_id
+        self._history.clear()
+
     def add_listener(self, fn: Listener) -> Callable[[], None]:
         """Call ``fn(event)`` for every event published from now on; returns an unsubscribe.
 

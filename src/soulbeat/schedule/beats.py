@@ -139,6 +139,7 @@ def beat_data(claim: Claim, reason: str) -> dict[str, Any]:
         "reason": reason,
         "due_at": claim.due_at.isoformat(),
         "attempt": claim.attempt,
+        "worker_id": claim.worker_id,  # which of several workers on one database ran it
     }
 
 

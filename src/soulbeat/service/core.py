@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from soulbeat.agents.registry import AgentRegistry
 from soulbeat.clock import Clock
+from soulbeat.cluster import ClusterNode, WakeRequest
 from soulbeat.config import normalize_heartbeat_mapping, validate_thread_overrides
 from soulbeat.config.checks import config_warnings, target_problem
 from soulbeat.config.settings import Settings
@@ -142,6 +143,7 @@ class Service:
         breakers: CircuitBreakers | None = None,
         ledger: LedgerService | None = None,
         approvals: ApprovalQueue | None = None,
+        cluster: ClusterNode | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -157,6 +159,9 @@ class Service:
         #: answers 503 on their routes otherwise)
         self.ledger = ledger
         self.approvals = approvals
+        #: on a database shared by several processes: signals between them and the durable
+        #: event stream (`soulbeat.cluster`); None for a single process on SQLite
+        self.cluster = cluster
         self._loop_task: asyncio.Task[None] | None = None
         #: the fleet overview and bulk enable/disable (the panel's first view)
         self.fleet = Fleet(
@@ -178,12 +183,25 @@ class Service:
         await self.registry.sync()
         if not self.settings.heartbeat_enabled:
             self.scheduler.hold()
+        if self.cluster is not None:
+            await self.cluster.start()
 
     def run_in_background(self) -> asyncio.Task[None]:
         """Start the scheduler loop as a task (once)."""
         if self._loop_task is None or self._loop_task.done():
             self._loop_task = asyncio.create_task(self.scheduler.run_forever(), name="scheduler")
+            if self.cluster is not None:
+                self.cluster.accept_wakes = True
         return self._loop_task
+
+    async def _wake(self, thread_id: str, reason: str) -> None:
+        """Wake the thread: through this process's scheduler when its loop runs; in a process
+        without one (`serve --no-scheduler`) on a shared database, through a worker."""
+        if self.cluster is not None and self._loop_task is None:
+            request = WakeRequest(thread_id, MAIN, reason, self.clock.now())
+            await self.cluster.wake(request)
+            return
+        self.scheduler.wake(thread_id, reason)
 
     async def close(self, grace: timedelta = timedelta(seconds=10)) -> None:
         """Finish or interrupt in-flight beats, stop the loop, close the store and providers.
@@ -192,6 +210,8 @@ class Service:
         if self._loop_task is not None:
             self._loop_task.cancel()
             await asyncio.gather(self._loop_task, return_exceptions=True)
+        if self.cluster is not None:
+            await self.cluster.close()  # writes the last events to the journal
         self.events.close()
         await self.provider.aclose()
         await self.store.close()
@@ -451,7 +471,7 @@ class Service:
         event = await self.store.queue_event(thread_id, text, self.clock.now(), source=source)
         if wake == "now":
             reason = f"hook:{source[5:]}" if source.startswith("hook:") else "event"
-            self.scheduler.wake(thread_id, reason)
+            await self._wake(thread_id, reason)
         return event
 
     async def hook_wake(
@@ -472,13 +492,16 @@ class Service:
             event = await self.queue_event(thread_id, text, wake="now", source=reason)
             return reason, event
         await self.store.get_thread(thread_id)
-        self.scheduler.wake(thread_id, reason)
+        await self._wake(thread_id, reason)
         return reason, None
 
     # -- the event stream -----------------------------------------------------------------------
     def subscribe(self, after_id: int | None = None) -> AsyncIterator[Event]:
         """Every event published from now on; with `after_id`, the buffered ones after it first.
-        An id from before a restart (greater than the last id) replays the whole buffer."""
+        An id from before a restart (greater than the last id) replays the whole buffer. With a
+        cluster, the events of every process on the database, by their durable journal ids."""
+        if self.cluster is not None:
+            return self.cluster.feed.subscribe(after_id)
         if after_id is not None and after_id > self.events.last_id:
             after_id = 0
         return self.events.subscribe(after_id)

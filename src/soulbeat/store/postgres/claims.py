@@ -380,10 +380,13 @@ async def reap_expired(conn: Conn, now: datetime) -> int:
 async def release_worker(conn: Conn, worker_id: str) -> int:
     """Release every lease `worker_id` holds; its beats still `claimed` become `interrupted`, and
     the slots stay as they are, so the next claim resumes each beat under its key."""
+    # Schedule rows first, beat rows second: the lock order of every other lease transaction.
+    rows = await many(
+        conn, "SELECT lease_beat_id FROM schedules WHERE lease_owner = %s FOR UPDATE", (worker_id,)
+    )
     await conn.execute(
-        """UPDATE beats SET status = 'interrupted' WHERE status = 'claimed' AND id IN
-        (SELECT lease_beat_id FROM schedules WHERE lease_owner = %s)""",
-        (worker_id,),
+        "UPDATE beats SET status = 'interrupted' WHERE status = 'claimed' AND id = ANY(%s)",
+        ([row["lease_beat_id"] for row in rows if row["lease_beat_id"] is not None],),
     )
     cursor = await conn.execute(
         """UPDATE schedules SET lease_owner = NULL, lease_beat_id = NULL, lease_expires_at = NULL

@@ -9,6 +9,9 @@
 - The schema comes from this folder's numbered migrations, applied at `open()`; its encodings
   are the SQLite store's (epoch microseconds, JSON text), so `soulbeat db copy` moves rows as they
   are. Time filters are the SQLite store's too.
+- Writes other workers must react to (the global flag, threads, schedules, queued events)
+  NOTIFY them on commit (`soulbeat.store.postgres.signals`), so a stop, a config change or a
+  schedule due earlier reaches every worker at once instead of at its next wake-up.
 - Failures of PostgreSQL or the network surface as StoreError (NotFoundError for a missing record,
   LeaseLostError for a lost lease), naming the database without its password.
 """
@@ -25,12 +28,14 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from soulbeat.cluster.base import CHANGED
 from soulbeat.errors import StoreError
 from soulbeat.store.base import Store
 from soulbeat.store.codec import dump_json, opt_micros, to_micros
 from soulbeat.store.postgres import claims, tables
 from soulbeat.store.postgres import search as beat_search
 from soulbeat.store.postgres.migrate import apply_migrations, load_postgres_migrations
+from soulbeat.store.postgres.signals import notify
 from soulbeat.store.postgres.tables import Conn
 from soulbeat.store.records import (
     Agent,
@@ -118,6 +123,17 @@ class PostgresStore:
         except (psycopg.Error, PoolTimeout) as exc:
             raise StoreError(f"{self.where}: {exc}") from exc
 
+    async def _changing(self, job: Job[T]) -> T:
+        """`_run` for a write every worker should react to: it also signals `CHANGED`, which
+        PostgreSQL delivers to every listening process when the transaction commits."""
+
+        async def signalled(conn: Conn) -> T:
+            result = await job(conn)
+            await notify(conn, CHANGED)
+            return result
+
+        return await self._run(signalled)
+
     async def run(self, job: Job[T]) -> T:
         """Run `job(connection)` in one transaction: the seam for other folders' tables on the
         same database. `job` must not commit or roll back; raising rolls back."""
@@ -134,7 +150,7 @@ class PostgresStore:
         return default if stored is None else stored
 
     async def set_flag(self, name: str, value: bool) -> None:
-        await self._run(lambda conn: tables.set_flag(conn, name, value))
+        await self._changing(lambda conn: tables.set_flag(conn, name, value))
 
     # -- agents and threads ---------------------------------------------------------------------
     async def upsert_agent(self, agent: Agent) -> None:
@@ -154,7 +170,7 @@ class PostgresStore:
             await tables.insert_thread(conn, row)
             return await tables.get_thread(conn, thread.id)
 
-        return await self._run(job)
+        return await self._changing(job)
 
     async def add_threads(self, threads: Iterable[Thread]) -> int:
         """`add_thread` for many threads in one transaction (all or none); returns how many."""
@@ -165,7 +181,7 @@ class PostgresStore:
                 await tables.insert_thread(conn, row)
             return len(rows)
 
-        return await self._run(job)
+        return await self._changing(job)
 
     async def get_thread(self, thread_id: str) -> Thread:
         return await self._run(lambda conn: tables.get_thread(conn, thread_id))
@@ -174,16 +190,18 @@ class PostgresStore:
         return await self._run(lambda conn: tables.list_threads(conn, agent_id))
 
     async def set_thread_enabled(self, thread_id: str, enabled: bool) -> Thread:
-        return await self._run(
+        return await self._changing(
             lambda conn: tables.update_thread(conn, thread_id, "enabled", bool(enabled))
         )
 
     async def set_thread_config(self, thread_id: str, config: Mapping[str, Any]) -> Thread:
         text = dump_json(dict(config), what=f"thread {thread_id!r} config")
-        return await self._run(lambda conn: tables.update_thread(conn, thread_id, "config", text))
+        return await self._changing(
+            lambda conn: tables.update_thread(conn, thread_id, "config", text)
+        )
 
     async def delete_thread(self, thread_id: str) -> None:
-        await self._run(lambda conn: claims.delete_thread(conn, thread_id))
+        await self._changing(lambda conn: claims.delete_thread(conn, thread_id))
 
     # -- messages -------------------------------------------------------------------------------
     async def add_message(
@@ -246,10 +264,10 @@ class PostgresStore:
                 await claims.put_schedule(conn, *plan)
             return len(plans)
 
-        return await self._run(job)
+        return await self._changing(job)
 
     async def delete_schedule(self, thread_id: str, skill: str) -> None:
-        await self._run(lambda conn: claims.delete_schedules(conn, thread_id, skill))
+        await self._changing(lambda conn: claims.delete_schedules(conn, thread_id, skill))
 
     async def earliest_due(self) -> datetime | None:
         return await self._run(claims.earliest_due)
@@ -314,7 +332,7 @@ class PostgresStore:
         self, thread_id: str, text: str, at: datetime, *, source: str = "api"
     ) -> SystemEvent:
         created = to_micros(at)
-        return await self._run(
+        return await self._changing(
             lambda conn: tables.queue_event(conn, thread_id, text, created, source)
         )
 
