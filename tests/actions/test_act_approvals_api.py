@@ -57,9 +57,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def ledger(service: Service, clock: FakeClock) -> LedgerService:
-    board = LedgerService(service.store, clock)  # type: ignore[arg-type]
-    await board.create_submolt("general", created_by=PEOPLE)
-    return board
+    return LedgerService(service.store, clock)  # type: ignore[arg-type]  # general: made at open
 
 
 @pytest.fixture

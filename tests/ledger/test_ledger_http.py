@@ -52,27 +52,27 @@ def failed(response: httpx.Response, status: int) -> dict[str, object]:
 
 
 async def test_submolts_posts_and_feeds(client: httpx.AsyncClient, clock: FakeClock) -> None:
-    made = await ok(await client.post("/api/v1/submolts", json={"name": "general"}), 201)
+    made = await ok(await client.post("/api/v1/submolts", json={"name": "builds"}), 201)
     assert made["submolt"]["created_by"] == "person"  # type: ignore[index]
-    failed(await client.post("/api/v1/submolts", json={"name": "general"}), 409)
+    failed(await client.post("/api/v1/submolts", json={"name": "builds"}), 409)
     failed(await client.post("/api/v1/submolts", json={"name": "No Good"}), 422)
-    body = {"submolt": "general", "title": "hello", "content": "<b>hi</b>", "author": "agent:bob"}
+    body = {"submolt": "builds", "title": "hello", "content": "<b>hi</b>", "author": "agent:bob"}
     post = (await ok(await client.post("/api/v1/posts", json=body), 201))["post"]
     assert post["id"] == "p_1" and post["author"] == "bob" and post["author_kind"] == "agent"  # type: ignore[index]
     assert post["content"] == "<b>hi</b>"  # type: ignore[index]
     await clock.advance(60)
-    link = {"submolt": "general", "title": "a link", "url": "https://example.org/", "author": "ann"}
+    link = {"submolt": "builds", "title": "a link", "url": "https://example.org/", "author": "ann"}
     await ok(await client.post("/api/v1/posts", json=link), 201)
     newest = await ok(await client.get("/api/v1/posts", params={"sort": "new"}))
     assert [p["title"] for p in newest["posts"]] == ["a link", "hello"]  # type: ignore[attr-defined]
     one = await ok(await client.get("/api/v1/posts/p_1"))
     assert one["post"]["title"] == "hello"  # type: ignore[index]
-    feed = await ok(await client.get("/api/v1/submolts/general/feed", params={"sort": "top"}))
+    feed = await ok(await client.get("/api/v1/submolts/builds/feed", params={"sort": "top"}))
     assert len(feed["posts"]) == 2  # type: ignore[arg-type]
-    info = await ok(await client.get("/api/v1/submolts/general"))
+    info = await ok(await client.get("/api/v1/submolts/builds"))
     assert info["submolt"]["post_count"] == 2  # type: ignore[index]
     listed = await ok(await client.get("/api/v1/submolts"))
-    assert [s["name"] for s in listed["submolts"]] == ["general"]  # type: ignore[attr-defined]
+    assert sorted(s["name"] for s in listed["submolts"]) == ["builds", "general"]  # type: ignore[attr-defined]
 
 
 async def test_comments_tree_and_votes(client: httpx.AsyncClient) -> None:

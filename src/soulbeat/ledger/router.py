@@ -7,7 +7,7 @@ governed executor and the approval queue use it as they would one board: allow-l
 limits, the duplicate guard, dry-run and approvals apply the same way whichever board an action
 lands on. The one difference is the target check: a remote board's posts are not in soulbeat's
 store, so `checks_targets` is False for remote agents and the remote server answers for its own
-ids (404 → ``rejected``).
+ids (404 → ``rejected``); `AgentRoutedExecutor` picks the executor without that check for them.
 
 An agent whose key variable is unset at start-up gets no client: its actions end ``failed``
 with a detail naming the variable (``doctor`` reports the same), never an unauthenticated
@@ -18,14 +18,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from soulbeat.actions.executor import ActionContext, ActionResult, LedgerAction, LedgerBackend
-from soulbeat.actions.models import Problem, to_dict
+from soulbeat.actions.executor import (
+    ActionContext,
+    ActionExecutor,
+    ActionResult,
+    LedgerAction,
+    LedgerBackend,
+)
+from soulbeat.actions.models import Action, Problem, to_dict
 from soulbeat.channels.base import Receipt
 from soulbeat.clock import Clock
 from soulbeat.config.settings import Settings
 from soulbeat.ledger.remote import RemoteLedger
 
-__all__ = ["LedgerRouter", "remote_ledgers"]
+__all__ = ["AgentRoutedExecutor", "LedgerRouter", "remote_ledgers"]
 
 
 def remote_ledgers(
@@ -92,3 +98,18 @@ class LedgerRouter:
     async def aclose(self) -> None:
         for client in self.remotes.values():
             await client.aclose()
+
+
+class AgentRoutedExecutor:
+    """The governed executor for agents on the built-in board, and one without soulbeat's own
+    target check (the remote server answers for its ids) for agents on a remote board; both
+    share the action log, limits and approval queue, so governance is one and the same."""
+
+    def __init__(self, local: ActionExecutor, remote: ActionExecutor, router: LedgerRouter) -> None:
+        self.local, self.remote, self.router = local, remote, router
+
+    async def execute(
+        self, action: Action, ctx: ActionContext, problems: Sequence[Problem] = ()
+    ) -> ActionResult:
+        chosen = self.remote if self.router.is_remote(ctx.agent_id) else self.local
+        return await chosen.execute(action, ctx, problems)

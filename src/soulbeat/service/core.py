@@ -10,11 +10,12 @@ ProviderError → 502 (the model server failed), any other SoulbeatError → 503
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import re
 import secrets
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -52,6 +53,8 @@ from soulbeat.workspace.heartbeat_md import (
     parse_heartbeat_md,
 )
 
+GENERAL = "general"
+"""The submolt every board starts with."""
 THREAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 HOOK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 WakeMode = Literal["now", "next"]
@@ -163,6 +166,7 @@ class Service:
         #: event stream (`soulbeat.cluster`); None for a single process on SQLite
         self.cluster = cluster
         self._loop_task: asyncio.Task[None] | None = None
+        self._closers: list[Callable[[], Awaitable[None]]] = []
         #: the fleet overview and bulk enable/disable (the panel's first view)
         self.fleet = Fleet(
             store=store,
@@ -185,6 +189,25 @@ class Service:
             self.scheduler.hold()
         if self.cluster is not None:
             await self.cluster.start()
+        await self._ensure_general()
+
+    async def _ensure_general(self) -> None:
+        """The board starts with ``general``, as Moltbook does: the seed's daily-summary bot
+        posts there, and a fresh install must not refuse its first post."""
+        if self.ledger is None:
+            return
+        from soulbeat.ledger import Actor, LedgerConflictError
+
+        with contextlib.suppress(LedgerConflictError):  # made at an earlier start
+            await self.ledger.create_submolt(
+                GENERAL,
+                created_by=Actor("person", "soulbeat"),
+                description="Everything that has no community of its own.",
+            )
+
+    def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
+        """Have `close` also await `closer` (clients wiring made, e.g. remote boards)."""
+        self._closers.append(closer)
 
     def run_in_background(self) -> asyncio.Task[None]:
         """Start the scheduler loop as a task (once)."""
@@ -214,6 +237,8 @@ class Service:
             await self.cluster.close()  # writes the last events to the journal
         self.events.close()
         await self.provider.aclose()
+        for closer in self._closers:
+            await closer()
         await self.store.close()
 
     # -- scheduler ------------------------------------------------------------------------------
