@@ -7,18 +7,25 @@ webhook channel per configured channel, the event bus, the scheduler and the ser
 On PostgreSQL the service also gets a `ClusterNode`: LISTEN/NOTIFY wakes its scheduler when
 another process changes something, and its event stream comes from the durable event journal.
 
-Actions (`build_actions`): on a store with the SQL seam (`SQLiteStore`), the ledger
-(`LedgerService`), the action log, the approval queue and a `GovernedExecutor` over them; the
-queue and the ledger are given to the service (``service.approvals``, ``service.ledger``),
-for the API; the ledger's `LedgerContext` shows each beat the new posts of its submolts. The
-executor governs the model's actions per thread with the thread's own ``actions.limits``, so the
-ledger is built with its per-thread action limits off (``action_limits={}``): one set of
-limits, not two that could disagree. People writing through the ledger's API keep the ledger's
-own limits. On any other store the executor is the bare `DefaultActionExecutor`.
+The store must have all three parts of `Store` (`BeatStore`, `BoardStore`, `ActionStore`):
+`build` refuses one that lacks a part (TypeError naming it) rather than run with less. The one
+exception is transitional and loud: a backend whose class lists the parts it does not have yet
+in ``parts_pending`` (PostgreSQL, until its board and action parts land) is accepted with a
+warning naming what is off, and runs with no ledger, no action log, no approval queue and the
+ungoverned `BareExecutor`.
+
+Actions (`build_actions`): the ledger (`LedgerService`), the action log, the approval queue and
+a `GovernedExecutor` over them, all on the store; the queue and the ledger are given to the
+service (``service.approvals``, ``service.ledger``), for the API; the ledger's `LedgerContext`
+shows each beat the new posts of its submolts. The executor governs the model's actions per
+thread with the thread's own ``actions.limits``, so the ledger is built with its per-thread
+action limits off (``action_limits={}``): one set of limits, not two that could disagree.
+People writing through the ledger's API keep the ledger's own limits.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -29,15 +36,15 @@ from soulbeat.actions.approvals import (
     ApprovalQueue,
     ApprovedMessageSender,
 )
+from soulbeat.actions.bare import BareExecutor
 from soulbeat.actions.executor import (
     ActionContext,
     ActionExecutor,
-    DefaultActionExecutor,
     GovernedExecutor,
     Limits,
     LimitsLookup,
 )
-from soulbeat.actions.log import ActionLog, SQLJobs
+from soulbeat.actions.log import ActionLog
 from soulbeat.actions.models import MessageAction
 from soulbeat.actions.policy import TargetLookup
 from soulbeat.agents.planner import WorkspacePlanner
@@ -60,12 +67,14 @@ from soulbeat.schedule.identity import worker_identity
 from soulbeat.schedule.scheduler import Scheduler
 from soulbeat.service.core import Service
 from soulbeat.service.files import WorkspaceFiles
-from soulbeat.store.base import Store
+from soulbeat.store.base import ActionStore, BeatStore, BoardStore, Store
 from soulbeat.store.sqlite import SQLiteStore
 from soulbeat.turn.chat import ChatResponder
 from soulbeat.turn.delivery import Deliverer, resolve_route
 from soulbeat.turn.outcome import indicator_for
 from soulbeat.turn.runner import TurnRunner
+
+log = logging.getLogger(__name__)
 
 DB_NAME = "soulbeat.db"
 SQLITE_PREFIX = "sqlite:///"
@@ -84,8 +93,9 @@ def uses_postgres(settings: Settings) -> bool:
     return settings.database_url is not None and not settings.database_url.startswith(SQLITE_PREFIX)
 
 
-def build_store(settings: Settings) -> Store:
-    """The store ``database_url`` names (unopened); SQLite in the data directory by default."""
+def build_store(settings: Settings) -> BeatStore:
+    """The store ``database_url`` names (unopened); SQLite in the data directory by default.
+    `build` checks it has every part (`check_store`)."""
     if settings.database_url is not None and uses_postgres(settings):
         from soulbeat.store.postgres import PostgresStore  # psycopg only when asked for
 
@@ -112,15 +122,54 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
     }
 
 
+STORE_PARTS: tuple[type, ...] = (BeatStore, BoardStore, ActionStore)
+
+
 @dataclass(frozen=True)
 class Actions:
-    """What `build_actions` made: the executor, and the ledger and queue when there are."""
+    """What `build_actions` made: the executor, and the ledger and queue (None only on a store
+    whose board and action parts are pending)."""
 
     executor: ActionExecutor
     ledger: LedgerService | None = None
     approvals: ApprovalQueue | None = None
     board: LedgerRouter | None = None
     """Where each agent's board actions go (remote boards hold HTTP clients to close)."""
+
+
+def missing_parts(store: object) -> list[str]:
+    """The parts of `Store` that ``store`` lacks, each with its first missing method."""
+    missing = []
+    for part in STORE_PARTS:
+        if isinstance(store, part):
+            continue
+        methods = [name for name in _protocol_methods(part) if not hasattr(store, name)]
+        missing.append(f"{part.__name__} (no {methods[0]})" if methods else part.__name__)
+    return missing
+
+
+def check_store(store: object) -> Store:
+    """``store`` when it has every part of `Store`; else TypeError naming the missing parts, or,
+    for parts its class declares pending (``parts_pending``), a warning (module docstring)."""
+    missing = missing_parts(store)
+    pending = set(getattr(type(store), "parts_pending", ()))
+    if any(entry.split(" ")[0] not in pending for entry in missing):
+        raise TypeError(
+            f"{type(store).__name__} is not a complete store: it lacks {', '.join(missing)}; "
+            "soulbeat needs BeatStore, BoardStore and ActionStore (soulbeat.store.base)"
+        )
+    if missing:
+        log.warning(
+            "%s has no %s part yet: the ledger, the action log, approvals, rate limits and the "
+            "duplicate guard are OFF on this store",
+            type(store).__name__,
+            " and ".join(sorted(pending)),
+        )
+    return store  # type: ignore[return-value]
+
+
+def _protocol_methods(part: type) -> list[str]:
+    return sorted(name for name in vars(part) if not name.startswith("_"))
 
 
 async def _effective(
@@ -193,8 +242,8 @@ def build_actions(
 ) -> Actions:
     """The executor of the model's actions with its ledger and approval queue (module
     docstring)."""
-    if not isinstance(store, SQLJobs):
-        return Actions(DefaultActionExecutor())
+    if missing_parts(store):  # accepted by check_store: parts pending, warned
+        return Actions(BareExecutor())
     ledger = LedgerService(store, clock, events, action_limits={})
     log = ActionLog(store, clock)
     exists = fresh_exists(ledger)
@@ -251,7 +300,7 @@ def build(
 ) -> Service:
     """Assemble the service. Nothing is opened or started: call `await service.open()`."""
     clock = clock or SystemClock()
-    store = store or build_store(settings)
+    store = check_store(store or build_store(settings))
     worker = worker_id or worker_identity(settings.data_dir)
     events = EventBus(clock)
     registry = AgentRegistry(settings, store)

@@ -14,9 +14,9 @@ from fastapi import FastAPI
 
 from soulbeat.api import create_app
 from soulbeat.config.settings import Settings
-from soulbeat.ledger.models import Actor
 from soulbeat.ledger.service import LedgerService
 from soulbeat.service.core import Service
+from soulbeat.store.records_board import Actor
 from soulbeat.testing import FakeClock, ScriptedLLM, tool_reply
 from soulbeat.wiring import build
 from soulbeat.workspace.templates import init_workspace

@@ -19,8 +19,8 @@ from soulbeat.api.routes import approvals as approval_routes
 from soulbeat.cli.app import app as soulbeat_app
 from soulbeat.cli.approval_cmds import approvals_app
 from soulbeat.cli.client import Target
-from soulbeat.ledger.models import Actor
 from soulbeat.ledger.service import LedgerService
+from soulbeat.store.records_board import Actor
 from soulbeat.store.sqlite import SQLiteStore
 from soulbeat.testing import FakeClock, FakeLLMServer
 from soulbeat.workspace.templates import init_workspace

@@ -10,12 +10,7 @@ from pathlib import Path
 import pytest
 from act_governance_support import Gov, make_gov
 
-from soulbeat.actions.approvals import (
-    ApprovalDecidedError,
-    ApprovalQueue,
-    attach_approvals,
-    attached_approvals,
-)
+from soulbeat.actions.approvals import ApprovalDecidedError, ApprovalQueue
 from soulbeat.actions.models import CommentAction, MessageAction, PostAction, VoteAction
 from soulbeat.channels.base import Receipt
 from soulbeat.errors import NotFoundError
@@ -186,16 +181,6 @@ async def test_without_a_queue_a_waiting_action_stays_on_the_audit_record(gov: G
     result = await gov.run(POST, requires_approval=("post",))
     assert (result.status, result.approval_id) == ("pending-approval", None)
     assert gov.ledger.applied == []
-
-
-def test_a_queue_is_found_attached_to_its_owner(gov: Gov) -> None:
-    class Owner:
-        pass
-
-    owner = Owner()
-    assert attached_approvals(owner) is None
-    attach_approvals(owner, gov.approvals)
-    assert attached_approvals(owner) is gov.approvals
 
 
 async def test_a_backend_error_on_approval_is_recorded_then_raised(gov: Gov) -> None:

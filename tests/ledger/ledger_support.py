@@ -15,13 +15,13 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from soulbeat.actions.policy import DEFAULT_RATE_LIMITS, Limits
 from soulbeat.api import create_app
 from soulbeat.clock import Clock
 from soulbeat.config.settings import Settings
-from soulbeat.ledger.governance import DEFAULT_RATE_LIMITS, Limits
-from soulbeat.ledger.models import Actor
 from soulbeat.ledger.service import LedgerService
 from soulbeat.service.core import Service
+from soulbeat.store.records_board import Actor
 from soulbeat.testing import ScriptedLLM
 from soulbeat.testing.live import AppServer
 from soulbeat.wiring import build

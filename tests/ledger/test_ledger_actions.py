@@ -7,16 +7,16 @@ from datetime import timedelta
 import pytest
 from ledger_support import AGENT, ANN, BOB
 
-from soulbeat.actions.executor import ActionContext, DefaultActionExecutor
+from soulbeat.actions.executor import ActionContext
 from soulbeat.actions.models import CommentAction, PostAction, Problem, VoteAction
+from soulbeat.actions.policy import DEFAULT_RATE_LIMITS
 from soulbeat.actions.validate import validate_action
 from soulbeat.ledger.context import LedgerContext
-from soulbeat.ledger.governance import DEFAULT_RATE_LIMITS
-from soulbeat.ledger.models import Actor
 from soulbeat.ledger.service import LedgerService
 from soulbeat.store.records import Agent, Thread
+from soulbeat.store.records_board import Actor
 from soulbeat.store.sqlite import SQLiteStore
-from soulbeat.testing import FakeClock
+from soulbeat.testing import BareExecutor, FakeClock
 from soulbeat.turn.context import ContextScope
 from soulbeat.turn.prompt import user_prompt
 
@@ -36,7 +36,7 @@ async def thread(store: SQLiteStore, clock: FakeClock) -> Thread:
 async def test_a_post_action_is_written_as_the_agent_from_the_thread(
     ledger: LedgerService, general: str
 ) -> None:
-    executor = DefaultActionExecutor(ledger)
+    executor = BareExecutor(ledger)
     action = PostAction("general", "Daily summary", "three things happened")
     result = await executor.execute(action, beat())
     assert (result.status, result.detail) == ("executed", "posted p_1 in m/general")

@@ -9,14 +9,14 @@ import pytest
 from ledger_support import AGENT, ANN, BOB, CAROL
 
 from soulbeat.errors import NotFoundError
-from soulbeat.ledger.models import (
+from soulbeat.ledger.service import LedgerService
+from soulbeat.store.records import Agent, Thread
+from soulbeat.store.records_board import (
     Actor,
     LedgerConflictError,
     LedgerInputError,
     LedgerNotFoundError,
 )
-from soulbeat.ledger.service import LedgerService
-from soulbeat.store.records import Agent, Thread
 from soulbeat.store.sqlite import SQLiteStore
 from soulbeat.testing import FakeClock
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from ledger_support import API_TOKEN, AUTH, ledger_app, make_settings
 
-from soulbeat.ledger.governance import DEFAULT_RATE_LIMITS
+from soulbeat.actions.policy import DEFAULT_RATE_LIMITS
 from soulbeat.ledger.service import LedgerService
 from soulbeat.service.core import Service
 from soulbeat.testing import FakeClock, ScriptedLLM

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sched_support import Rig
 
-from soulbeat.turn.gates import COOLDOWN, FLOOD_WINDOW
+from soulbeat.schedule.gates import COOLDOWN, FLOOD_WINDOW
 
 
 async def test_F7_no_beat_at_start_up_then_one_per_interval(rig: Rig) -> None:

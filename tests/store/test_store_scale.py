@@ -12,7 +12,7 @@ import pytest
 from soulbeat.store.codec import to_micros
 from soulbeat.store.records import MAIN, Agent, Schedule, Thread
 from soulbeat.store.sqlite import SQLiteStore
-from soulbeat.store.sqlite_claims import DUE_SQL, EARLIEST_FREE_SQL, EARLIEST_LEASE_SQL
+from soulbeat.store.sqlite.claims import DUE_SQL, EARLIEST_FREE_SQL, EARLIEST_LEASE_SQL
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 THREADS = 10_000

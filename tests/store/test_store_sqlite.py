@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 from soulbeat.errors import StoreError
 from soulbeat.store.codec import from_micros, to_micros
-from soulbeat.store.migrate import apply_migrations, load_migrations, split_statements
 from soulbeat.store.records import MAIN, Agent, Schedule, Thread
 from soulbeat.store.sqlite import SQLiteStore
+from soulbeat.store.sqlite.migrate import apply_migrations, load_migrations, split_statements
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

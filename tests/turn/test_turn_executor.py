@@ -1,4 +1,4 @@
-"""`DefaultActionExecutor` (soulbeat.actions.executor): validate, then deliver, record or hand
+"""`BareExecutor` (soulbeat.testing): validate, then deliver, record or hand
 over to the ledger seam."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from soulbeat.actions.executor import (
     ActionContext,
     ActionResult,
     ActionStatus,
-    DefaultActionExecutor,
     LedgerAction,
 )
 from soulbeat.actions.models import (
@@ -27,6 +26,7 @@ from soulbeat.actions.models import (
     to_dict,
 )
 from soulbeat.channels.base import Receipt
+from soulbeat.testing import BareExecutor
 
 POST = PostAction("general", "Hello", "First post")
 ALL = ("post", "comment", "vote", "message", "none")
@@ -49,7 +49,7 @@ def ctx(**changes: object) -> ActionContext:
 
 async def test_a_message_is_delivered_through_the_context() -> None:
     sent = Sent()
-    result = await DefaultActionExecutor().execute(MessageAction("hi"), ctx(deliver=sent))
+    result = await BareExecutor().execute(MessageAction("hi"), ctx(deliver=sent))
     assert (result.status, result.receipt) == (
         "executed",
         Receipt("thread", True, "thread: stored"),
@@ -58,13 +58,13 @@ async def test_a_message_is_delivered_through_the_context() -> None:
 
 
 async def test_a_refused_delivery_is_failed() -> None:
-    result = await DefaultActionExecutor().execute(MessageAction("hi"), ctx(deliver=Sent(False)))
+    result = await BareExecutor().execute(MessageAction("hi"), ctx(deliver=Sent(False)))
     assert result.status == "failed"
     assert result.detail == "thread: refused"
 
 
 async def test_a_message_without_a_target_is_rejected() -> None:
-    result = await DefaultActionExecutor().execute(MessageAction("hi"), ctx())
+    result = await BareExecutor().execute(MessageAction("hi"), ctx())
     assert result.status == "rejected"
     assert "nowhere to go" in str(result.problems[0])
 
@@ -73,14 +73,14 @@ async def test_a_message_without_a_target_is_rejected() -> None:
     "action", [POST, CommentAction("42", "Nice"), VoteAction("post", "1", "up")]
 )
 async def test_ledger_actions_are_unsupported_until_the_ledger(action: Action) -> None:
-    result = await DefaultActionExecutor().execute(action, ctx())
+    result = await BareExecutor().execute(action, ctx())
     assert result.status == "unsupported-until-ledger"
     assert result.action == to_dict(action)
 
 
 async def test_dry_run_validates_then_would_do_and_sends_nothing() -> None:
     sent = Sent()
-    executor = DefaultActionExecutor()
+    executor = BareExecutor()
     message = await executor.execute(MessageAction("hi"), ctx(dry_run=True, deliver=sent))
     post = await executor.execute(POST, ctx(dry_run=True))
     bad = await executor.execute(replace(POST, submolt="Not A Name"), ctx(dry_run=True))
@@ -89,24 +89,24 @@ async def test_dry_run_validates_then_would_do_and_sends_nothing() -> None:
 
 
 async def test_not_allowed_is_rejected_with_the_problem() -> None:
-    result = await DefaultActionExecutor().execute(POST, ctx(allowed=("message", "none")))
+    result = await BareExecutor().execute(POST, ctx(allowed=("message", "none")))
     assert result.status == "rejected"
     assert [p.field for p in result.problems] == ["action"]
 
 
 async def test_none_is_recorded_whatever_is_allowed() -> None:
-    result = await DefaultActionExecutor().execute(NoneAction("quiet"), ctx(allowed=()))
+    result = await BareExecutor().execute(NoneAction("quiet"), ctx(allowed=()))
     assert (result.status, result.action) == ("executed", {"action": "none", "reason": "quiet"})
 
 
 async def test_requires_approval_waits() -> None:
-    result = await DefaultActionExecutor().execute(POST, ctx(requires_approval=("post",)))
+    result = await BareExecutor().execute(POST, ctx(requires_approval=("post",)))
     assert result.status == "pending-approval"
 
 
 async def test_problems_found_earlier_are_kept() -> None:
     earlier = [Problem("colour", "is not a field of this action; ignored", "info")]
-    result = await DefaultActionExecutor().execute(NoneAction(), ctx(), earlier)
+    result = await BareExecutor().execute(NoneAction(), ctx(), earlier)
     assert result.problems == tuple(earlier)
 
 
@@ -124,7 +124,7 @@ class Ledger:
 
 async def test_a_ledger_backend_gets_valid_allowed_ledger_actions_only() -> None:
     ledger = Ledger()
-    executor = DefaultActionExecutor(ledger)
+    executor = BareExecutor(ledger)
     assert (await executor.execute(POST, ctx())).status == "executed"
     assert (await executor.execute(POST, ctx(allowed=("none",)))).status == "rejected"
     assert (await executor.execute(MessageAction("hi"), ctx(deliver=Sent()))).status == "executed"

@@ -13,11 +13,11 @@ from turn_support import Bench, plan_for, write_workspace
 from soulbeat.actions.executor import (
     ActionContext,
     ActionResult,
-    DefaultActionExecutor,
     LedgerAction,
 )
 from soulbeat.actions.models import Problem, to_dict
 from soulbeat.config.heartbeat import DEFAULT_HEARTBEAT_PROMPT
+from soulbeat.testing import BareExecutor
 from soulbeat.testing.llm import reply, tool_reply
 
 ALL_OFF = {"show_ok": False, "show_alerts": False, "use_indicator": False}
@@ -134,7 +134,7 @@ async def test_G9_dry_run_post_is_validated_and_would_do(bench: Bench, with_ledg
     await bench.thread(dry_run=True, actions={"allowed": ["post", "none"]})
     post = {"submolt": "general", "title": "Hello", "content": "First post"}
     bench.llm.script(tool_reply("ledger_post", post), "HEARTBEAT_OK")
-    runner = bench.runner(executor=DefaultActionExecutor(ledger))
+    runner = bench.runner(executor=BareExecutor(ledger))
     result, _ = await bench.run(runner=runner)
     [action] = result.audit["actions"]
     assert (action["type"], action["status"], action["problems"]) == ("post", "would-do", [])

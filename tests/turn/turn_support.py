@@ -16,7 +16,7 @@ from soulbeat.llm.base import LLMProvider
 from soulbeat.schedule.plan import BeatPlan
 from soulbeat.store.records import BeatRecord, BeatResult, Thread
 from soulbeat.store.sqlite import SQLiteStore
-from soulbeat.testing import FakeClock, RecordingChannel
+from soulbeat.testing import BareExecutor, FakeClock, RecordingChannel
 from soulbeat.testing.llm import ScriptedLLM
 from soulbeat.turn.context import ContextSource
 from soulbeat.turn.runner import TurnRunner
@@ -109,7 +109,7 @@ class Bench:
             events=self.events,
             channels=self.channels,
             thread_channel=thread_channel or self.thread_channel,
-            executor=executor,
+            executor=executor or BareExecutor(),
             context_sources=sources,
         )
 

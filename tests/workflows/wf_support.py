@@ -16,13 +16,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from soulbeat.actions.log import ActionLog, SQLJobs
+from soulbeat.actions.log import ActionLog
 from soulbeat.config import load_settings
-from soulbeat.ledger.models import Actor, Post
 from soulbeat.ledger.service import LedgerService
 from soulbeat.schedule.cadence import phase_offset
 from soulbeat.service.core import Service
 from soulbeat.store.records import BeatRecord
+from soulbeat.store.records_board import Actor, Post
 from soulbeat.testing import FakeClock, FakeLLMServer
 from soulbeat.wiring import build
 from soulbeat.workspace.templates import init_workspace
@@ -77,7 +77,6 @@ class Flow:
     def action_log(self) -> ActionLog:
         """The action log on the flow's database."""
         store = self.service.store
-        assert isinstance(store, SQLJobs)
         return ActionLog(store, self.clock)
 
 

@@ -2,8 +2,9 @@
 
 `models`, `validate`, `sanitize` and `policy` are pure (no store, no clock, no network): mistakes
 of the model come back as lists of `Problem`, never as exceptions. `log` (the action log that
-limits and the duplicate guard read) and `approvals` (the approval queue) keep their tables in
-the store; `executor` puts it all in order around the ledger.
+limits and the duplicate guard read) and `approvals` (the approval queue) keep their rows in the
+store's action part (`soulbeat.store.base.ActionStore`; no SQL here); `executor` puts it all in
+order around the ledger.
 """
 
 from soulbeat.actions.models import (

@@ -29,14 +29,10 @@ and then ``action.executed`` or ``action.failed``; or ``action.rejected`` (with
 
 from __future__ import annotations
 
-import json
 import logging
-import sqlite3
-import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any, Literal, get_args
+from dataclasses import replace
+from typing import Any
 
 from soulbeat.actions.executor import (
     ActionContext,
@@ -44,7 +40,7 @@ from soulbeat.actions.executor import (
     ActionStatus,
     LedgerBackend,
 )
-from soulbeat.actions.log import ActionLog, SQLJobs, dump_problems, load_problems
+from soulbeat.actions.log import ActionLog
 from soulbeat.actions.models import (
     Action,
     MessageAction,
@@ -58,9 +54,15 @@ from soulbeat.actions.models import (
 from soulbeat.actions.policy import TargetLookup, target_problems
 from soulbeat.channels.base import Receipt
 from soulbeat.clock import Clock
-from soulbeat.errors import NotFoundError, SoulbeatError
 from soulbeat.events.models import EventSink
-from soulbeat.store.codec import from_micros, opt_datetime, to_micros
+from soulbeat.store.base import ActionStore
+from soulbeat.store.records_actions import (  # the queue's vocabulary, for its users
+    APPROVAL_STATUSES,
+    Approval,
+    ApprovalDecidedError,
+    ApprovalStatus,
+    NewApproval,
+)
 
 __all__ = [
     "APPROVAL_STATUSES",
@@ -69,14 +71,9 @@ __all__ = [
     "ApprovalQueue",
     "ApprovalStatus",
     "ApprovedMessageSender",
-    "attach_approvals",
-    "attached_approvals",
 ]
 
 log = logging.getLogger(__name__)
-
-ApprovalStatus = Literal["pending", "approved", "rejected"]
-APPROVAL_STATUSES: tuple[str, ...] = get_args(ApprovalStatus)
 
 ApprovedMessageSender = Callable[["Approval", MessageAction], Awaitable[Receipt]]
 """Delivers an approved message to its thread's delivery target and returns the receipt."""
@@ -86,73 +83,10 @@ _RESULT_EVENTS = {
     "failed": "action.failed",
     "unsupported-until-ledger": "action.unsupported",
 }
-_COLUMNS = (
-    "id, thread_id, agent_id, beat_id, skill, type, action, problems, log_id, status, "
-    "created_at, decided_at, reason, result"
-)
-
-
-@dataclass(frozen=True)
-class Approval:
-    """One action waiting for (or decided by) a person. ``result`` is the `ActionResult` record
-    once decided; ``action_status`` is ``pending-approval`` until then, else its status."""
-
-    id: int
-    thread_id: str
-    agent_id: str
-    beat_id: int | None
-    skill: str
-    type: str
-    action: Mapping[str, Any]
-    problems: tuple[Problem, ...]
-    log_id: int | None
-    status: ApprovalStatus
-    created_at: datetime
-    decided_at: datetime | None = None
-    reason: str | None = None
-    result: Mapping[str, Any] | None = None
-
-    @property
-    def action_status(self) -> str:
-        if self.result is None:
-            return "pending-approval"
-        return str(self.result.get("status", "pending-approval"))
-
-    def as_record(self) -> dict[str, Any]:
-        """JSON-ready form, the body of the API and the data of the events."""
-        return {
-            "id": self.id,
-            "thread_id": self.thread_id,
-            "agent_id": self.agent_id,
-            "beat_id": self.beat_id,
-            "skill": self.skill,
-            "type": self.type,
-            "action": dict(self.action),
-            "problems": [
-                {"field": p.field, "message": p.message, "level": p.level} for p in self.problems
-            ],
-            "status": self.status,
-            "action_status": self.action_status,
-            "created_at": self.created_at.isoformat(),
-            "decided_at": self.decided_at.isoformat() if self.decided_at else None,
-            "reason": self.reason,
-            "result": dict(self.result) if self.result is not None else None,
-        }
-
-
-class ApprovalDecidedError(SoulbeatError):
-    """The approval was already decided; ``approval`` is it as it stands."""
-
-    def __init__(self, approval: Approval) -> None:
-        super().__init__(
-            f"approval {approval.id} was already {approval.status}"
-            + (f" at {approval.decided_at.isoformat()}" if approval.decided_at else "")
-        )
-        self.approval = approval
 
 
 class ApprovalQueue:
-    """The approval queue on the store's database (module docstring).
+    """The approval queue in the store's action part (module docstring).
 
     ``ledger`` carries out approved ledger actions and ``exists`` checks their targets again
     (for agents whose targets soulbeat's store knows: ``checks_targets(agent_id)``, by default
@@ -163,7 +97,7 @@ class ApprovalQueue:
 
     def __init__(
         self,
-        db: SQLJobs,
+        store: ActionStore,
         clock: Clock,
         *,
         log: ActionLog | None = None,
@@ -173,7 +107,7 @@ class ApprovalQueue:
         events: EventSink | None = None,
         checks_targets: Callable[[str], bool] = lambda agent_id: True,
     ) -> None:
-        self._db, self._clock, self._log = db, clock, log
+        self._store, self._clock, self._log = store, clock, log
         self._ledger, self._exists, self._deliver = ledger, exists, deliver
         self._checks_targets = checks_targets
         self._events = events
@@ -188,34 +122,21 @@ class ApprovalQueue:
         log_id: int | None = None,
     ) -> Approval:
         """Store ``action`` (as it will be carried out) as pending; returns the approval."""
-        now = to_micros(self._clock.now())
-        values = (
-            ctx.thread_id,
-            ctx.agent_id,
-            ctx.beat_id,
-            ctx.skill,
-            action_type(action),
-            json.dumps(to_dict(action), ensure_ascii=False),
-            dump_problems(problems),
-            log_id,
-            now,
+        new = NewApproval(
+            thread_id=ctx.thread_id,
+            agent_id=ctx.agent_id,
+            beat_id=ctx.beat_id,
+            skill=ctx.skill,
+            type=action_type(action),
+            action=to_dict(action),
+            problems=tuple(problems),
+            log_id=log_id,
         )
-
-        def job(conn: sqlite3.Connection) -> Approval:
-            cursor = conn.execute(
-                "INSERT INTO approvals (thread_id, agent_id, beat_id, skill, type, action, "
-                "problems, log_id, status, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-                values,
-            )
-            assert cursor.lastrowid is not None
-            return _read(conn, cursor.lastrowid)
-
-        return await self._db.run_write(job)
+        return await self._store.add_approval(new, self._clock.now())
 
     async def get(self, approval_id: int) -> Approval:
         """One approval; NotFoundError for an unknown id."""
-        return await self._db.run_read(lambda conn: _read(conn, approval_id))
+        return await self._store.get_approval(approval_id)
 
     async def list_approvals(
         self,
@@ -226,24 +147,9 @@ class ApprovalQueue:
         offset: int = 0,
     ) -> list[Approval]:
         """Approvals, newest first, optionally of one status and one thread."""
-        where: list[str] = []
-        args: list[Any] = []
-        if status is not None:
-            where.append("status = ?")
-            args.append(status)
-        if thread_id is not None:
-            where.append("thread_id = ?")
-            args.append(thread_id)
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
-
-        def job(conn: sqlite3.Connection) -> list[Approval]:
-            rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM approvals{clause} ORDER BY id DESC LIMIT ? OFFSET ?",
-                (*args, limit, offset),
-            ).fetchall()
-            return [_approval(row) for row in rows]
-
-        return await self._db.run_read(job)
+        return await self._store.list_approvals(
+            status=status, thread_id=thread_id, limit=limit, offset=offset
+        )
 
     # -- decisions --------------------------------------------------------------------------------
     async def approve(self, approval_id: int) -> Approval:
@@ -287,28 +193,10 @@ class ApprovalQueue:
     async def _claim(
         self, approval_id: int, status: ApprovalStatus, reason: str | None
     ) -> Approval:
-        now = to_micros(self._clock.now())
-
-        def job(conn: sqlite3.Connection) -> Approval:
-            current = _read(conn, approval_id)
-            if current.status != "pending":
-                raise ApprovalDecidedError(current)
-            conn.execute(
-                "UPDATE approvals SET status = ?, decided_at = ?, reason = ? WHERE id = ?",
-                (status, now, reason, approval_id),
-            )
-            return _read(conn, approval_id)
-
-        return await self._db.run_write(job)
+        return await self._store.claim_approval(approval_id, status, reason, self._clock.now())
 
     async def _store_result(self, approval: Approval, result: ActionResult) -> Approval:
-        record = json.dumps(result.as_record(), ensure_ascii=False, default=str)
-
-        def job(conn: sqlite3.Connection) -> Approval:
-            conn.execute("UPDATE approvals SET result = ? WHERE id = ?", (record, approval.id))
-            return _read(conn, approval.id)
-
-        decided = await self._db.run_write(job)
+        decided = await self._store.set_approval_result(approval.id, result.as_record())
         if self._log is not None and approval.log_id is not None:
             await self._log.settle(
                 approval.log_id, result.status, detail=result.detail, problems=result.problems
@@ -393,50 +281,3 @@ def _failed(
         detail=detail,
         approval_id=approval.id,
     )
-
-
-def _read(conn: sqlite3.Connection, approval_id: int) -> Approval:
-    row = conn.execute(f"SELECT {_COLUMNS} FROM approvals WHERE id = ?", (approval_id,)).fetchone()
-    if row is None:
-        raise NotFoundError(f"approval {approval_id} does not exist")
-    return _approval(row)
-
-
-def _approval(row: sqlite3.Row) -> Approval:
-    status = row["status"]
-    assert status in APPROVAL_STATUSES, status
-    result = row["result"]
-    return Approval(
-        id=row["id"],
-        thread_id=row["thread_id"],
-        agent_id=row["agent_id"],
-        beat_id=row["beat_id"],
-        skill=row["skill"],
-        type=row["type"],
-        action=json.loads(row["action"]),
-        problems=load_problems(row["problems"]),
-        log_id=row["log_id"],
-        status=status,
-        created_at=from_micros(row["created_at"]),
-        decided_at=opt_datetime(row["decided_at"]),
-        reason=row["reason"],
-        result=json.loads(result) if result is not None else None,
-    )
-
-
-# -- where the API finds the queue --------------------------------------------------------------
-_ATTACHED: weakref.WeakKeyDictionary[object, ApprovalQueue] = weakref.WeakKeyDictionary()
-
-
-def attach_approvals(owner: object, queue: ApprovalQueue) -> None:
-    """Make ``queue`` the approval queue of ``owner`` (the `Service` that `wiring.build` made),
-    so the HTTP edge finds it with `attached_approvals` without the service knowing of it."""
-    _ATTACHED[owner] = queue
-
-
-def attached_approvals(owner: object) -> ApprovalQueue | None:
-    """The queue attached to ``owner`` (or its ``approvals`` attribute), if any."""
-    found = getattr(owner, "approvals", None)
-    if isinstance(found, ApprovalQueue):
-        return found
-    return _ATTACHED.get(owner)

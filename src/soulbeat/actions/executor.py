@@ -1,7 +1,7 @@
 """`ActionExecutor`: carries out one action a beat asked for, and says how that went (SPEC §7.1).
 
-Contract of every executor (`GovernedExecutor`, what `soulbeat.wiring` builds; and
-`DefaultActionExecutor`, the bare one without governance):
+Contract of every executor (`GovernedExecutor`, what `soulbeat.wiring` builds; the bare one
+without governance, for tests, is `soulbeat.actions.bare.BareExecutor`):
 
 - ``await execute(action, ctx, problems=())`` returns an `ActionResult` and never raises
   because of the model: an invalid or disallowed action is ``rejected`` with its problems. It
@@ -47,20 +47,6 @@ Steps 6 and 7 are decided and recorded in one transaction of the `ActionLog`
 (`soulbeat.actions.log`; rules in `soulbeat.actions.policy`). Every action that reaches the
 executor gets a row in the action log with its final status; the turn puts the result on the
 audit record and publishes it.
-
-What `DefaultActionExecutor` does per type (no limits, no log, no queue):
-
-==========================  =========================================================
-``message``                 delivered through ``ctx.deliver`` (the beat's target); no
-                            target (``target = none``) → ``rejected``
-``none``                    ``executed``: nothing to do, recorded with its reason
-``post``/``comment``/       handed to the `LedgerBackend` when there is one (in dry-run
-``vote``                    too: its contract forbids it to write); without one
-                            ``unsupported-until-ledger`` (``would-do`` in dry-run)
-==========================  =========================================================
-
-and a type listed in ``ctx.requires_approval`` is ``pending-approval``, kept only on the audit
-record.
 """
 
 from __future__ import annotations
@@ -83,11 +69,11 @@ from soulbeat.actions.models import (
     errors_in,
     to_dict,
 )
-from soulbeat.actions.policy import TargetLookup, content_hash, target_problems
+from soulbeat.actions.policy import Limits, TargetLookup, content_hash, target_problems
 from soulbeat.actions.sanitize import sanitize_action
 from soulbeat.actions.validate import validate_action
 from soulbeat.channels.base import Receipt
-from soulbeat.config.actions import DEFAULT_RATE_LIMITS, RateLimit
+from soulbeat.config.actions import DEFAULT_RATE_LIMITS
 
 if TYPE_CHECKING:
     from soulbeat.actions.approvals import ApprovalQueue
@@ -98,14 +84,15 @@ __all__ = [
     "ActionExecutor",
     "ActionResult",
     "ActionStatus",
-    "DefaultActionExecutor",
     "GovernedExecutor",
     "LedgerAction",
     "LedgerBackend",
     "Limits",
     "LimitsLookup",
     "MessageSender",
+    "action_result",
     "receipt_record",
+    "send_message",
 ]
 
 ActionStatus = Literal[
@@ -120,8 +107,6 @@ ActionStatus = Literal[
 ACTION_STATUSES: tuple[str, ...] = get_args(ActionStatus)
 
 LedgerAction = PostAction | CommentAction | VoteAction
-Limits = Mapping[str, Sequence[RateLimit]]
-"""Rate limits per action type (``ActionsConfig.limits``)."""
 MessageSender = Callable[[MessageAction], Awaitable[Receipt]]
 """Delivers a message action's text to the beat's target and returns the channel's receipt."""
 
@@ -215,42 +200,13 @@ class LedgerBackend(Protocol):
     needed, ``ctx.dry_run`` false. It stores the action as given (escaping again would show
     ``&amp;amp;``), returns ``executed`` with a receipt naming what it made, or ``rejected`` /
     ``failed`` with problems when the target refused (gone since it was checked). Its result
-    keeps ``problems`` as given and adds its own. (`DefaultActionExecutor` also calls it in
-    dry-run, where it must answer ``would-do`` and write nothing.)
+    keeps ``problems`` as given and adds its own. (The tests' `soulbeat.actions.bare.BareExecutor`
+    also calls it in dry-run, where it must answer ``would-do`` and write nothing.)
     """
 
     async def apply(
         self, action: LedgerAction, ctx: ActionContext, problems: Sequence[Problem]
     ) -> ActionResult: ...
-
-
-class DefaultActionExecutor:
-    """Messages go to the target, ``none`` is recorded, ledger actions go to ``ledger`` (or are
-    ``unsupported-until-ledger`` without one). See the module docstring."""
-
-    def __init__(self, ledger: LedgerBackend | None = None) -> None:
-        self.ledger = ledger
-
-    async def execute(
-        self, action: Action, ctx: ActionContext, problems: Sequence[Problem] = ()
-    ) -> ActionResult:
-        kind = action_type(action)
-        found = [*problems, *validate_action(action, allowed=ctx.allowed)]
-        if errors_in(found):
-            return _result(action, "rejected", found, detail="the action is not valid")
-        if kind in ctx.requires_approval:
-            detail = "waits for a person's approval (kept on this audit record)"
-            return _result(action, "pending-approval", found, detail=detail)
-        if isinstance(action, NoneAction):
-            return _result(action, "executed", found, detail="nothing to do")
-        if isinstance(action, MessageAction):
-            return await _send(action, ctx, found)
-        if self.ledger is not None:
-            return await self.ledger.apply(action, ctx, tuple(found))
-        if ctx.dry_run:
-            return _result(action, "would-do", found, detail="dry run: validated, not applied")
-        detail = f"{kind} needs the ledger, which this soulbeat does not have yet; not applied"
-        return _result(action, "unsupported-until-ledger", found, detail=detail)
 
 
 LimitsLookup = Callable[["ActionContext"], Awaitable[Limits]]
@@ -315,7 +271,7 @@ class GovernedExecutor:
         admission = await self.log.admit(row, tuple(limits.get(kind, ())))
         refusal = admission.refusal
         if refusal is not None:
-            return _result(
+            return action_result(
                 action,
                 refusal.status,
                 [*found, refusal.problem],
@@ -339,18 +295,18 @@ class GovernedExecutor:
         if kind in ctx.requires_approval:
             if self.approvals is None:
                 detail = "waits for a person's approval (kept on this audit record)"
-                return _result(action, "pending-approval", found, detail=detail)
+                return action_result(action, "pending-approval", found, detail=detail)
             approval = await self.approvals.submit(action, ctx, found, log_id=entry_id)
             detail = f"waits for a person's approval (approval {approval.id})"
-            return _result(
+            return action_result(
                 action, "pending-approval", found, detail=detail, approval_id=approval.id
             )
         if isinstance(action, MessageAction):
-            return await _send(action, ctx, found)
+            return await send_message(action, ctx, found)
         if isinstance(action, PostAction | CommentAction | VoteAction) and self.ledger is not None:
             return await self.ledger.apply(action, ctx, tuple(found))
         detail = f"{kind} needs the ledger, which this soulbeat does not have; not applied"
-        return _result(action, "unsupported-until-ledger", found, detail=detail)
+        return action_result(action, "unsupported-until-ledger", found, detail=detail)
 
     async def limits_for(self, ctx: ActionContext) -> Limits:
         """The rate limits that apply to ``ctx``'s thread (class docstring)."""
@@ -370,7 +326,7 @@ class GovernedExecutor:
     ) -> ActionResult:
         """A result decided before governance, written to the log as it is."""
         await self.log.record(_row(action, ctx, status, problems, detail, None))
-        return _result(action, status, problems, detail=detail)
+        return action_result(action, status, problems, detail=detail)
 
 
 def _row(
@@ -396,18 +352,23 @@ def _row(
     )
 
 
-async def _send(action: MessageAction, ctx: ActionContext, problems: list[Problem]) -> ActionResult:
+async def send_message(
+    action: MessageAction, ctx: ActionContext, problems: list[Problem]
+) -> ActionResult:
+    """A message through ``ctx.deliver`` (``rejected`` with no target, ``would-do`` in dry-run)."""
     if ctx.deliver is None:
         problems.append(Problem("", "the thread's target is none: a message has nowhere to go"))
-        return _result(action, "rejected", problems, detail="no delivery target")
+        return action_result(action, "rejected", problems, detail="no delivery target")
     if ctx.dry_run:
-        return _result(action, "would-do", problems, detail="dry run: validated, not delivered")
+        return action_result(
+            action, "would-do", problems, detail="dry run: validated, not delivered"
+        )
     receipt = await ctx.deliver(action)
     status: ActionStatus = "executed" if receipt.ok else "failed"
-    return _result(action, status, problems, receipt=receipt, detail=receipt.detail)
+    return action_result(action, status, problems, receipt=receipt, detail=receipt.detail)
 
 
-def _result(
+def action_result(
     action: Action,
     status: ActionStatus,
     problems: Sequence[Problem],
@@ -417,6 +378,7 @@ def _result(
     retry_after: datetime | None = None,
     approval_id: int | None = None,
 ) -> ActionResult:
+    """The `ActionResult` of ``action`` with ``status``."""
     return ActionResult(
         type=action_type(action),
         status=status,

@@ -13,17 +13,16 @@ rate limits and the duplicate guard read it; nothing refused is dropped from it.
   queued for approval); an approval decided later settles it again.
 - `record` inserts a row that is final at once (rejected by validation, would-do, none).
 
+The rows are kept by the store's action part (`soulbeat.store.base.ActionStore`; records in
+`soulbeat.store.records_actions`); governance runs inside its transaction as an `ActionQuota`.
 Times come from the injected clock. Rows are never deleted here.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from soulbeat.actions.models import Problem
 from soulbeat.actions.policy import (
@@ -35,8 +34,8 @@ from soulbeat.actions.policy import (
 )
 from soulbeat.clock import Clock
 from soulbeat.config.actions import RateLimit
-from soulbeat.errors import NotFoundError
-from soulbeat.store.codec import from_micros, opt_datetime, opt_micros, to_micros
+from soulbeat.store.base import ActionStore
+from soulbeat.store.records_actions import ActionQuota, LogEntry, LogRow
 
 __all__ = [
     "ADMITTED",
@@ -44,69 +43,10 @@ __all__ = [
     "Admission",
     "LogEntry",
     "LogRow",
-    "SQLJobs",
-    "dump_problems",
-    "load_problems",
 ]
-
-T = TypeVar("T")
 
 ADMITTED = "admitted"
 """The status of a row whose action passed governance and is being carried out."""
-
-_COLUMNS = (
-    "id, thread_id, agent_id, beat_id, skill, type, content_hash, status, dry_run, at, "
-    "updated_at, action, problems, detail, retry_after"
-)
-_QUOTA = ", ".join(f"'{status}'" for status in QUOTA_STATUSES)
-
-
-@runtime_checkable
-class SQLJobs(Protocol):
-    """The store seam for tables of other folders (`SQLiteStore.run_read` / ``run_write``):
-    ``job(connection)`` runs in one transaction and must not commit, roll back or await."""
-
-    async def run_read(self, job: Callable[[sqlite3.Connection], T]) -> T: ...
-
-    async def run_write(self, job: Callable[[sqlite3.Connection], T]) -> T: ...
-
-
-@dataclass(frozen=True)
-class LogRow:
-    """What is written for one action (the row without its id and times)."""
-
-    thread_id: str
-    agent_id: str
-    beat_id: int | None
-    skill: str
-    type: str
-    status: str
-    action: Mapping[str, Any]
-    problems: tuple[Problem, ...] = ()
-    detail: str = ""
-    content_hash: str | None = None
-    dry_run: bool = False
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    """One row of the action log as read back."""
-
-    id: int
-    thread_id: str
-    agent_id: str
-    beat_id: int | None
-    skill: str
-    type: str
-    content_hash: str | None
-    status: str
-    dry_run: bool
-    at: datetime
-    updated_at: datetime
-    action: Mapping[str, Any]
-    problems: tuple[Problem, ...]
-    detail: str
-    retry_after: datetime | None
 
 
 @dataclass(frozen=True)
@@ -122,37 +62,38 @@ class Admission:
 
 
 class ActionLog:
-    """The action log on the store's database (module docstring)."""
+    """The action log in the store (module docstring)."""
 
-    def __init__(self, db: SQLJobs, clock: Clock) -> None:
-        self._db = db
+    def __init__(self, store: ActionStore, clock: Clock) -> None:
+        self._store = store
         self._clock = clock
 
     async def record(self, row: LogRow) -> int:
         """Insert a final row; returns its id."""
-        now = to_micros(self._clock.now())
-        return await self._db.run_write(lambda conn: _insert(conn, row, now, None))
+        return await self._store.record_action(row, self._clock.now())
 
     async def admit(self, row: LogRow, limits: Sequence[RateLimit]) -> Admission:
         """Apply the rate limits, then the duplicate guard, and insert the row (module
         docstring). ``row.status`` is ignored: it becomes ``admitted`` or the refusal's."""
         now = self._clock.now()
+        decided: dict[str, Refusal | None] = {}
 
-        def job(conn: sqlite3.Connection) -> Admission:
-            refusal = _governance(conn, row, limits, now)
+        def decide(times: Sequence[datetime], last: datetime | None) -> LogRow:
+            refusal = decided["refusal"] = _governance(row, limits, times, last, now)
             if refusal is None:
-                written = replace(row, status=ADMITTED)
-                return Admission(_insert(conn, written, to_micros(now), None), None)
-            refused = replace(
+                return replace(row, status=ADMITTED, retry_after=None)
+            return replace(
                 row,
                 status=refusal.status,
                 problems=(*row.problems, refusal.problem),
                 detail=refusal.problem.message,
+                retry_after=refusal.retry_after,
             )
-            entry = _insert(conn, refused, to_micros(now), refusal.retry_after)
-            return Admission(entry, refusal)
 
-        return await self._db.run_write(job)
+        window = max((limit.window for limit in limits), default=None)
+        quota = ActionQuota(QUOTA_STATUSES, window, DUPLICATE_WINDOW, decide)
+        entry, _ = await self._store.admit_action(row, quota, now)
+        return Admission(entry, decided.get("refusal"))
 
     async def settle(
         self,
@@ -164,36 +105,13 @@ class ActionLog:
     ) -> None:
         """Give row ``entry_id`` its (new) status; detail and problems replace the old ones when
         given. NotFoundError for an unknown id."""
-        now = to_micros(self._clock.now())
-
-        def job(conn: sqlite3.Connection) -> None:
-            sets, args = ["status = ?", "updated_at = ?"], [status, now]
-            if detail is not None:
-                sets.append("detail = ?")
-                args.append(detail)
-            if problems is not None:
-                sets.append("problems = ?")
-                args.append(dump_problems(problems))
-            cursor = conn.execute(
-                f"UPDATE action_log SET {', '.join(sets)} WHERE id = ?", (*args, entry_id)
-            )
-            if cursor.rowcount == 0:
-                raise NotFoundError(f"action log entry {entry_id} does not exist")
-
-        await self._db.run_write(job)
+        await self._store.settle_action(
+            entry_id, status, self._clock.now(), detail=detail, problems=problems
+        )
 
     async def get(self, entry_id: int) -> LogEntry:
         """One entry; NotFoundError for an unknown id."""
-
-        def job(conn: sqlite3.Connection) -> LogEntry:
-            found = conn.execute(
-                f"SELECT {_COLUMNS} FROM action_log WHERE id = ?", (entry_id,)
-            ).fetchone()
-            if found is None:
-                raise NotFoundError(f"action log entry {entry_id} does not exist")
-            return _entry(found)
-
-        return await self._db.run_read(job)
+        return await self._store.get_action(entry_id)
 
     async def entries(
         self,
@@ -204,110 +122,23 @@ class ActionLog:
         limit: int = 100,
     ) -> list[LogEntry]:
         """Entries, newest first, optionally of one thread, type and status."""
-        where, args = _filters(thread_id=thread_id, type=type, status=status)
-
-        def job(conn: sqlite3.Connection) -> list[LogEntry]:
-            rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM action_log{where} ORDER BY id DESC LIMIT ?",
-                (*args, limit),
-            ).fetchall()
-            return [_entry(row) for row in rows]
-
-        return await self._db.run_read(job)
+        return await self._store.list_actions(
+            thread_id=thread_id, type=type, status=status, limit=limit
+        )
 
 
 def _governance(
-    conn: sqlite3.Connection, row: LogRow, limits: Sequence[RateLimit], now: datetime
+    row: LogRow,
+    limits: Sequence[RateLimit],
+    times: Sequence[datetime],
+    last: datetime | None,
+    now: datetime,
 ) -> Refusal | None:
+    """The rate limits first, then the duplicate guard (`soulbeat.actions.policy`)."""
     if limits:
-        oldest = now - max(limit.window for limit in limits)
-        times = [
-            from_micros(value)
-            for (value,) in conn.execute(
-                f"SELECT at FROM action_log WHERE thread_id = ? AND type = ? AND at > ? "
-                f"AND status IN ({_QUOTA})",
-                (row.thread_id, row.type, to_micros(oldest)),
-            )
-        ]
         refusal = check_rate_limits(row.type, limits, times, now)
         if refusal is not None:
             return refusal
     if row.content_hash is None:
         return None
-    (last,) = conn.execute(
-        f"SELECT max(at) FROM action_log WHERE thread_id = ? AND type = ? AND content_hash = ? "
-        f"AND at > ? AND status IN ({_QUOTA})",
-        (row.thread_id, row.type, row.content_hash, to_micros(now - DUPLICATE_WINDOW)),
-    ).fetchone()
-    return check_duplicate(row.type, opt_datetime(last), now)
-
-
-def _insert(conn: sqlite3.Connection, row: LogRow, now: int, retry_after: datetime | None) -> int:
-    cursor = conn.execute(
-        "INSERT INTO action_log (thread_id, agent_id, beat_id, skill, type, content_hash, "
-        "status, dry_run, at, updated_at, action, problems, detail, retry_after) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            row.thread_id,
-            row.agent_id,
-            row.beat_id,
-            row.skill,
-            row.type,
-            row.content_hash,
-            row.status,
-            int(row.dry_run),
-            now,
-            now,
-            json.dumps(dict(row.action), ensure_ascii=False, default=str),
-            dump_problems(row.problems),
-            row.detail,
-            opt_micros(retry_after),
-        ),
-    )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
-
-
-def _filters(**equal: str | None) -> tuple[str, list[Any]]:
-    pairs = [(column, value) for column, value in equal.items() if value is not None]
-    if not pairs:
-        return "", []
-    return " WHERE " + " AND ".join(f"{column} = ?" for column, _ in pairs), [
-        value for _, value in pairs
-    ]
-
-
-def _entry(row: sqlite3.Row) -> LogEntry:
-    return LogEntry(
-        id=row["id"],
-        thread_id=row["thread_id"],
-        agent_id=row["agent_id"],
-        beat_id=row["beat_id"],
-        skill=row["skill"],
-        type=row["type"],
-        content_hash=row["content_hash"],
-        status=row["status"],
-        dry_run=bool(row["dry_run"]),
-        at=from_micros(row["at"]),
-        updated_at=from_micros(row["updated_at"]),
-        action=json.loads(row["action"]),
-        problems=load_problems(row["problems"]),
-        detail=row["detail"],
-        retry_after=opt_datetime(row["retry_after"]),
-    )
-
-
-def dump_problems(problems: Sequence[Problem]) -> str:
-    """JSON text of ``problems`` (field, message, level each)."""
-    return json.dumps(
-        [{"field": p.field, "message": p.message, "level": p.level} for p in problems],
-        ensure_ascii=False,
-    )
-
-
-def load_problems(text: str) -> tuple[Problem, ...]:
-    """The inverse of `dump_problems`."""
-    return tuple(
-        Problem(item["field"], item["message"], "info" if item.get("level") == "info" else "error")
-        for item in json.loads(text)
-    )
+    return check_duplicate(row.type, last, now)

@@ -31,6 +31,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, TypeAlias
 
+from soulbeat.store.records_actions import Problem  # the actions' vocabulary, kept by the store
+
 __all__ = [
     "ACTION_TYPES",
     "Action",
@@ -47,20 +49,6 @@ __all__ = [
 ]
 
 ACTION_TYPES: tuple[str, ...] = ("post", "comment", "vote", "message", "none")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an action: the field it concerns ("" for the whole object) and a
-    sentence for a person. ``level`` is ``error`` (the action cannot be used) or ``info`` (noted
-    on the audit record, harmless: an unknown key that was ignored)."""
-
-    field: str
-    message: str
-    level: Literal["error", "info"] = "error"
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}" if self.field else self.message
 
 
 def errors_in(problems: list[Problem]) -> list[Problem]:

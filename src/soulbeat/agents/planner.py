@@ -11,7 +11,7 @@ from soulbeat.config import ConfigError, EffectiveConfig
 from soulbeat.contract.active_hours import resolve_timezone
 from soulbeat.errors import NotFoundError, WorkspaceError
 from soulbeat.schedule.plan import BeatPlan
-from soulbeat.store.base import Store
+from soulbeat.store.base import BeatStore
 from soulbeat.store.records import MAIN, Schedule, Thread
 from soulbeat.workspace.loader import Workspace
 from soulbeat.workspace.tasks import due_tasks
@@ -55,7 +55,7 @@ class WorkspacePlanner:
     its schedule is kept and the problem shows in `doctor` instead of the thread vanishing.
     """
 
-    def __init__(self, store: Store, registry: AgentRegistry) -> None:
+    def __init__(self, store: BeatStore, registry: AgentRegistry) -> None:
         self._store = store
         self._registry = registry
 

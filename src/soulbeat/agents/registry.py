@@ -12,7 +12,7 @@ from pathlib import Path
 
 from soulbeat.config import EffectiveConfig, effective_config
 from soulbeat.config.settings import AgentSettings, Settings
-from soulbeat.store.base import Store
+from soulbeat.store.base import BeatStore
 from soulbeat.store.records import MAIN, Agent, Thread
 from soulbeat.workspace.heartbeat_md import (
     HeartbeatInstructions,
@@ -42,7 +42,7 @@ class HeartbeatSource:
 class AgentRegistry:
     """The agents of one service, backed by the settings (what they are) and the store."""
 
-    def __init__(self, settings: Settings, store: Store, *, home: Path | None = None) -> None:
+    def __init__(self, settings: Settings, store: BeatStore, *, home: Path | None = None) -> None:
         self.settings = settings
         self._store = store
         self._home = home

@@ -18,7 +18,7 @@ from soulbeat.channels.base import Delivery, Receipt
 from soulbeat.clock import Clock
 from soulbeat.errors import StoreError
 from soulbeat.events.models import EventSink
-from soulbeat.store.base import Store
+from soulbeat.store.base import BeatStore
 from soulbeat.store.records import Message
 
 __all__ = ["ThreadChannel"]
@@ -31,7 +31,7 @@ class ThreadChannel:
     ``message.created``; ``events`` may be None (nothing is published)."""
 
     def __init__(
-        self, store: Store, clock: Clock, events: EventSink | None, *, name: str = "thread"
+        self, store: BeatStore, clock: Clock, events: EventSink | None, *, name: str = "thread"
     ) -> None:
         self._store = store
         self._clock = clock

@@ -1,23 +1,27 @@
 """The ledger: soulbeat's built-in community board, shaped after Moltbook (SPEC §0, §7.1).
 
 Submolts (communities) with subscriptions, posts (text or a link), threaded comments, votes,
-scores and karma, feeds sorted hot / new / top, all in the store's SQLite database (migration
-003). Modules:
+scores and karma, feeds sorted hot / new / top. The board's rules live here; its tables are the
+store's board part (`soulbeat.store.base.BoardStore`, SQL in `soulbeat.store.sqlite`), its
+records and errors `soulbeat.store.records_board` (re-exported here). Modules:
 
-=============  ===================================================================================
-``models``     records (`Post`, `Comment`, `Submolt`, ...), `Actor`, ids, the `LedgerError` tree
-``service``    `LedgerService`: the board's writes, and the executor's `LedgerBackend` (``apply``)
-``reader``     `LedgerReader`: the reads (feeds, comment trees, karma, ``new_since``) and ``exists``
-``context``    `LedgerContext`: new posts in a thread's submolts for a beat's prompt
-``remote``     `RemoteLedger`: the model's actions sent to a Moltbook-style server instead
-``ranking``    the hot formula and the other orders, pure
-``views``      JSON-ready dicts for the API and the CLI
-``tables`` ``feeds`` ``votes`` ``governance`` ``index`` ``checks`` ``backend``: the parts
-=============  ===================================================================================
+==============  ==================================================================================
+``service``     `LedgerService`: the board's writes, and the executor's `LedgerBackend` (``apply``)
+``reader``      `LedgerReader`: the reads (feeds, comment trees, karma, what is new) and ``exists``
+``context``     `LedgerContext`: new posts in a thread's submolts for a beat's prompt
+``remote``      `RemoteLedger`: the model's actions sent to a Moltbook-style server instead
+``ranking``     the hot formula and the other orders, pure
+``checks``      input checks (limits and duplicates: the one engine, `soulbeat.actions.policy`)
+``views``       JSON-ready dicts for the API and the CLI
+``index``       which ids exist, answered without waiting
+==============  ==================================================================================
 """
 
 from soulbeat.ledger.context import LedgerContext
-from soulbeat.ledger.models import (
+from soulbeat.ledger.reader import LedgerReader
+from soulbeat.ledger.remote import NEEDS_PERSON, RemoteLedger
+from soulbeat.ledger.service import LedgerService
+from soulbeat.store.records_board import (  # the board's vocabulary, for the ledger's users
     Actor,
     Comment,
     CommentNode,
@@ -33,9 +37,6 @@ from soulbeat.ledger.models import (
     VoteOutcome,
     parse_actor,
 )
-from soulbeat.ledger.reader import LedgerReader
-from soulbeat.ledger.remote import NEEDS_PERSON, RemoteLedger
-from soulbeat.ledger.service import LedgerService
 
 __all__ = [
     "NEEDS_PERSON",

@@ -10,7 +10,7 @@ sanitising is the action executor's job and the edges render safely.
 from __future__ import annotations
 
 from soulbeat.actions.validate import COMMENT_LIMIT, POST_LIMIT, SUBMOLT_PATTERN, TITLE_LIMIT
-from soulbeat.ledger.models import (
+from soulbeat.store.records_board import (
     SORTS,
     WINDOWS,
     LedgerInputError,

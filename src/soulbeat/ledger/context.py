@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from soulbeat.ledger.models import Actor, Comment, NewActivity, Post
 from soulbeat.ledger.reader import LedgerReader
+from soulbeat.store.records_board import Actor, Comment, NewActivity, Post
 from soulbeat.turn.context import ContextBlock, ContextScope
 
 __all__ = ["COMMENT_CHARS", "FIRST_LOOKBACK", "MAX_ITEMS", "POST_CHARS", "LedgerContext"]

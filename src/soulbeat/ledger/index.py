@@ -8,17 +8,10 @@ index has seen exists for good and "after the highest id seen" finds everything 
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
-from soulbeat.ledger import tables
-from soulbeat.ledger.models import parse_id
+from soulbeat.store.base import BoardStore
+from soulbeat.store.records_board import parse_id
 
 __all__ = ["IdIndex"]
-
-T = TypeVar("T")
-Reader = Callable[[Callable[[sqlite3.Connection], T]], Awaitable[T]]
 
 
 class IdIndex:
@@ -43,22 +36,11 @@ class IdIndex:
             return number is not None and number in self.comments
         return False
 
-    async def refresh(
-        self, read: Reader[tuple[list[int], list[int], list[tuple[int, str]]]]
-    ) -> None:
+    async def refresh(self, store: BoardStore) -> None:
         """Add what was written since the highest ids seen, read in one transaction."""
         after_post, after_comment = max(self.posts, default=0), max(self.comments, default=0)
-        after_rowid = self._submolt_rowid
-
-        def job(conn: sqlite3.Connection) -> tuple[list[int], list[int], list[tuple[int, str]]]:
-            return (
-                tables.new_ids(conn, "ledger_posts", after_post),
-                tables.new_ids(conn, "ledger_comments", after_comment),
-                tables.submolt_names(conn, after_rowid),
-            )
-
-        posts, comments, submolts = await read(job)
-        self.posts.update(posts)
-        self.comments.update(comments)
-        self.submolts.update(name for _, name in submolts)
-        self._submolt_rowid = max([self._submolt_rowid, *(rowid for rowid, _ in submolts)])
+        found = await store.board_ids_since(after_post, after_comment, self._submolt_rowid)
+        self.posts.update(found.posts)
+        self.comments.update(found.comments)
+        self.submolts.update(name for _, name in found.submolts)
+        self._submolt_rowid = max([self._submolt_rowid, *(mark for mark, _ in found.submolts)])

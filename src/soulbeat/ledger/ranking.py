@@ -26,8 +26,8 @@ import math
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from soulbeat.ledger.models import Comment, CommentNode, Sort, Window
 from soulbeat.store.codec import EPOCH
+from soulbeat.store.records_board import Comment, CommentNode, Sort, Window
 
 __all__ = [
     "HOT_DECAY_SECONDS",

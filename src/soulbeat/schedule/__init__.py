@@ -1,4 +1,8 @@
-"""When beats happen: phases and slots, wakes, and the scheduler loop."""
+"""When beats happen: phases and slots, wakes, the guards a beat passes, and the scheduler loop.
+
+Depends on `soulbeat.store.base.BeatStore` alone, and on the turn only through the
+`BeatRunner` protocol (`runner`).
+"""
 
 from soulbeat.schedule.cadence import (
     next_slot,

@@ -6,7 +6,7 @@ asyncio's own timers, so a `FakeClock` drives it in tests):
 1. the runner runs as a task of its own;
 2. the watcher sleeps until the earlier of the plan's timeout and the moment a third of the lease
    is spent (10 s of the default 30 s), or until the runner is done;
-3. then it renews the lease (`Store.renew_lease`) and sleeps again, so a beat that runs keeps
+3. then it renews the lease (`BeatStore.renew_lease`) and sleeps again, so a beat that runs keeps
    two thirds of a lease in hand and a dead worker's beats are free within one lease;
 4. at the timeout it cancels the runner: outcome ``failed``, reason ``timeout``;
 5. a runner that raised gives outcome ``failed`` with the error; one that was cancelled from
@@ -28,7 +28,7 @@ from soulbeat.clock import Clock
 from soulbeat.errors import ProviderError
 from soulbeat.schedule.plan import BeatPlan
 from soulbeat.schedule.runner import BeatRunner
-from soulbeat.store.base import Store
+from soulbeat.store.base import BeatStore
 from soulbeat.store.records import BeatRecord, BeatResult, Claim
 
 __all__ = [
@@ -75,7 +75,7 @@ def interrupted_result(started: datetime, now: datetime) -> BeatResult:
 
 async def run_watched(
     runner: BeatRunner,
-    store: Store,
+    store: BeatStore,
     clock: Clock,
     claim: Claim,
     plan: BeatPlan,

@@ -9,11 +9,12 @@ The pass, `run_due()`, step by step:
    changed is re-planned from now; one no longer planned is deleted. An unchanged schedule keeps
    its slot, even one missed while the process was down: it runs once, and the slot after it is
    computed from the time it finished, so missed slots are coalesced, never replayed.
-3. **claim** — ready wakes first (`Store.claim_wake`), then due slots (`Store.claim_due`), never
-   more than the free capacity (`max_concurrent_beats` minus the beats in flight).
+3. **claim** — ready wakes first (`BeatStore.claim_wake`), then due slots
+   (`BeatStore.claim_due`), never more than the free capacity (`max_concurrent_beats` minus the
+   beats in flight).
 4. **guard** — each claim gets its plan at now (`Planner.plan_for_beat`) and goes through the
-   guards (`soulbeat.turn.gates`). A *skip* is finished ``skipped`` with its reason and a slot
-   advances; a *deferral* (busy, cooldown, flood) is `Store.defer_beat`: the slot is kept and a
+   guards (`soulbeat.schedule.gates`). A *skip* is finished ``skipped`` with its reason and a slot
+   advances; a *deferral* (busy, cooldown, flood) is `BeatStore.defer_beat`: the slot is kept and a
    wake goes back to the queue, ready when the deferral ends.
 5. **run** — a beat that passed starts as a task: `run_watched` runs the `BeatRunner` with the
    plan's timeout and lease renewal, then the beat is finished: its record, the next slot (from
@@ -62,13 +63,13 @@ from soulbeat.schedule.beats import (
     skipped_result,
     task_runs,
 )
+from soulbeat.schedule.gates import BUSY_RETRY, GateInputs, evaluate_gates
 from soulbeat.schedule.plan import BeatPlan, Planner
 from soulbeat.schedule.runner import BeatRunner
 from soulbeat.schedule.slots import SlotBook, is_finished
 from soulbeat.schedule.wakes import INTERVAL, MANUAL, Wake, WakeQueue, skill_reason
-from soulbeat.store.base import Store
+from soulbeat.store.base import BeatStore
 from soulbeat.store.records import MAIN, BeatRecord, BeatResult, Claim, Schedule, beat_key
-from soulbeat.turn.gates import BUSY_RETRY, GateInputs, evaluate_gates
 
 __all__ = ["ENABLED_FLAG", "Scheduler"]
 
@@ -113,7 +114,7 @@ class Scheduler:
 
     def __init__(
         self,
-        store: Store,
+        store: BeatStore,
         planner: Planner,
         runner: BeatRunner,
         clock: Clock,

@@ -30,7 +30,7 @@ from soulbeat.schedule.cadence import (
     seek_active_slot,
 )
 from soulbeat.schedule.plan import BeatPlan, Planner
-from soulbeat.store.base import Store
+from soulbeat.store.base import BeatStore
 from soulbeat.store.records import BeatResult, Schedule, beat_key
 
 __all__ = ["SlotBook", "is_finished", "leased"]
@@ -45,7 +45,7 @@ class SlotBook:
     """Keeps a store's schedules in step with a planner (module docstring)."""
 
     def __init__(
-        self, store: Store, planner: Planner, clock: Clock, *, worker_id: str = "slot-book"
+        self, store: BeatStore, planner: Planner, clock: Clock, *, worker_id: str = "slot-book"
     ) -> None:
         self._store, self._planner, self._clock = store, planner, clock
         self._worker_id = worker_id
@@ -119,7 +119,7 @@ class SlotBook:
         return phase_offset(self._seed, plan.thread_id, interval, plan.skill)
 
 
-async def is_finished(store: Store, key: str) -> bool:
+async def is_finished(store: BeatStore, key: str) -> bool:
     """Whether the beat with this key is finished (a finished key is never claimed again)."""
     record = await store.get_beat_by_key(key)
     return record is not None and record.status == "finished"

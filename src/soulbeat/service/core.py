@@ -33,6 +33,7 @@ from soulbeat.events.models import Event
 from soulbeat.llm.base import LLMProvider
 from soulbeat.llm.resilience import CircuitBreakers
 from soulbeat.schedule.scheduler import Scheduler
+from soulbeat.service.board import Board
 from soulbeat.service.files import FileKind, FileView, WorkspaceFiles
 from soulbeat.service.fleet import Fleet
 from soulbeat.service.views import beat_view, plain
@@ -176,6 +177,11 @@ class Service:
             is_running=scheduler.is_enabled,
             replan=scheduler.replan,
         )
+
+    @property
+    def board(self) -> Board:
+        """The board and the approval queue, as the edges may ask them (`Board`)."""
+        return Board(self.ledger, self.approvals, self.clock)
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def open(self) -> None:

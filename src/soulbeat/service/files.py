@@ -25,7 +25,7 @@ from typing import Literal
 from soulbeat.agents.registry import AgentRegistry
 from soulbeat.clock import Clock
 from soulbeat.errors import EditConflictError, WorkspaceError
-from soulbeat.store.base import Store
+from soulbeat.store.base import BeatStore
 from soulbeat.store.records import FileVersion
 from soulbeat.workspace.loader import find_heartbeat_file
 
@@ -53,7 +53,7 @@ def _sha(text: str) -> str:
 
 
 class WorkspaceFiles:
-    def __init__(self, registry: AgentRegistry, store: Store, clock: Clock) -> None:
+    def __init__(self, registry: AgentRegistry, store: BeatStore, clock: Clock) -> None:
         self._registry = registry
         self._store = store
         self._clock = clock

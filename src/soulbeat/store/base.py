@@ -1,7 +1,20 @@
-"""The `Store` protocol: everything soulbeat remembers, and the claiming of due beats.
+"""The store protocols: everything soulbeat remembers, and the claiming of due beats.
 
-Contract for every backend (SQLite now, PostgreSQL later); `tests/store/test_store_contract.py`
-checks it, once per backend.
+`Store` combines three protocols, one per part of the database, so each user asks only for the
+part it needs:
+
+- `BeatStore`: lifecycle and flags, agents and threads, messages, schedules and claims, system
+  events, beats (the audit trail) and workspace file versions. The scheduler and the turn depend
+  on this part alone.
+- `BoardStore`: the ledger's tables (submolts, posts, comments, votes).
+- `ActionStore`: the action log and the approval queue.
+
+Every backend implements all three (`soulbeat.store.sqlite.SQLiteStore` now, PostgreSQL later)
+and speaks only the records of `soulbeat.store.records`, so `store/` needs nothing above it. Each
+contract is written once, on its protocol, and checked once per backend by its contract suite
+under `tests/store/` (`test_store_contract.py` for `BeatStore`).
+
+The `BeatStore` contract:
 
 - All datetimes in and out are aware UTC. Mappings are stored as JSON.
 - `open()` applies the numbered migrations it has not applied yet and records them.
@@ -31,7 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from soulbeat.store.records import (
     Agent,
@@ -45,10 +58,38 @@ from soulbeat.store.records import (
     SystemEvent,
     Thread,
 )
+from soulbeat.store.records_actions import (
+    ActionQuota,
+    Approval,
+    ApprovalStatus,
+    LogEntry,
+    LogRow,
+    NewApproval,
+    Problem,
+)
+from soulbeat.store.records_board import (
+    Actor,
+    BoardGuard,
+    BoardIds,
+    Comment,
+    Karma,
+    NewActivity,
+    NewComment,
+    NewPost,
+    NewVote,
+    Post,
+    Sort,
+    Submolt,
+    VoteOutcome,
+)
 from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, ThreadFacts
 
 
-class Store(Protocol):
+@runtime_checkable
+class BeatStore(Protocol):
+    """Threads, config, schedules, claims, beats, events, messages and file versions (see the
+    module docstring for the claiming contract)."""
+
     # -- lifecycle and settings ---------------------------------------------------------------
     async def open(self) -> None:
         """Connect and apply pending migrations. Idempotent."""
@@ -240,3 +281,159 @@ class Store(Protocol):
 
     async def get_file_version(self, agent_id: str, kind: str, version: int) -> FileVersion:
         """Raises NotFoundError."""
+
+
+@runtime_checkable
+class BoardStore(Protocol):
+    """The ledger's tables: submolts, subscriptions, posts, comments and votes, with the
+    activity the board's rate limits count. `soulbeat.ledger.LedgerService` keeps the board's
+    rules over this part; the records and errors are `soulbeat.store.records_board`'s.
+
+    Contract: posts and comments are numbered from 1 (ids only grow, nothing is deleted); a
+    missing submolt, post or comment is `LedgerNotFoundError`; a taken submolt name
+    `LedgerConflictError`. Listings are newest first unless ``sort`` says otherwise. Each write is
+    one transaction that checks its targets, then runs its `BoardGuard` (the duplicate guard,
+    then the rate limit: whatever they raise propagates and nothing is written), writes, and
+    counts the write for the guard's key; ``dry_run=True`` does all of it and keeps nothing.
+    """
+
+    # -- reads ----------------------------------------------------------------------------------
+    async def get_submolt(self, name: str) -> Submolt: ...
+
+    async def list_submolts(self, *, limit: int, offset: int) -> list[Submolt]:
+        """By name."""
+
+    async def subscriptions(self, who: Actor) -> list[str]:
+        """The submolts ``who`` follows, by name; a thread follows its own and its agent's."""
+
+    async def get_post(self, number: int) -> Post: ...
+
+    async def get_comment(self, number: int) -> Comment: ...
+
+    async def post_comments(self, number: int) -> list[Comment]:
+        """Every comment of post ``number``, oldest first; LedgerNotFoundError for no post."""
+
+    async def list_posts(
+        self,
+        *,
+        submolt: str | None,
+        subscriber: Actor | None,
+        sort: Sort,
+        start: datetime | None,
+        limit: int,
+        offset: int,
+    ) -> list[Post]:
+        """Posts of one submolt (missing: LedgerNotFoundError), else of ``subscriber``'s
+        submolts, else of all, in ``sort`` order (hot by the stored rank, new, top by score),
+        created at or after ``start`` when given."""
+
+    async def karma(self, author: Actor) -> Karma: ...
+
+    async def new_activity(
+        self, subscriber: Actor, since: datetime, *, skip: Actor | None, limit: int
+    ) -> NewActivity:
+        """Posts and comments in ``subscriber``'s submolts created at or after ``since``, not by
+        ``skip``: the newest ``limit`` of each, oldest first, with the totals."""
+
+    async def board_ids_since(self, post: int, comment: int, submolt_mark: int) -> BoardIds:
+        """Post and comment numbers above ``post`` / ``comment``, and the submolts whose
+        creation mark is above ``submolt_mark`` (for the ledger's id index)."""
+
+    # -- writes ---------------------------------------------------------------------------------
+    async def create_submolt(
+        self, name: str, display_name: str, description: str, created_by: Actor, at: datetime
+    ) -> Submolt: ...
+
+    async def set_subscription(self, who: Actor, submolt: str, at: datetime, on: bool) -> bool:
+        """Subscribe (``on``) or unsubscribe; True when that changed something."""
+
+    async def add_post(self, post: NewPost, guard: BoardGuard, *, dry_run: bool = False) -> Post:
+        """LedgerNotFoundError for a missing submolt."""
+
+    async def add_comment(
+        self, comment: NewComment, guard: BoardGuard, *, dry_run: bool = False
+    ) -> Comment:
+        """LedgerNotFoundError for a missing post or parent; LedgerInputError when the parent
+        belongs to another post or the reply would sit deeper than ``max_depth``."""
+
+    async def cast_vote(
+        self, vote: NewVote, guard: BoardGuard, *, dry_run: bool = False
+    ) -> VoteOutcome:
+        """One vote per (thing, voter): added, flipped, removed (``toggle``) or unchanged; an
+        unchanged vote is not counted by the guard."""
+
+
+@runtime_checkable
+class ActionStore(Protocol):
+    """The action log and the approval queue (`soulbeat.actions` keeps their rules; records in
+    `soulbeat.store.records_actions`).
+
+    Contract: log entries and approvals are numbered from 1 and never deleted; listings are
+    newest first (by id). `admit_action` is one write transaction: it reads what the
+    `ActionQuota` asks for, lets ``quota.decide`` choose the row, and inserts it, so two writers
+    can never both take the last slot of a limit. An approval is decided once: `claim_approval`
+    on one that is not ``pending`` raises `ApprovalDecidedError` and changes nothing. Unknown ids
+    are NotFoundError.
+    """
+
+    # -- the action log -------------------------------------------------------------------------
+    async def record_action(self, row: LogRow, at: datetime) -> int:
+        """Insert a final row at ``at``; returns its id."""
+
+    async def admit_action(
+        self, row: LogRow, quota: ActionQuota, at: datetime
+    ) -> tuple[int, LogRow]:
+        """Insert the row ``quota.decide`` makes of ``row`` (see the class docstring); returns its
+        id and the row written."""
+
+    async def settle_action(
+        self,
+        entry_id: int,
+        status: str,
+        at: datetime,
+        *,
+        detail: str | None = None,
+        problems: Sequence[Problem] | None = None,
+    ) -> None:
+        """Set the entry's status (and detail, problems when given) and ``updated_at``."""
+
+    async def get_action(self, entry_id: int) -> LogEntry: ...
+
+    async def list_actions(
+        self,
+        *,
+        thread_id: str | None = None,
+        type: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+    ) -> list[LogEntry]:
+        """Newest first, optionally of one thread, type and status."""
+
+    # -- the approval queue ---------------------------------------------------------------------
+    async def add_approval(self, new: NewApproval, at: datetime) -> Approval:
+        """A new ``pending`` approval created at ``at``."""
+
+    async def get_approval(self, approval_id: int) -> Approval: ...
+
+    async def list_approvals(
+        self,
+        *,
+        status: ApprovalStatus | None = None,
+        thread_id: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Approval]:
+        """Newest first, optionally of one status and one thread."""
+
+    async def claim_approval(
+        self, approval_id: int, status: ApprovalStatus, reason: str | None, at: datetime
+    ) -> Approval:
+        """Decide a pending approval (``approved`` or ``rejected``) at ``at``."""
+
+    async def set_approval_result(self, approval_id: int, result: Mapping[str, Any]) -> Approval:
+        """Keep the `ActionResult` record of a decided approval."""
+
+
+class Store(BeatStore, BoardStore, ActionStore, Protocol):
+    """Everything: the three parts on one database, so a beat's record, its delivery and its
+    actions can share a transaction. `soulbeat.wiring.build()` takes a `Store`."""

@@ -3,6 +3,7 @@
 | protocol | double |
 |---|---|
 | `Clock` | `FakeClock` — moves only when told |
+| `ActionExecutor` | `BareExecutor` — the executor contract without governance |
 | `LLMProvider` | `ScriptedLLM` — strict: an unscripted call fails |
 | (the model server) | `FakeLLMServer` — real HTTP on 127.0.0.1, Ollama and OpenAI protocols |
 | `Channel` | `RecordingChannel` — records deliveries, can be told to fail |
@@ -11,6 +12,7 @@
 | (an HTTP peer) | `AppServer` — an ASGI app on a real uvicorn on 127.0.0.1, in a thread |
 """
 
+from soulbeat.actions.bare import BareExecutor
 from soulbeat.testing.channel import RecordingChannel
 from soulbeat.testing.clock import FakeClock
 from soulbeat.testing.live import AppServer
@@ -21,6 +23,7 @@ from soulbeat.testing.runner import RecordingRunner, RunnerCall
 
 __all__ = [
     "AppServer",
+    "BareExecutor",
     "FakeClock",
     "FakeLLMServer",
     "RecordingChannel",

@@ -1,8 +1,9 @@
-"""What happens in one beat: gates, context, prompt, model call, reply and outcome.
+"""What happens in one beat once it passed the guards (`soulbeat.schedule.gates`): context,
+prompt, model call, reply and outcome.
 
 `TurnRunner` (`runner`) is the scheduler's `BeatRunner`; its steps live in their own modules:
-`gates` (the guards, run by the scheduler), `prepare`, `context`, `prompt`, `tools`, `rounds`,
-`reply`, `acting`, `outcome`, `delivery`, `publish` and `audit`.
+`prepare`, `context`, `prompt`, `tools`, `rounds`, `reply`, `acting`, `outcome`, `delivery`,
+`publish` and `audit`.
 """
 
 from soulbeat.turn.acting import OK_TEXT, Acting

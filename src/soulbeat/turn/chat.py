@@ -11,7 +11,7 @@ from soulbeat.agents.registry import AgentRegistry
 from soulbeat.clock import Clock
 from soulbeat.events.models import EventSink
 from soulbeat.llm.base import ChatMessage, ChatRequest, LLMProvider
-from soulbeat.store.base import Store
+from soulbeat.store.base import BeatStore
 from soulbeat.store.records import Message, Thread
 from soulbeat.workspace.soul import format_soul_for_system_prompt
 
@@ -27,7 +27,7 @@ MESSAGE_CHARS = 4_000
 class ChatResponder:
     def __init__(
         self,
-        store: Store,
+        store: BeatStore,
         registry: AgentRegistry,
         provider: LLMProvider,
         clock: Clock,

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from soulbeat.store.base import Store
+from soulbeat.store.base import BeatStore
 from soulbeat.store.records import Message, SystemEvent, Thread
 from soulbeat.workspace.bootstrap import BootstrapResult
 from soulbeat.workspace.front_matter import parse_front_matter
@@ -149,7 +149,7 @@ def _plain_sections(instructions: HeartbeatInstructions) -> list[str]:
 
 
 async def gather_context(
-    store: Store,
+    store: BeatStore,
     scope: ContextScope,
     bootstrap: BootstrapResult,
     sources: Sequence[ContextSource] = (),
@@ -176,7 +176,7 @@ async def gather_context(
     )
 
 
-async def _messages(store: Store, scope: ContextScope) -> list[Message]:
+async def _messages(store: BeatStore, scope: ContextScope) -> list[Message]:
     if scope.mode == "full":
         return await store.messages(scope.thread.id, limit=TRANSCRIPT_LIMIT)
     return await store.messages(scope.thread.id, since=scope.since, limit=MESSAGE_LIMIT)

@@ -28,7 +28,7 @@ from soulbeat.agents.registry import AgentRegistry
 from soulbeat.config.layers import EffectiveConfig
 from soulbeat.contract.active_hours import resolve_timezone
 from soulbeat.errors import ConfigError, WorkspaceError
-from soulbeat.store.base import Store
+from soulbeat.store.base import BeatStore
 from soulbeat.store.records import MAIN, Claim, Thread
 from soulbeat.turn.context import ContextBlock, due_instructions
 from soulbeat.workspace.files import read_text_file
@@ -69,7 +69,7 @@ class BeatSetup:
 
 
 async def prepare_beat(
-    store: Store, registry: AgentRegistry, claim: Claim, due_tasks: Sequence[str]
+    store: BeatStore, registry: AgentRegistry, claim: Claim, due_tasks: Sequence[str]
 ) -> BeatSetup:
     """Read what the beat of ``claim`` needs (module docstring)."""
     thread = await store.get_thread(claim.thread_id)

@@ -38,7 +38,6 @@ from soulbeat.actions.executor import (
     ActionContext,
     ActionExecutor,
     ActionResult,
-    DefaultActionExecutor,
 )
 from soulbeat.agents.registry import AgentRegistry
 from soulbeat.channels.base import Channel, Indicator
@@ -48,7 +47,7 @@ from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.events.models import EventSink
 from soulbeat.llm.base import ChatRequest, LLMProvider
 from soulbeat.schedule.plan import BeatPlan
-from soulbeat.store.base import Store
+from soulbeat.store.base import BeatStore
 from soulbeat.store.records import BeatResult, Claim
 from soulbeat.turn.acting import Acting
 from soulbeat.turn.audit import BeatAudit
@@ -88,13 +87,13 @@ class TurnRunner:
 
     ``channels`` are the configured webhook channels by name (a ``target`` may name one);
     ``thread_channel`` delivers into the thread (default: a `ThreadChannel` over ``store``);
-    ``executor`` carries out actions (default: `DefaultActionExecutor` without a ledger);
+    ``executor`` carries out actions (what `soulbeat.wiring` builds: the `GovernedExecutor`);
     ``context_sources`` add context blocks after the built-in ones (the ledger's posts).
     """
 
     def __init__(
         self,
-        store: Store,
+        store: BeatStore,
         registry: AgentRegistry,
         provider: LLMProvider,
         clock: Clock,
@@ -103,7 +102,7 @@ class TurnRunner:
         events: EventSink | None = None,
         channels: Mapping[str, Channel] | None = None,
         thread_channel: Channel | None = None,
-        executor: ActionExecutor | None = None,
+        executor: ActionExecutor,
         context_sources: Sequence[ContextSource] = (),
     ) -> None:
         self._store, self._registry, self._provider, self._clock = store, registry, provider, clock
@@ -111,7 +110,7 @@ class TurnRunner:
         self._events = events
         self._channels = dict(channels or {})
         self._thread_channel = thread_channel or ThreadChannel(store, clock, events)
-        self._executor = executor or DefaultActionExecutor()
+        self._executor = executor
         self._sources = tuple(context_sources)
 
     async def run(self, claim: Claim, plan: BeatPlan, *, started_at: datetime) -> BeatResult:

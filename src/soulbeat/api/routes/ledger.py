@@ -4,11 +4,12 @@ Every route needs the API token (`require_api`). Bodies: ``{"success": true, ...
 every failure — the ledger's own, a missing or wrong token, a malformed request — is
 ``{"success": false, "error", "hint", "problems"?}`` with its 4xx status (`LedgerRoute`), and a
 refused rate limit is 429 with a ``Retry-After`` header (seconds). Authors, voters and
-subscribers are actors (`soulbeat.ledger.models.parse_actor`): ``author`` in a body defaults to
-``person`` (``author_kind`` overrides the kind; ``"agent:bob"`` names both).
+subscribers are actors (`soulbeat.store.records_board.parse_actor`): ``author`` in a body
+defaults to ``person`` (``author_kind`` overrides the kind; ``"agent:bob"`` names both).
 
-The server's `Service` must carry the `LedgerService` as ``service.ledger`` (set up by
-`soulbeat.wiring`); without it every route answers 503.
+The routes ask the service's `Board` (`soulbeat.service.board`), which answers with JSON-ready
+views; without a ledger (``service.ledger``, set up by `soulbeat.wiring`) every route answers
+503.
 """
 
 from __future__ import annotations
@@ -25,25 +26,16 @@ from pydantic import BaseModel, ConfigDict
 from soulbeat.api.deps import get_service, require_api
 from soulbeat.api.errors import SafeJSONResponse
 from soulbeat.ledger.checks import MAX_OFFSET, MAX_PAGE
-from soulbeat.ledger.models import (
+from soulbeat.service.board import Board
+from soulbeat.store.records_board import (
     AuthorKind,
     LedgerError,
     LedgerNotFoundError,
-    Post,
     RateLimitedError,
     parse_actor,
 )
-from soulbeat.ledger.service import LedgerService
-from soulbeat.ledger.views import (
-    comment_view,
-    karma_view,
-    post_view,
-    submolt_view,
-    tree_view,
-    vote_view,
-)
 
-__all__ = ["LedgerRoute", "get_ledger", "router"]
+__all__ = ["LedgerRoute", "get_board", "router"]
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 _LOOKUP_HINTS = {
@@ -133,21 +125,14 @@ class Listing:
 ListingDep = Annotated[Listing, Depends()]
 
 
-class LedgerUnavailableError(LedgerError):
-    status = 503
+def get_board(request: Request) -> Board:
+    """The service's board; its ledger must be there (503 otherwise)."""
+    board = get_service(request).board
+    board.require_ledger()
+    return board
 
 
-def get_ledger(request: Request) -> LedgerService:
-    """The server's ledger (``service.ledger``)."""
-    ledger = getattr(get_service(request), "ledger", None)
-    if not isinstance(ledger, LedgerService):
-        raise LedgerUnavailableError(
-            "this server has no ledger", hint="soulbeat.wiring sets service.ledger up"
-        )
-    return ledger
-
-
-LedgerDep = Annotated[LedgerService, Depends(get_ledger)]
+BoardDep = Annotated[Board, Depends(get_board)]
 
 
 class _Body(BaseModel):
@@ -190,80 +175,77 @@ class SubscribeBody(_Body):
 # -- posts ------------------------------------------------------------------------------------
 
 
-def _listing(ledger: LedgerService, posts: list[Post], query: Listing) -> dict[str, Any]:
-    now = ledger.clock.now()
-    return {"success": True, "sort": query.sort, "posts": [post_view(p, now) for p in posts]}
+def _listing(posts: list[dict[str, Any]], query: Listing) -> dict[str, Any]:
+    return {"success": True, "sort": query.sort, "posts": posts}
 
 
 @router.get("/api/v1/posts")
 async def list_posts(
-    ledger: LedgerDep, query: ListingDep, submolt: str | None = None
+    board: BoardDep, query: ListingDep, submolt: str | None = None
 ) -> dict[str, Any]:
     """The global feed, or one submolt's with ``submolt``."""
-    posts = await ledger.feed(submolt=submolt, **query.options())
-    return _listing(ledger, posts, query)
+    return _listing(await board.posts(submolt=submolt, **query.options()), query)
 
 
 @router.post("/api/v1/posts", status_code=201)
-async def create_post(body: PostCreate, ledger: LedgerDep) -> dict[str, Any]:
+async def create_post(body: PostCreate, board: BoardDep) -> dict[str, Any]:
     """A new post with ``content`` or a ``url``."""
     author = parse_actor(body.author, kind=body.author_kind)
-    post = await ledger.create_post(
+    post = await board.create_post(
         author, body.submolt, body.title, content=body.content, url=body.url
     )
-    return {"success": True, "post": post_view(post, ledger.clock.now())}
+    return {"success": True, "post": post}
 
 
 @router.get("/api/v1/posts/{post_id}")
-async def get_post(post_id: str, ledger: LedgerDep) -> dict[str, Any]:
-    post = await ledger.get_post(post_id)
-    return {"success": True, "post": post_view(post, ledger.clock.now())}
+async def get_post(post_id: str, board: BoardDep) -> dict[str, Any]:
+    return {"success": True, "post": await board.post(post_id)}
 
 
 @router.get("/api/v1/posts/{post_id}/comments")
-async def list_comments(post_id: str, ledger: LedgerDep, sort: SortParam = "top") -> dict[str, Any]:
+async def list_comments(post_id: str, board: BoardDep, sort: SortParam = "top") -> dict[str, Any]:
     """The post's comments as a tree (each with its ``replies``)."""
-    tree = await ledger.comments(post_id, sort=sort)
-    return {"success": True, "post_id": post_id, "sort": sort, "comments": tree_view(tree)}
+    tree = await board.comments(post_id, sort=sort)
+    return {"success": True, "post_id": post_id, "sort": sort, "comments": tree}
 
 
 @router.post("/api/v1/posts/{post_id}/comments", status_code=201)
-async def create_comment(post_id: str, body: CommentCreate, ledger: LedgerDep) -> dict[str, Any]:
+async def create_comment(post_id: str, body: CommentCreate, board: BoardDep) -> dict[str, Any]:
     """A comment on the post, or a reply to one of its comments (``parent_id``)."""
     author = parse_actor(body.author, kind=body.author_kind)
-    made = await ledger.comment(author, post_id, body.content, parent=body.parent_id)
-    return {"success": True, "comment": comment_view(made)}
+    made = await board.comment(author, post_id, body.content, parent=body.parent_id)
+    return {"success": True, "comment": made}
 
 
 async def _vote(
-    ledger: LedgerService, target: Literal["post", "comment"], ident: str, up: bool, body: VoteBody
+    board: Board, target: Literal["post", "comment"], ident: str, up: bool, body: VoteBody
 ) -> dict[str, Any]:
     voter = parse_actor(body.voter, kind=body.voter_kind)
-    outcome = await ledger.vote(voter, target, ident, up)
+    vote = await board.vote(voter, target, ident, up)
     messages = {"added": "Upvoted!" if up else "Downvoted!", "removed": "Vote removed."}
-    message = messages.get(outcome.change, "Vote changed.")
-    return {"success": True, "message": message, "vote": vote_view(outcome)}
+    message = messages.get(vote["change"], "Vote changed.")
+    return {"success": True, "message": message, "vote": vote}
 
 
 @router.post("/api/v1/posts/{post_id}/upvote")
-async def upvote_post(post_id: str, ledger: LedgerDep, body: VoteBody | None = None) -> Any:
+async def upvote_post(post_id: str, board: BoardDep, body: VoteBody | None = None) -> Any:
     """Upvote; the same again removes the vote, a downvote flips it."""
-    return await _vote(ledger, "post", post_id, True, body or VoteBody())
+    return await _vote(board, "post", post_id, True, body or VoteBody())
 
 
 @router.post("/api/v1/posts/{post_id}/downvote")
-async def downvote_post(post_id: str, ledger: LedgerDep, body: VoteBody | None = None) -> Any:
-    return await _vote(ledger, "post", post_id, False, body or VoteBody())
+async def downvote_post(post_id: str, board: BoardDep, body: VoteBody | None = None) -> Any:
+    return await _vote(board, "post", post_id, False, body or VoteBody())
 
 
 @router.post("/api/v1/comments/{comment_id}/upvote")
-async def upvote_comment(comment_id: str, ledger: LedgerDep, body: VoteBody | None = None) -> Any:
-    return await _vote(ledger, "comment", comment_id, True, body or VoteBody())
+async def upvote_comment(comment_id: str, board: BoardDep, body: VoteBody | None = None) -> Any:
+    return await _vote(board, "comment", comment_id, True, body or VoteBody())
 
 
 @router.post("/api/v1/comments/{comment_id}/downvote")
-async def downvote_comment(comment_id: str, ledger: LedgerDep, body: VoteBody | None = None) -> Any:
-    return await _vote(ledger, "comment", comment_id, False, body or VoteBody())
+async def downvote_comment(comment_id: str, board: BoardDep, body: VoteBody | None = None) -> Any:
+    return await _vote(board, "comment", comment_id, False, body or VoteBody())
 
 
 # -- submolts, subscriptions, feeds -----------------------------------------------------------
@@ -271,36 +253,35 @@ async def downvote_comment(comment_id: str, ledger: LedgerDep, body: VoteBody | 
 
 @router.get("/api/v1/submolts")
 async def list_submolts(
-    ledger: LedgerDep, limit: LimitParam = 100, offset: OffsetParam = 0
+    board: BoardDep, limit: LimitParam = 100, offset: OffsetParam = 0
 ) -> dict[str, Any]:
-    submolts = await ledger.list_submolts(limit=limit, offset=offset)
-    return {"success": True, "submolts": [submolt_view(s) for s in submolts]}
+    return {"success": True, "submolts": await board.submolts(limit=limit, offset=offset)}
 
 
 @router.post("/api/v1/submolts", status_code=201)
-async def create_submolt(body: SubmoltCreate, ledger: LedgerDep) -> dict[str, Any]:
-    made = await ledger.create_submolt(
+async def create_submolt(body: SubmoltCreate, board: BoardDep) -> dict[str, Any]:
+    made = await board.create_submolt(
         body.name,
         created_by=parse_actor(body.author, kind=body.author_kind),
         display_name=body.display_name,
         description=body.description,
     )
-    return {"success": True, "submolt": submolt_view(made)}
+    return {"success": True, "submolt": made}
 
 
 @router.get("/api/v1/submolts/{name}")
-async def get_submolt(name: str, ledger: LedgerDep) -> dict[str, Any]:
-    return {"success": True, "submolt": submolt_view(await ledger.get_submolt(name))}
+async def get_submolt(name: str, board: BoardDep) -> dict[str, Any]:
+    return {"success": True, "submolt": await board.submolt(name)}
 
 
 @router.get("/api/v1/submolts/{name}/feed")
-async def submolt_feed(name: str, ledger: LedgerDep, query: ListingDep) -> dict[str, Any]:
-    posts = await ledger.feed(submolt=name, **query.options())
-    return _listing(ledger, posts, query) | {"submolt": name}
+async def submolt_feed(name: str, board: BoardDep, query: ListingDep) -> dict[str, Any]:
+    posts = await board.posts(submolt=name, **query.options())
+    return _listing(posts, query) | {"submolt": name}
 
 
 async def _subscription(
-    ledger: LedgerService, name: str, query: str | None, body: SubscribeBody | None, on: bool
+    board: Board, name: str, query: str | None, body: SubscribeBody | None, on: bool
 ) -> dict[str, Any]:
     text = body.subscriber if body is not None else query
     if not text:
@@ -309,42 +290,39 @@ async def _subscription(
             hint="subscriber=thread:<id>, agent:<id> or person:<name>",
         )
     who = parse_actor(text)
-    changed = await ledger.subscribe(who, name, on=on)
+    changed = await board.subscribe(who, name, on=on)
     answer = {"submolt": name, "subscriber": str(who), "subscribed": on, "changed": changed}
     return {"success": True} | answer
 
 
 @router.post("/api/v1/submolts/{name}/subscribe")
 async def subscribe(
-    name: str, ledger: LedgerDep, subscriber: str | None = None, body: SubscribeBody | None = None
+    name: str, board: BoardDep, subscriber: str | None = None, body: SubscribeBody | None = None
 ) -> dict[str, Any]:
     """Subscribe ``subscriber`` (body or query); ``changed`` is false when it already was."""
-    return await _subscription(ledger, name, subscriber, body, True)
+    return await _subscription(board, name, subscriber, body, True)
 
 
 @router.delete("/api/v1/submolts/{name}/subscribe")
 async def unsubscribe(
-    name: str, ledger: LedgerDep, subscriber: str | None = None, body: SubscribeBody | None = None
+    name: str, board: BoardDep, subscriber: str | None = None, body: SubscribeBody | None = None
 ) -> dict[str, Any]:
-    return await _subscription(ledger, name, subscriber, body, False)
+    return await _subscription(board, name, subscriber, body, False)
 
 
 @router.get("/api/v1/feed")
-async def feed(
-    ledger: LedgerDep, query: ListingDep, subscriber: str | None = None
-) -> dict[str, Any]:
+async def feed(board: BoardDep, query: ListingDep, subscriber: str | None = None) -> dict[str, Any]:
     """The posts of ``subscriber``'s submolts (a thread: its own and its agent's); without a
     subscriber, every post."""
     who = parse_actor(subscriber) if subscriber else None
-    posts = await ledger.feed(subscriber=who, **query.options())
-    return _listing(ledger, posts, query) | {"subscriber": str(who) if who else None}
+    posts = await board.posts(subscriber=who, **query.options())
+    return _listing(posts, query) | {"subscriber": str(who) if who else None}
 
 
 @router.get("/api/v1/agents/{agent_id}/karma")
 async def karma(
-    agent_id: str, ledger: LedgerDep, kind: Annotated[AuthorKind, Query()] = "agent"
+    agent_id: str, board: BoardDep, kind: Annotated[AuthorKind, Query()] = "agent"
 ) -> dict[str, Any]:
     """The sum of the scores of the author's posts and comments (``kind`` other than agent for a
     thread's or a person's)."""
-    found = await ledger.karma(parse_actor(agent_id, kind=kind))
-    return {"success": True, "karma": karma_view(found)}
+    return {"success": True, "karma": await board.karma(parse_actor(agent_id, kind=kind))}

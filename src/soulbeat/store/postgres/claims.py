@@ -1,4 +1,4 @@
-"""Schedules, claims and leases of `PostgresStore`: the SQLite store's rules (`sqlite_claims`) on
+"""Schedules, claims and leases of `PostgresStore`: the SQLite store's rules (`sqlite.claims`) on
 row locks instead of one database-wide writer.
 
 - A claim locks the schedule rows it takes with `FOR UPDATE SKIP LOCKED`: two workers claiming
@@ -181,7 +181,7 @@ async def claim_wake(
 async def _take(
     conn: Conn, schedule: Row, due_at: datetime, reason: str, worker_id: str, now: int, until: int
 ) -> Claim | None:
-    """Lease the (locked) `schedule` for the beat keyed by `due_at` (see `sqlite_claims._take`)."""
+    """Lease the (locked) `schedule` for the beat keyed by `due_at` (see `sqlite.claims._take`)."""
     thread_id, skill = schedule["thread_id"], schedule["skill"]
     key = beat_key(thread_id, skill, due_at)
     beat = await one(

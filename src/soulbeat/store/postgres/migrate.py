@@ -1,7 +1,7 @@
 """Numbered migrations of the PostgreSQL store (`store/postgres/migrations/NNN_name.sql`).
 
-Same rules as the SQLite store's (`soulbeat.store.migrate`): applied in version order, each in
-its own transaction together with its row in `schema_migrations`, and a database recording a
+Same rules as the SQLite store's (`soulbeat.store.sqlite.migrate`): applied in version order,
+each in its own transaction together with its row in `schema_migrations`, and a database recording a
 version this code does not know is refused. Concurrent openers (several workers starting at once)
 are serialised by a transaction-level advisory lock, taken before the "already applied?" check, so
 every migration runs exactly once.

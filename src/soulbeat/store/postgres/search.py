@@ -1,5 +1,5 @@
 """`BeatQuery` searches, buckets and thread facts for `PostgresStore`: the SQL of
-`soulbeat.store.sqlite_search` on psycopg (``%s`` placeholders, ``ILIKE`` for text)."""
+`soulbeat.store.sqlite.search` on psycopg (``%s`` placeholders, ``ILIKE`` for text)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Plain reads and writes of `PostgresStore`: settings, agents, threads, messages, queued events,
 the beat audit and file versions, as coroutines on a connection inside the store's transaction.
 
-The SQL mirrors the SQLite store's `sqlite_tables` (same columns, same encodings); the errors are
+The SQL mirrors the SQLite store's `sqlite.tables` (same columns, same encodings); the errors are
 the same NotFoundError / StoreError, naming what was missing or in the way.
 """
 

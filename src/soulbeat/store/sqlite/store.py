@@ -1,4 +1,4 @@
-"""`SQLiteStore`: the `Store` protocol (see `soulbeat.store.base`) on one SQLite file.
+"""`SQLiteStore`: the `Store` protocols (see `soulbeat.store.base`) on one SQLite file.
 
 - One connection, opened on a private worker thread. Every method is one job on that thread and
   every job is one transaction: `BEGIN IMMEDIATE` when it writes, `BEGIN` when it only reads. The
@@ -9,7 +9,8 @@
   schedules with nobody else writing in between.
 - WAL journal (readers do not block the writer), `foreign_keys=ON`, `synchronous=FULL` (a beat
   reported finished stays finished across a power cut, which is what keeps it from running twice).
-- The schema comes from the numbered migrations applied at `open()` (`soulbeat.store.migrate`).
+- The schema comes from the numbered migrations applied at `open()`
+  (`soulbeat.store.sqlite.migrate`).
   Datetimes are stored as integer microseconds since the epoch (`soulbeat.store.codec`).
 - Time filters: `messages(since=)` and `tokens_used` / `last_alert` are inclusive of `since`;
   `list_beats` filters on the beat's due time, `since` inclusive and `until` exclusive.
@@ -18,22 +19,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
-from soulbeat.errors import StoreError
-from soulbeat.store import sqlite_claims as claims
-from soulbeat.store import sqlite_files as files
-from soulbeat.store import sqlite_search as search
-from soulbeat.store import sqlite_tables as tables
 from soulbeat.store.base import Store
 from soulbeat.store.codec import dump_json, opt_micros, to_micros
-from soulbeat.store.migrate import apply_migrations, load_migrations
 from soulbeat.store.records import (
     Agent,
     BeatRecord,
@@ -47,115 +40,19 @@ from soulbeat.store.records import (
     Thread,
 )
 from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, ThreadFacts
-
-T = TypeVar("T")
-Job = Callable[[sqlite3.Connection], T]
-
-MIN_SQLITE_VERSION = (3, 31, 0)
-"""Generated columns (the indexed `schedules.eligible_at`) need SQLite 3.31."""
+from soulbeat.store.sqlite import claims, files, search, tables
+from soulbeat.store.sqlite.actions import SQLiteActions
+from soulbeat.store.sqlite.board import SQLiteBoard
 
 _ROLES = frozenset(get_args(Role))
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteBoard, SQLiteActions):
     """The `Store` on the SQLite file at `path` (created, with its folder, when missing)."""
 
     def __init__(self, path: str | Path, *, busy_timeout: float = 5.0) -> None:
-        self.path = Path(path)
-        self.busy_timeout = busy_timeout
-        self._conn: sqlite3.Connection | None = None
-        self._executor: ThreadPoolExecutor | None = None
-        self._lifecycle = asyncio.Lock()
+        super().__init__(path, busy_timeout=busy_timeout)
         self._seed: str | None = None
-
-    # -- lifecycle ------------------------------------------------------------------------------
-    async def open(self) -> None:
-        """Connect and apply pending migrations. Idempotent."""
-        async with self._lifecycle:
-            if self._conn is not None:
-                return
-            executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="soulbeat-sqlite")
-            try:
-                self._conn = await asyncio.get_running_loop().run_in_executor(
-                    executor, self._connect
-                )
-            except BaseException:
-                executor.shutdown(wait=False)
-                raise
-            self._executor = executor
-
-    def _connect(self) -> sqlite3.Connection:
-        if sqlite3.sqlite_version_info < MIN_SQLITE_VERSION:
-            raise StoreError(f"SQLite {sqlite3.sqlite_version} is too old; soulbeat needs 3.31+")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=self.busy_timeout)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open the SQLite store at {self.path}: {exc}") from exc
-        try:
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            apply_migrations(conn, load_migrations())
-        except BaseException as exc:
-            conn.close()
-            if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"cannot open the SQLite store at {self.path}: {exc}") from exc
-            raise
-        return conn
-
-    async def close(self) -> None:
-        """Close the connection; calls after this raise StoreError until `open()` again."""
-        async with self._lifecycle:
-            conn, executor = self._conn, self._executor
-            if conn is None or executor is None:
-                return
-            self._conn, self._executor = None, None
-            await asyncio.get_running_loop().run_in_executor(executor, conn.close)
-            executor.shutdown(wait=False)
-
-    async def _run(self, job: Job[T], *, write: bool) -> T:
-        conn, executor = self._conn, self._executor
-        if conn is None or executor is None:
-            raise StoreError(f"the SQLite store at {self.path} is not open; call open() first")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(executor, self._transaction, conn, job, write)
-
-    def _transaction(self, conn: sqlite3.Connection, job: Job[T], write: bool) -> T:
-        try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                result = job(conn)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as exc:
-            raise StoreError(f"SQLite store at {self.path}: {exc}") from exc
-        return result
-
-    async def _write(self, job: Job[T]) -> T:
-        return await self._run(job, write=True)
-
-    async def _read(self, job: Job[T]) -> T:
-        return await self._run(job, write=False)
-
-    # -- extension seam -------------------------------------------------------------------------
-    async def run_write(self, job: Job[T]) -> T:
-        """Run `job(connection)` in one writing transaction on the store's thread.
-
-        The seam for other folders' tables on the same database (the ledger, the action log and
-        approvals): their migrations live in `store/migrations/` like the rest, their SQL in
-        their own folder. `job` must not await, commit or roll back; raising rolls back.
-        """
-        return await self._write(job)
-
-    async def run_read(self, job: Job[T]) -> T:
-        """Like `run_write`, in a read transaction."""
-        return await self._read(job)
 
     # -- settings -------------------------------------------------------------------------------
     async def install_seed(self) -> str:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from soulbeat.contract.active_hours import ActiveHours
+from soulbeat.schedule.gates import GUARDS, GateDecision, GateInputs, evaluate_gates
 from soulbeat.schedule.plan import BeatPlan
-from soulbeat.turn.gates import GUARDS, GateDecision, GateInputs, evaluate_gates
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
 ALL = tuple(name for name, _ in GUARDS)

@@ -31,12 +31,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from soulbeat.contract.active_hours import is_within_active_hours
-
-if TYPE_CHECKING:  # a type only: `soulbeat.schedule` imports this module
-    from soulbeat.schedule.plan import BeatPlan
+from soulbeat.schedule.plan import BeatPlan
 
 __all__ = [
     "BUSY_RETRY",

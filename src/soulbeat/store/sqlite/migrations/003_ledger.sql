@@ -2,7 +2,7 @@
 -- Moltbook: submolts (communities), subscriptions, posts, threaded comments and votes.
 --
 -- Conventions as in 001: datetimes are INTEGER epoch microseconds. Ids are integers here and
--- `p_<n>` / `c_<n>` on the wire (soulbeat/ledger/models.py). An author or voter is a kind
+-- `p_<n>` / `c_<n>` on the wire (soulbeat/store/records_board.py). An author or voter is a kind
 -- ('agent', 'thread' or 'person') and a name; `origin_thread` is the thread whose beat wrote a
 -- post or comment (NULL for people and the API). Nothing is ever deleted from posts and
 -- comments, so ids only grow. `hot_rank` is the time-independent part of the hot formula

@@ -14,8 +14,8 @@ from typing import Any
 
 from soulbeat.errors import NotFoundError, StoreError
 from soulbeat.store.records import Agent, BeatRecord, Message, Role, SystemEvent, Thread
-from soulbeat.store.sqlite_claims import delete_schedules, require_thread
-from soulbeat.store.sqlite_rows import (
+from soulbeat.store.sqlite.claims import delete_schedules, require_thread
+from soulbeat.store.sqlite.rows import (
     agent_from_row,
     beat_from_row,
     event_from_row,

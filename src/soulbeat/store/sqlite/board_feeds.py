@@ -1,5 +1,5 @@
 """The ledger's listing SQL: whose submolts, feeds in hot / new / top order, and what is new
-since a moment. Plain functions on an open connection, like `soulbeat.ledger.tables`."""
+since a moment. Plain functions on an open connection, like `soulbeat.store.sqlite.board_tables`."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-from soulbeat.ledger.models import Actor, Comment, Post
-from soulbeat.ledger.tables import to_comment, to_post
 from soulbeat.store.codec import to_micros
+from soulbeat.store.records_board import Actor, Comment, Post
+from soulbeat.store.sqlite.board_tables import to_comment, to_post
 
 __all__ = ["followers", "list_posts", "new_comments", "new_posts", "subscriptions"]
 

@@ -1,4 +1,8 @@
-"""The ledger's records, names and errors (SPEC §0 "ledger", §7.1).
+"""The board's records, names and errors (SPEC §0 "ledger", §7.1): what `BoardStore` speaks.
+
+The ledger (`soulbeat.ledger`) keeps the board's rules; these are the records its store part
+reads and writes, with the write requests (`NewPost`, `NewComment`, `NewVote`) and the
+governance each write runs under inside its transaction (`BoardGuard`).
 
 Vocabulary:
 
@@ -23,8 +27,9 @@ Errors, under `LedgerError` (a `SoulbeatError`) — each carries the HTTP ``stat
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal, get_args
 
 from soulbeat.errors import NotFoundError, SoulbeatError
@@ -35,6 +40,8 @@ __all__ = [
     "WINDOWS",
     "Actor",
     "AuthorKind",
+    "BoardGuard",
+    "BoardIds",
     "Comment",
     "CommentNode",
     "Karma",
@@ -43,6 +50,9 @@ __all__ = [
     "LedgerInputError",
     "LedgerNotFoundError",
     "NewActivity",
+    "NewComment",
+    "NewPost",
+    "NewVote",
     "Post",
     "RateLimitedError",
     "Sort",
@@ -255,3 +265,83 @@ class NewActivity:
     comments: tuple[Comment, ...]
     total_posts: int
     total_comments: int
+
+
+# -- write requests (what `BoardStore` is asked to write) -------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardGuard:
+    """The governance a board write runs under, applied by the store inside the write's
+    transaction, before it writes (so two writers can never both take the last slot).
+
+    ``check_rate(times)`` is given when ``key`` did ``kind`` after ``at - window`` (oldest
+    first) and raises to refuse; a write that goes through is counted at ``at`` (older activity
+    of the key and kind than ``at - window`` is forgotten). ``window`` zero: no limit, nothing
+    read or counted. For a post or comment, ``duplicate_since`` (None: no guard) makes the store
+    call ``refuse_duplicate()`` (which raises) when the author wrote the same fingerprint after
+    that moment.
+    """
+
+    key: str
+    kind: str
+    at: datetime
+    window: timedelta
+    check_rate: Callable[[Sequence[datetime]], None]
+    duplicate_since: datetime | None = None
+    check_duplicate: Callable[[datetime | None], None] | None = None
+
+
+@dataclass(frozen=True)
+class NewPost:
+    """A post to write: ``rank`` is its hot rank at score 0; ``fingerprint`` its normalised
+    text's hash (the duplicate guard compares it)."""
+
+    submolt: str
+    author: Actor
+    title: str
+    content: str | None
+    url: str | None
+    fingerprint: str
+    at: datetime
+    rank: float
+    origin_thread: str | None = None
+
+
+@dataclass(frozen=True)
+class NewComment:
+    """A comment on post number ``post``, replying to comment number ``parent`` (None: to the
+    post), at most ``max_depth`` levels deep."""
+
+    post: int
+    parent: int | None
+    author: Actor
+    content: str
+    fingerprint: str
+    at: datetime
+    max_depth: int
+    origin_thread: str | None = None
+
+
+@dataclass(frozen=True)
+class NewVote:
+    """A vote on post or comment number ``number``; ``toggle`` removes the same vote again.
+    ``rank(score, created_at)`` is the hot rank a post's stored rank is rewritten to."""
+
+    target: Target
+    number: int
+    voter: Actor
+    up: bool
+    toggle: bool
+    at: datetime
+    rank: Callable[[int, datetime], float]
+
+
+@dataclass(frozen=True)
+class BoardIds:
+    """Ids written after the marks given to `BoardStore.board_ids_since`: post and comment
+    numbers, and the submolts with their creation mark (ascending)."""
+
+    posts: tuple[int, ...]
+    comments: tuple[int, ...]
+    submolts: tuple[tuple[int, str], ...]

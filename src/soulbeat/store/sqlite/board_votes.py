@@ -1,22 +1,24 @@
-"""Votes and karma, in SQL on an open connection (see `soulbeat.ledger.tables`).
+"""Votes and karma, in SQL on an open connection (see `soulbeat.store.sqlite.board_tables`).
 
 One vote per (thing, voter). Voting again the other way flips the vote; voting the same way again
 removes it when ``toggle`` is on (the board's button, the API) and changes nothing when it is off
 (the model's ``vote`` action says what it wants, not "press the button again"). The target's
 ``upvotes``/``downvotes`` counters and, for a post, its stored hot rank follow in the same
-transaction. Karma is computed from the scores, so it is always in step with them.
+transaction (`rank(score, created_at)` is the hot rank the ledger defines,
+`soulbeat.ledger.ranking.hot_rank`). Karma is computed from the scores, so it is always in step
+with them.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
-from soulbeat.ledger import tables
-from soulbeat.ledger.models import Actor, Karma, Target, VoteOutcome, comment_id, post_id
-from soulbeat.ledger.ranking import hot_rank
 from soulbeat.store.codec import from_micros, to_micros
+from soulbeat.store.records_board import Actor, Karma, Target, VoteOutcome, comment_id, post_id
+from soulbeat.store.sqlite import board_tables as tables
 
 __all__ = ["cast_vote", "karma"]
 
@@ -32,6 +34,7 @@ def cast_vote(
     *,
     toggle: bool,
     at: datetime,
+    rank: Callable[[int, datetime], float],
 ) -> VoteOutcome:
     """Record ``voter``'s vote on a post or comment (module docstring); NotFoundError when the
     target does not exist."""
@@ -61,8 +64,8 @@ def cast_vote(
         f"UPDATE {table} SET upvotes = ?, downvotes = ? WHERE id = ?", (ups, downs, number)
     )
     if target == "post":
-        rank = hot_rank(ups - downs, from_micros(row["created_at"]))
-        conn.execute("UPDATE ledger_posts SET hot_rank = ? WHERE id = ?", (rank, number))
+        hot = rank(ups - downs, from_micros(row["created_at"]))
+        conn.execute("UPDATE ledger_posts SET hot_rank = ? WHERE id = ?", (hot, number))
     return VoteOutcome(
         target=target,
         id=post_id(number) if target == "post" else comment_id(number),

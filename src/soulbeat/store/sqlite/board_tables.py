@@ -1,10 +1,11 @@
-"""The ledger's SQL: plain functions on an open connection, run inside the store's transactions
-(`SQLiteStore.run_read` / `run_write`). Schema: ``store/migrations/003_ledger.sql``.
+"""The board's SQL: plain functions on an open connection, run inside the store's transactions
+(`soulbeat.store.sqlite.board.SQLiteBoard`). Schema: ``store/sqlite/migrations/003_ledger.sql``.
 
 Each function takes already-checked values (names, lengths and kinds are `LedgerService`'s
-business) and integer ids; it returns records from `soulbeat.ledger.models` and raises
+business) and integer ids; it returns records from `soulbeat.store.records_board` and raises
 `LedgerNotFoundError` for a missing submolt, post or comment. Votes and karma are in
-`soulbeat.ledger.votes`, rate limits and the duplicate guard in `soulbeat.ledger.governance`.
+`board_votes`, the listings in `board_feeds`, the counted activity of rate limits in
+`board_activity`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import sqlite3
 from collections.abc import Mapping
 from datetime import datetime
 
-from soulbeat.ledger.models import (
+from soulbeat.store.codec import from_micros, to_micros
+from soulbeat.store.records_board import (
     Actor,
     Comment,
     LedgerConflictError,
@@ -24,7 +26,6 @@ from soulbeat.ledger.models import (
     comment_id,
     post_id,
 )
-from soulbeat.store.codec import from_micros, to_micros
 
 Row = sqlite3.Row
 
@@ -269,14 +270,14 @@ def reply_depth(conn: sqlite3.Connection, post: int, parent: int | None, limit: 
     return depth
 
 
-def is_duplicate(
+def last_written(
     conn: sqlite3.Connection, table: str, who: Actor, fingerprint: str, since: datetime
-) -> bool:
-    """Whether ``who`` wrote a post or comment with this fingerprint after ``since``."""
+) -> datetime | None:
+    """When ``who`` last wrote a post or comment with this fingerprint after ``since``."""
     assert table in ("ledger_posts", "ledger_comments")
-    row = conn.execute(
-        f"SELECT 1 FROM {table} WHERE author_kind = ? AND author = ? AND fingerprint = ?"
-        " AND created_at > ? LIMIT 1",
+    (last,) = conn.execute(
+        f"SELECT max(created_at) FROM {table} WHERE author_kind = ? AND author = ?"
+        " AND fingerprint = ? AND created_at > ?",
         (who.kind, who.name, fingerprint, to_micros(since)),
     ).fetchone()
-    return row is not None
+    return None if last is None else from_micros(last)

@@ -1,0 +1,127 @@
+"""The approval queue's SQL (``approvals``, migration 004): plain functions on an open connection,
+run inside `SQLiteActions`' transactions. The action, its problems and the result are JSON."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from soulbeat.errors import NotFoundError
+from soulbeat.store.codec import from_micros, opt_datetime
+from soulbeat.store.records_actions import (
+    APPROVAL_STATUSES,
+    Approval,
+    ApprovalDecidedError,
+    ApprovalStatus,
+    NewApproval,
+)
+from soulbeat.store.sqlite.action_log import dump_problems, load_problems
+
+__all__ = ["claim", "insert", "list_approvals", "read", "set_result"]
+
+_COLUMNS = (
+    "id, thread_id, agent_id, beat_id, skill, type, action, problems, log_id, status, "
+    "created_at, decided_at, reason, result"
+)
+
+
+def insert(conn: sqlite3.Connection, new: NewApproval, now: int) -> Approval:
+    values = (
+        new.thread_id,
+        new.agent_id,
+        new.beat_id,
+        new.skill,
+        new.type,
+        json.dumps(dict(new.action), ensure_ascii=False),
+        dump_problems(new.problems),
+        new.log_id,
+        now,
+    )
+    cursor = conn.execute(
+        "INSERT INTO approvals (thread_id, agent_id, beat_id, skill, type, action, "
+        "problems, log_id, status, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+        values,
+    )
+    assert cursor.lastrowid is not None
+    return read(conn, cursor.lastrowid)
+
+
+def list_approvals(
+    conn: sqlite3.Connection,
+    *,
+    status: ApprovalStatus | None,
+    thread_id: str | None,
+    limit: int,
+    offset: int,
+) -> list[Approval]:
+    where: list[str] = []
+    args: list[Any] = []
+    if status is not None:
+        where.append("status = ?")
+        args.append(status)
+    if thread_id is not None:
+        where.append("thread_id = ?")
+        args.append(thread_id)
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM approvals{clause} ORDER BY id DESC LIMIT ? OFFSET ?",
+        (*args, limit, offset),
+    ).fetchall()
+    return [_approval(row) for row in rows]
+
+
+def claim(
+    conn: sqlite3.Connection,
+    approval_id: int,
+    status: ApprovalStatus,
+    reason: str | None,
+    now: int,
+) -> Approval:
+    current = read(conn, approval_id)
+    if current.status != "pending":
+        raise ApprovalDecidedError(current)
+    conn.execute(
+        "UPDATE approvals SET status = ?, decided_at = ?, reason = ? WHERE id = ?",
+        (status, now, reason, approval_id),
+    )
+    return read(conn, approval_id)
+
+
+def set_result(conn: sqlite3.Connection, approval_id: int, result: Mapping[str, Any]) -> Approval:
+    record = json.dumps(dict(result), ensure_ascii=False, default=str)
+    cursor = conn.execute("UPDATE approvals SET result = ? WHERE id = ?", (record, approval_id))
+    if cursor.rowcount == 0:
+        raise NotFoundError(f"approval {approval_id} does not exist")
+    return read(conn, approval_id)
+
+
+def read(conn: sqlite3.Connection, approval_id: int) -> Approval:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM approvals WHERE id = ?", (approval_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"approval {approval_id} does not exist")
+    return _approval(row)
+
+
+def _approval(row: sqlite3.Row) -> Approval:
+    status = row["status"]
+    assert status in APPROVAL_STATUSES, status
+    result = row["result"]
+    return Approval(
+        id=row["id"],
+        thread_id=row["thread_id"],
+        agent_id=row["agent_id"],
+        beat_id=row["beat_id"],
+        skill=row["skill"],
+        type=row["type"],
+        action=json.loads(row["action"]),
+        problems=load_problems(row["problems"]),
+        log_id=row["log_id"],
+        status=status,
+        created_at=from_micros(row["created_at"]),
+        decided_at=opt_datetime(row["decided_at"]),
+        reason=row["reason"],
+        result=json.loads(result) if result is not None else None,
+    )

@@ -1,0 +1,114 @@
+"""`SQLiteConnection`: one SQLite file, its connection thread and its transactions.
+
+The base of `SQLiteStore` (and of its board and action parts): every method of the store is one
+job on the connection's private worker thread, and every job is one transaction (module
+docstring of `soulbeat.store.sqlite.store`). Only the store's parts under `store/sqlite/` run
+jobs: `_write(job)` / `_read(job)` take ``job(connection)``, which must not await, commit or roll
+back; raising rolls back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from soulbeat.errors import StoreError
+from soulbeat.store.sqlite.migrate import apply_migrations, load_migrations
+
+__all__ = ["MIN_SQLITE_VERSION", "Job", "SQLiteConnection"]
+
+T = TypeVar("T")
+Job = Callable[[sqlite3.Connection], T]
+
+MIN_SQLITE_VERSION = (3, 31, 0)
+"""Generated columns (the indexed `schedules.eligible_at`) need SQLite 3.31."""
+
+
+class SQLiteConnection:
+    """The SQLite file at `path` (created, with its folder, when missing), opened by `open()`."""
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = 5.0) -> None:
+        self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self._conn: sqlite3.Connection | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._lifecycle = asyncio.Lock()
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    async def open(self) -> None:
+        """Connect and apply pending migrations. Idempotent."""
+        async with self._lifecycle:
+            if self._conn is not None:
+                return
+            executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="soulbeat-sqlite")
+            try:
+                self._conn = await asyncio.get_running_loop().run_in_executor(
+                    executor, self._connect
+                )
+            except BaseException:
+                executor.shutdown(wait=False)
+                raise
+            self._executor = executor
+
+    def _connect(self) -> sqlite3.Connection:
+        if sqlite3.sqlite_version_info < MIN_SQLITE_VERSION:
+            raise StoreError(f"SQLite {sqlite3.sqlite_version} is too old; soulbeat needs 3.31+")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=self.busy_timeout)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the SQLite store at {self.path}: {exc}") from exc
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            apply_migrations(conn, load_migrations())
+        except BaseException as exc:
+            conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"cannot open the SQLite store at {self.path}: {exc}") from exc
+            raise
+        return conn
+
+    async def close(self) -> None:
+        """Close the connection; calls after this raise StoreError until `open()` again."""
+        async with self._lifecycle:
+            conn, executor = self._conn, self._executor
+            if conn is None or executor is None:
+                return
+            self._conn, self._executor = None, None
+            await asyncio.get_running_loop().run_in_executor(executor, conn.close)
+            executor.shutdown(wait=False)
+
+    async def _run(self, job: Job[T], *, write: bool) -> T:
+        conn, executor = self._conn, self._executor
+        if conn is None or executor is None:
+            raise StoreError(f"the SQLite store at {self.path} is not open; call open() first")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(executor, self._transaction, conn, job, write)
+
+    def _transaction(self, conn: sqlite3.Connection, job: Job[T], write: bool) -> T:
+        try:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                result = job(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite store at {self.path}: {exc}") from exc
+        return result
+
+    async def _write(self, job: Job[T]) -> T:
+        return await self._run(job, write=True)
+
+    async def _read(self, job: Job[T]) -> T:
+        return await self._run(job, write=False)
