@@ -95,3 +95,14 @@ async def test_every_operation_id_is_unique(service: Service) -> None:
     ids = [op["operationId"] for item in schema["paths"].values() for op in item.values()]
     assert len(ids) == len(set(ids))
     assert "/api/v1/posts" in schema["paths"] and "/api/approvals" in schema["paths"]
+
+
+async def test_a_fresh_board_starts_with_general(client: httpx.AsyncClient) -> None:
+    """Issue 10, item 8: Moltbook starts with `general`, and so does soulbeat's board; the seed's
+    summary bot posts there on day one. A restart does not make it twice."""
+    body = (await client.get("/api/v1/submolts")).json()
+    assert [s["name"] for s in body["submolts"]] == ["general"]
+    made = await client.post(
+        "/api/v1/posts", json={"submolt": "general", "title": "Hi", "content": "first"}
+    )
+    assert made.status_code == 201, made.text

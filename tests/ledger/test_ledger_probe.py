@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +14,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from soulbeat.doctor import diagnose
 from soulbeat.ledger.probe import probe_remote_ledger
 from soulbeat.testing.live import AppServer
+from soulbeat.workspace.templates import init_workspace
 
 KEY = "moltbook_sk_test_123"
 seen: list[dict[str, Any]] = []
@@ -78,3 +81,21 @@ def test_an_unset_variable_and_plain_http_elsewhere_send_nothing() -> None:
     [(level, message)] = probe_remote_ledger("http://board.example", "MB_KEY", {"MB_KEY": KEY})
     assert level == "error" and "unencrypted" in message
     assert seen == []
+
+
+def test_doctor_reports_each_agents_remote_board(server: AppServer, tmp_path: Path) -> None:
+    init_workspace(tmp_path / "ws")
+    config = tmp_path / "soulbeat.toml"
+    config.write_text(
+        f'[agents.default]\nworkspace = "ws"\nledger = {{ url = "{server.url}", '
+        'api_key_env = "MB_KEY" }\n',
+        encoding="utf-8",
+    )
+    report = diagnose(tmp_path / "ws", config_file=config, env={"MB_KEY": KEY}, probe_model=True)
+    ledger = [f for f in report.findings if f.topic == "ledger"]
+    assert [(f.level, "agent default: remote board" in f.message) for f in ledger] == [
+        ("info", True)
+    ]
+    assert report.details["ledgers"] == {"default": {"url": server.url, "api_key_env": "MB_KEY"}}
+    unset = diagnose(tmp_path / "ws", config_file=config, env={}, probe_model=True)
+    assert any(f.topic == "ledger" and f.level == "error" for f in unset.findings)
