@@ -135,7 +135,7 @@ def test_panel_run_now_and_beats_arrive_live(panel: PanelPage) -> None:
     third = history(panel, "live")[0]["id"]
     table.get_by_role("cell", name=str(third), exact=True).wait_for()
     page.get_by_test_id("history-total").filter(has_text="of 3 beats").wait_for()
-    page.get_by_text("Tokens per day").wait_for()
+    page.get_by_text("Tokens per hour").wait_for()
     panel.screenshot("history")
 
     table.get_by_role("row").filter(

@@ -8,6 +8,7 @@ an explicit datetime: nothing here sleeps.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -835,6 +836,18 @@ async def test_beat_buckets_and_thread_facts(store: Store) -> None:
     facts = await store.thread_facts(["t1", "t2"], at(60))
     assert facts["t1"].last is not None and facts["t1"].last.id == last
     assert (facts["t1"].tokens, facts["t2"].last, facts["t2"].tokens) == (4, None, 0)
+
+
+async def test_fleet_rows_are_lean_threads_with_main_schedule_times(store: Store) -> None:
+    await add_thread(store, "t2", title="Second", enabled=False, config={"every": "1h"})
+    await scheduled(store, "t1", due=at(5))
+    await scheduled(store, "t1", due=at(9), skill="inbox")
+    rows = await store.fleet_rows()
+    assert [(r.thread_id, r.title, r.enabled, r.next_due_at) for r in rows] == [
+        ("t1", "", True, at(5)),
+        ("t2", "Second", False, None),
+    ]
+    assert json.loads(rows[1].config_json) == {"every": "1h"}
 
 
 async def test_tokens_used_and_last_alert(store: Store) -> None:

@@ -1,8 +1,9 @@
 """The fleet overview: every thread with its state, sorted, filtered and paged on the server.
 
-Sorting and filtering use what is known without reading beats — the thread, its stored main
-schedule, its effective config (resolved once per distinct agent + overrides, so 10,000 threads
-with a handful of distinct configs cost a handful of resolutions) and the scheduler flag. The
+Sorting and filtering use what is known without reading beats — the thread and its stored main
+schedule (one lean query, `Store.fleet_rows`), its effective config (resolved once per distinct
+agent + overrides, so 10,000 threads with a handful of distinct configs cost a handful of
+resolutions) and the scheduler flag. The
 latest beat and today's tokens are then read for the page only (index lookups per thread), so a
 page costs the same with 100 threads or 10,000.
 
@@ -29,14 +30,14 @@ from typing import Any, Literal
 
 from soulbeat.agents.registry import AgentRegistry
 from soulbeat.clock import Clock
-from soulbeat.config.layers import EffectiveConfig
-from soulbeat.contract.active_hours import is_within_active_hours
+from soulbeat.contract.active_hours import ActiveHours, is_within_active_hours
 from soulbeat.contract.interval import interval_or_disabled
 from soulbeat.errors import ConfigError, NotFoundError
 from soulbeat.events.bus import EventBus
 from soulbeat.service.views import beat_view, plain
 from soulbeat.store.base import Store
-from soulbeat.store.records import MAIN, Schedule, Thread
+from soulbeat.store.records import Thread
+from soulbeat.store.search import FleetRow
 
 State = Literal["disabled", "paused", "quiet-hours", "overdue", "scheduled"]
 STATES: tuple[State, ...] = ("disabled", "paused", "quiet-hours", "overdue", "scheduled")
@@ -57,13 +58,23 @@ class FleetQuery:
 
 
 @dataclass(frozen=True)
-class _Row:
-    thread: Thread
-    schedule: Schedule | None
-    state: State
+class _Config:
+    """What the fleet needs of one effective config (shared by threads with the same one)."""
+
     every: timedelta | None
+    every_text: str | None
+    on: bool
     dry_run: bool
-    config: EffectiveConfig | None
+    target: str | None
+    window: ActiveHours | None
+    zone: str | None
+
+
+@dataclass(frozen=True)
+class _Row:
+    thread: FleetRow
+    state: State
+    config: _Config
 
 
 class Fleet:
@@ -85,18 +96,14 @@ class Fleet:
         self._events = events
         self._is_running = is_running
         self._replan = replan
-        self._configs: dict[tuple[str, str], EffectiveConfig | None] = {}
+        self._configs: dict[tuple[str, str], _Config] = {}
 
     async def page(self, query: FleetQuery) -> dict[str, Any]:
         """``items`` (the page), ``total`` (matching threads), ``counts`` (threads per state,
         over all threads), ``running`` and ``now``."""
         now = self._clock.now()
         running = await self._is_running()
-        schedules = {s.thread_id: s for s in await self._store.list_schedules() if s.skill == MAIN}
-        rows = [
-            self._row(t, schedules.get(t.id), running, now)
-            for t in await self._store.list_threads()
-        ]
+        rows = [self._row(t, running, now) for t in await self._store.fleet_rows()]
         counts = {state: 0 for state in STATES}
         for row in rows:
             counts[row.state] += 1
@@ -105,10 +112,10 @@ class Fleet:
         limit = max(1, min(query.limit, MAX_PAGE))
         page = chosen[query.offset : query.offset + limit]
         today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        facts = await self._store.thread_facts([r.thread.id for r in page], today)
+        facts = await self._store.thread_facts([r.thread.thread_id for r in page], today)
         items = []
         for row in page:
-            fact = facts.get(row.thread.id)
+            fact = facts.get(row.thread.thread_id)
             last = fact.last if fact else None
             items.append(
                 _view(row)
@@ -134,7 +141,7 @@ class Fleet:
         """Turn the listed threads on or off (unknown ids raise NotFoundError before anything
         changes); one ``config.changed`` event names them all. Returns the ids changed."""
         wanted = list(dict.fromkeys(thread_ids))
-        known = {t.id: t for t in await self._store.list_threads()}
+        known = {t.thread_id: t for t in await self._store.fleet_rows()}
         missing = [tid for tid in wanted if tid not in known]
         if missing:
             raise NotFoundError(f"no such thread: {', '.join(missing[:5])}")
@@ -146,46 +153,54 @@ class Fleet:
             self._replan()
         return changed
 
-    def _row(self, thread: Thread, schedule: Schedule | None, running: bool, now: datetime) -> _Row:
-        config = self._effective(thread)
-        every = interval_or_disabled(config.config.every) if config else None
-        dry_run = bool(config and config.config.dry_run)
+    def _row(self, thread: FleetRow, running: bool, now: datetime) -> _Row:
+        config = self._config(thread)
         state: State
-        if not thread.enabled or config is None or not config.config.enabled or every is None:
+        if not thread.enabled or not config.on or config.every is None:
             state = "disabled"
         elif not running:
             state = "paused"
-        elif not self._inside(thread, config, now):
+        elif config.window and not is_within_active_hours(config.window, now, config.zone):
             state = "quiet-hours"
-        elif schedule and schedule.next_due_at and schedule.next_due_at < now - OVERDUE_GRACE:
+        elif thread.next_due_at and thread.next_due_at < now - OVERDUE_GRACE:
             state = "overdue"
         else:
             state = "scheduled"
-        return _Row(thread, schedule, state, every, dry_run, config)
+        return _Row(thread, state, config)
 
-    def _effective(self, thread: Thread) -> EffectiveConfig | None:
-        key = (thread.agent_id, json.dumps(thread.config, sort_keys=True, default=str))
-        if key not in self._configs:
+    def _config(self, thread: FleetRow) -> _Config:
+        key = (thread.agent_id, thread.config_json)
+        found = self._configs.get(key)
+        if found is None:
             if len(self._configs) > 10_000:  # settings rarely change; bound the memory anyway
                 self._configs.clear()
-            try:
-                self._configs[key] = self._registry.effective(thread)
-            except ConfigError:
-                self._configs[key] = None
-        return self._configs[key]
+            found = self._configs[key] = self._resolve(thread)
+        return found
 
-    def _inside(self, thread: Thread, config: EffectiveConfig, now: datetime) -> bool:
-        window = config.config.active_hours
-        if window is None:
-            return True
-        zone = self._registry.settings.user_timezone_for(thread.agent_id)
-        return is_within_active_hours(window.to_active_hours(), now, zone)
+    def _resolve(self, thread: FleetRow) -> _Config:
+        try:
+            overrides = json.loads(thread.config_json)
+            bare = Thread(thread.thread_id, thread.agent_id, self._clock.now(), config=overrides)
+            config = self._registry.effective(bare).config
+        except (ConfigError, ValueError):
+            return _Config(None, None, False, False, None, None, None)
+        window = config.active_hours.to_active_hours() if config.active_hours else None
+        return _Config(
+            every=interval_or_disabled(config.every),
+            every_text=config.every,
+            on=config.enabled,
+            dry_run=config.dry_run,
+            target=config.target,
+            window=window,
+            zone=self._registry.settings.user_timezone_for(thread.agent_id),
+        )
 
 
 def _matches(row: _Row, query: FleetQuery) -> bool:
     text = query.text.strip().lower()
     if text and not any(
-        text in value.lower() for value in (row.thread.id, row.thread.title, row.thread.agent_id)
+        text in value.lower()
+        for value in (row.thread.thread_id, row.thread.title, row.thread.agent_id)
     ):
         return False
     if query.state == "all":
@@ -193,25 +208,26 @@ def _matches(row: _Row, query: FleetQuery) -> bool:
     if query.state == "enabled":
         return row.state != "disabled"
     if query.state == "dry-run":
-        return row.dry_run
+        return row.config.dry_run
     return row.state == query.state
 
 
 def _sort_key(key: SortKey) -> Callable[[_Row], Any]:
     if key == "title":
-        return lambda r: (r.thread.title.lower(), r.thread.id)
+        return lambda r: (r.thread.title.lower(), r.thread.thread_id)
     if key == "state":
-        return lambda r: (STATES.index(r.state), r.thread.id)
+        return lambda r: (STATES.index(r.state), r.thread.thread_id)
     if key == "next_due":
-        return lambda r: (_stamp(r.schedule.next_due_at if r.schedule else None), r.thread.id)
+        return lambda r: (_stamp(r.thread.next_due_at), r.thread.thread_id)
     if key == "last_beat":
-        return lambda r: (
-            _stamp(r.schedule.last_finished_at if r.schedule else None, missing=0.0),
-            r.thread.id,
-        )
+        return lambda r: (_stamp(r.thread.last_finished_at, missing=0.0), r.thread.thread_id)
     if key == "every":
-        return lambda r: (r.every.total_seconds() if r.every else float("inf"), r.thread.id)
-    return lambda r: r.thread.id
+        return lambda r: (_seconds(r.config.every), r.thread.thread_id)
+    return lambda r: r.thread.thread_id
+
+
+def _seconds(every: timedelta | None) -> float:
+    return every.total_seconds() if every else float("inf")
 
 
 def _stamp(moment: datetime | None, missing: float = float("inf")) -> float:
@@ -219,22 +235,25 @@ def _stamp(moment: datetime | None, missing: float = float("inf")) -> float:
 
 
 def _view(row: _Row) -> dict[str, Any]:
-    config = row.config.config if row.config else None
-    window = config.active_hours if config else None
-    schedule = row.schedule
+    thread, config = row.thread, row.config
     planned = row.state != "disabled"
+    window = config.window
     return {
-        "id": row.thread.id,
-        "title": row.thread.title,
-        "agent": row.thread.agent_id,
-        "enabled": row.thread.enabled,
+        "id": thread.thread_id,
+        "title": thread.title,
+        "agent": thread.agent_id,
+        "enabled": thread.enabled,
         "state": row.state,
-        "every": config.every if config else None,
-        "dry_run": row.dry_run,
-        "target": config.target if config else None,
-        "active_hours": plain(window.model_dump()) if window else None,
-        "next_due_at": plain(schedule.next_due_at) if schedule and planned else None,
-        "last_finished_at": plain(schedule.last_finished_at) if schedule else None,
+        "every": config.every_text,
+        "dry_run": config.dry_run,
+        "target": config.target,
+        "active_hours": (
+            {"start": window.start, "end": window.end, "timezone": window.timezone}
+            if window
+            else None
+        ),
+        "next_due_at": plain(thread.next_due_at) if planned else None,
+        "last_finished_at": plain(thread.last_finished_at),
     }
 
 

@@ -82,7 +82,7 @@ from soulbeat.store.records_board import (
     Submolt,
     VoteOutcome,
 )
-from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, ThreadFacts
+from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, FleetRow, ThreadFacts
 
 
 @runtime_checkable
@@ -255,6 +255,9 @@ class BeatStore(Protocol):
     async def beat_buckets(self, query: BeatQuery, bucket: timedelta) -> list[BeatBucket]:
         """Beats matching `query` summed per `bucket` of due time (epoch-aligned), oldest
         first; buckets without beats are left out."""
+
+    async def fleet_rows(self) -> list[FleetRow]:
+        """Every thread, lean (see `FleetRow`), ordered by id."""
 
     async def thread_facts(
         self, thread_ids: Sequence[str], since: datetime

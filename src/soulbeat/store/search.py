@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from soulbeat.store.codec import to_micros
+from soulbeat.store.codec import from_micros, to_micros
 from soulbeat.store.records import BeatRecord
 
 
@@ -50,6 +50,20 @@ class BeatBucket:
 
 
 @dataclass(frozen=True)
+class FleetRow:
+    """A thread as the fleet overview sorts and filters it: its config overrides as the stored
+    JSON text (threads sharing overrides share one resolution), and its main schedule's times."""
+
+    thread_id: str
+    agent_id: str
+    title: str
+    enabled: bool
+    config_json: str
+    next_due_at: datetime | None
+    last_finished_at: datetime | None
+
+
+@dataclass(frozen=True)
 class ThreadFacts:
     """The latest finished beat of a thread and the tokens it spent since a given time."""
 
@@ -60,6 +74,26 @@ class ThreadFacts:
 
 def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+FLEET_SQL = """SELECT t.id, t.agent_id, t.title, t.enabled, t.config, s.next_due_at,
+    s.last_finished_at FROM threads t LEFT JOIN schedules s ON s.thread_id = t.id AND s.skill = ''
+    ORDER BY t.id"""
+"""Every thread with its main schedule's times, the same on both stores (no parameters)."""
+
+
+def fleet_row(values: tuple[object, ...] | list[object]) -> FleetRow:
+    """A `FleetRow` from the columns of `FLEET_SQL`, times as epoch microseconds."""
+    tid, agent, title, enabled, config, due, finished = values
+    return FleetRow(
+        str(tid),
+        str(agent),
+        str(title),
+        bool(enabled),
+        str(config),
+        from_micros(int(due)) if due is not None else None,  # type: ignore[call-overload]
+        from_micros(int(finished)) if finished is not None else None,  # type: ignore[call-overload]
+    )
 
 
 def beat_where(query: BeatQuery, mark: str, like: str) -> tuple[str, list[object]]:
@@ -89,4 +123,4 @@ def beat_where(query: BeatQuery, mark: str, like: str) -> tuple[str, list[object
     return " AND ".join(clauses) or "1 = 1", args
 
 
-__all__ = ["BeatBucket", "BeatPage", "BeatQuery", "ThreadFacts", "beat_where"]
+__all__ = ["BeatBucket", "BeatPage", "BeatQuery", "FleetRow", "ThreadFacts", "beat_where"]

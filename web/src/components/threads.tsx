@@ -1,11 +1,22 @@
 import { createContext, useCallback, useContext, useEffect, useState } from "react";
 import type { FormEvent, ReactNode } from "react";
 import { useApi } from "../api/context";
-import type { Thread } from "../api/types";
+import type { FleetPage, Thread } from "../api/types";
+
+/** What the picker needs of a thread. */
+export interface ThreadChoice {
+  id: string;
+  title: string;
+}
+
+/** The picker lists this many threads (by id); any other is opened from the fleet overview. */
+export const PICKER_LIMIT = 500;
 import { ErrorNote } from "./ErrorNote";
 
 interface ThreadsValue {
-  threads: Thread[];
+  threads: ThreadChoice[];
+  /** How many threads there are in all (the picker may list fewer). */
+  total: number;
   loaded: boolean;
   error: unknown;
   selected: string | null;
@@ -19,15 +30,17 @@ const ThreadsContext = createContext<ThreadsValue | null>(null);
 /** The thread list and the selected thread, shared by every view. */
 export function ThreadsProvider({ children }: { children: ReactNode }) {
   const api = useApi();
-  const [threads, setThreads] = useState<Thread[]>([]);
+  const [threads, setThreads] = useState<ThreadChoice[]>([]);
+  const [total, setTotal] = useState(0);
   const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [selected, setSelected] = useState<string | null>(null);
 
   const reload = useCallback(async () => {
     try {
-      const body = await api.get<{ items: Thread[] }>("/api/threads");
-      setThreads(body.items);
+      const body = await api.get<FleetPage>(`/api/fleet?sort=id&limit=${PICKER_LIMIT}`);
+      setThreads(body.items.map((row) => ({ id: row.id, title: row.title })));
+      setTotal(body.total);
       setError(null);
       setSelected((current) =>
         current !== null && body.items.some((t) => t.id === current)
@@ -61,7 +74,7 @@ export function ThreadsProvider({ children }: { children: ReactNode }) {
 
   return (
     <ThreadsContext.Provider
-      value={{ threads, loaded, error, selected, select: setSelected, reload, create }}
+      value={{ threads, total, loaded, error, selected, select: setSelected, reload, create }}
     >
       {children}
     </ThreadsContext.Provider>
@@ -78,7 +91,10 @@ export function useThreads(): ThreadsValue {
 
 /** The thread picker with its "New thread" form. */
 export function ThreadPicker({ idPrefix }: { idPrefix: string }) {
-  const { threads, selected, select, create, error } = useThreads();
+  const { threads: listed, total, selected, select, create, error } = useThreads();
+  // A thread opened from the fleet may be beyond the listed ones: list it too.
+  const threads =
+    selected !== null && !listed.some((t) => t.id === selected) ? [...listed, { id: selected, title: "" }] : listed;
   const [adding, setAdding] = useState(false);
   const [newId, setNewId] = useState("");
   const [title, setTitle] = useState("");
@@ -128,6 +144,12 @@ export function ThreadPicker({ idPrefix }: { idPrefix: string }) {
           New thread
         </button>
       </div>
+      {total > listed.length ? (
+        <p className="hint">
+          Listing the first {listed.length} of {total.toLocaleString("en-US")} threads by id; open any other from the{" "}
+          <a href="#/fleet">fleet</a>.
+        </p>
+      ) : null}
       <ErrorNote error={error} label="Threads" />
       {adding ? (
         <form id={`${idPrefix}-new-thread`} className="inline-form" onSubmit={(e) => void submit(e)}>

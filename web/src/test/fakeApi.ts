@@ -129,6 +129,17 @@ export const HEARTBEAT_FILE: HeartbeatFile = {
 export function panelApi(): FakeApi {
   return new FakeApi()
     .on("GET /api/threads", { items: [THREAD] })
+    .on("GET /api/fleet", {
+      items: [{ id: "main", title: "Main", agent: "default", enabled: true, state: "scheduled", every: "30m", dry_run: false, target: "thread", active_hours: null, next_due_at: THREAD.next_due_at, last_finished_at: null, last_beat: null, failing: false, tokens_today: 0 }],
+      total: 1,
+      limit: 500,
+      offset: 0,
+      next_offset: null,
+      counts: { disabled: 0, paused: 0, "quiet-hours": 0, overdue: 0, scheduled: 1 },
+      threads: 1,
+      running: true,
+      now: NOW,
+    })
     .on("GET /api/threads/main", THREAD)
     .on("GET /api/heartbeat/status", STATUS)
     .on("GET /api/threads/main/heartbeat/config", makeConfig())

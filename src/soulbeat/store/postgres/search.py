@@ -8,19 +8,35 @@ from collections.abc import Sequence
 from soulbeat.store.codec import from_micros
 from soulbeat.store.postgres.rows import beat_from_row
 from soulbeat.store.postgres.tables import Conn, many, one
-from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, ThreadFacts, beat_where
+from soulbeat.store.search import (
+    FLEET_SQL,
+    BeatBucket,
+    BeatPage,
+    BeatQuery,
+    FleetRow,
+    ThreadFacts,
+    beat_where,
+    fleet_row,
+)
 
 _MAX_IDS = 500
 
 
 async def search_beats(conn: Conn, query: BeatQuery, limit: int, offset: int) -> BeatPage:
+    """As the SQLite store's: a text search counts with a window in the same scan."""
     clause, args = beat_where(query, "%s", "ILIKE")
+    order = "ORDER BY due_at DESC, id DESC LIMIT %s OFFSET %s"
+    page = [*args, max(0, limit), max(0, offset)]
+    if query.text:
+        rows = await many(
+            conn,
+            f"SELECT *, count(*) OVER () AS total_matches FROM beats WHERE {clause} {order}",
+            page,
+        )
+        if rows:
+            return BeatPage([beat_from_row(r) for r in rows], int(rows[0]["total_matches"]))
     counted = await one(conn, f"SELECT count(*) AS n FROM beats WHERE {clause}", args)
-    rows = await many(
-        conn,
-        f"SELECT * FROM beats WHERE {clause} ORDER BY due_at DESC, id DESC LIMIT %s OFFSET %s",
-        [*args, max(0, limit), max(0, offset)],
-    )
+    rows = await many(conn, f"SELECT * FROM beats WHERE {clause} {order}", page)
     return BeatPage([beat_from_row(row) for row in rows], int(counted["n"]) if counted else 0)
 
 
@@ -94,3 +110,8 @@ async def thread_facts(
             thread_id, beat_from_row(row) if row else None, int(tokens["n"]) if tokens else 0
         )
     return facts
+
+
+async def fleet_rows(conn: Conn) -> list[FleetRow]:
+    rows = await many(conn, FLEET_SQL)
+    return [fleet_row(list(row.values())) for row in rows]

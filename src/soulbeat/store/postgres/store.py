@@ -51,7 +51,7 @@ from soulbeat.store.records import (
     SystemEvent,
     Thread,
 )
-from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, ThreadFacts
+from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, FleetRow, ThreadFacts
 
 T = TypeVar("T")
 Job = Callable[[Conn], Awaitable[T]]
@@ -381,6 +381,9 @@ class PostgresStore:
     async def beat_buckets(self, query: BeatQuery, bucket: timedelta) -> list[BeatBucket]:
         micros = max(1, int(bucket.total_seconds() * 1_000_000))
         return await self._run(lambda conn: beat_search.beat_buckets(conn, query, micros))
+
+    async def fleet_rows(self) -> list[FleetRow]:
+        return await self._run(beat_search.fleet_rows)
 
     async def thread_facts(
         self, thread_ids: Sequence[str], since: datetime

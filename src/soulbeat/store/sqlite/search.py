@@ -19,12 +19,19 @@ def where(query: BeatQuery) -> tuple[str, list[object]]:
 
 
 def search_beats(conn: sqlite3.Connection, query: BeatQuery, limit: int, offset: int) -> BeatPage:
+    """A text search scans the beats once, counting with a window; other filters are index
+    range reads, where a separate count is cheaper than a window over every match."""
     clause, args = where(query)
+    order = "ORDER BY due_at DESC, id DESC LIMIT ? OFFSET ?"
+    page = [*args, max(0, limit), max(0, offset)]
+    if query.text:
+        rows = conn.execute(
+            f"SELECT *, count(*) OVER () AS total_matches FROM beats WHERE {clause} {order}", page
+        ).fetchall()
+        if rows:
+            return BeatPage([beat_from_row(r) for r in rows], int(rows[0]["total_matches"]))
     total = conn.execute(f"SELECT count(*) FROM beats WHERE {clause}", args).fetchone()[0]
-    rows = conn.execute(
-        f"SELECT * FROM beats WHERE {clause} ORDER BY due_at DESC, id DESC LIMIT ? OFFSET ?",
-        [*args, max(0, limit), max(0, offset)],
-    )
+    rows = conn.execute(f"SELECT * FROM beats WHERE {clause} {order}", page).fetchall()
     return BeatPage([beat_from_row(row) for row in rows], int(total))
 
 

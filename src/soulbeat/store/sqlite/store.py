@@ -39,7 +39,15 @@ from soulbeat.store.records import (
     SystemEvent,
     Thread,
 )
-from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, ThreadFacts
+from soulbeat.store.search import (
+    FLEET_SQL,
+    BeatBucket,
+    BeatPage,
+    BeatQuery,
+    FleetRow,
+    ThreadFacts,
+    fleet_row,
+)
 from soulbeat.store.sqlite import claims, files, search, tables
 from soulbeat.store.sqlite.actions import SQLiteActions
 from soulbeat.store.sqlite.board import SQLiteBoard
@@ -335,6 +343,9 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
     async def beat_buckets(self, query: BeatQuery, bucket: timedelta) -> list[BeatBucket]:
         micros = max(1, int(bucket.total_seconds() * 1_000_000))
         return await self._read(lambda conn: search.beat_buckets(conn, query, micros))
+
+    async def fleet_rows(self) -> list[FleetRow]:
+        return await self._read(lambda conn: [fleet_row(r) for r in conn.execute(FLEET_SQL)])
 
     async def thread_facts(
         self, thread_ids: Sequence[str], since: datetime

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { useApi, useBusEvents } from "../../api/context";
+import { useApi, useBusEvents, useStreamState } from "../../api/context";
 import type { FleetPage, FleetRow } from "../../api/types";
 import { ErrorNote } from "../../components/ErrorNote";
 import { OutcomeBadge } from "../../components/OutcomeBadge";
@@ -64,6 +64,14 @@ export function FleetView() {
   useEffect(() => {
     void load();
   }, [load]);
+  // Back from an outage (the event stream is live again): what is shown, and any "cannot
+  // reach the server" note, is refreshed.
+  const stream = useStreamState();
+  useEffect(() => {
+    if (stream.state === "live") {
+      void load();
+    }
+  }, [stream.state, load]);
 
   // Typing searches after a pause, not on every key.
   useEffect(() => {

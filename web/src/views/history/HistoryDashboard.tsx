@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { FormEvent } from "react";
-import { useApi, useBusEvents } from "../../api/context";
+import { useApi, useBusEvents, useStreamState } from "../../api/context";
 import { LEGEND } from "../../api/types";
 import type { BeatBucket, BeatSearch } from "../../api/types";
 import { ErrorNote } from "../../components/ErrorNote";
@@ -20,7 +20,7 @@ const RANGES = [
  * with charts over time and a link to each beat's audit record. */
 export function HistoryDashboard() {
   const api = useApi();
-  const [draft, setDraft] = useState<HistoryFilters>(() => ({ ...EMPTY_FILTERS, since: localInput(Date.now(), 24 * 7) }));
+  const [draft, setDraft] = useState<HistoryFilters>(() => ({ ...EMPTY_FILTERS, since: localInput(Date.now(), 24) }));
   const [filters, setFilters] = useState<HistoryFilters>(draft);
   const [offset, setOffset] = useState(0);
   const [page, setPage] = useState<BeatSearch | null>(null);
@@ -57,6 +57,14 @@ export function HistoryDashboard() {
   useEffect(() => {
     void load();
   }, [load]);
+  // Back from an outage (the event stream is live again): what is shown, and any "cannot
+  // reach the server" note, is refreshed.
+  const stream = useStreamState();
+  useEffect(() => {
+    if (stream.state === "live") {
+      void load();
+    }
+  }, [stream.state, load]);
 
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
   useBusEvents("beat.finished", () => {
@@ -201,16 +209,16 @@ export function HistoryDashboard() {
             <tbody>
               {items.map((beat) => (
                 <tr key={beat.id}>
-                  <td>{beat.id}</td>
-                  <td className="nowrap">{formatTime(beat.started_at ?? beat.due_at)}</td>
-                  <td>{beat.skill ? `${beat.thread_id} / ${beat.skill}` : beat.thread_id}</td>
-                  <td>{beat.reason}</td>
-                  <td>
+                  <td data-label="#">{beat.id}</td>
+                  <td data-label="When" className="nowrap">{formatTime(beat.started_at ?? beat.due_at)}</td>
+                  <td data-label="Thread">{beat.skill ? `${beat.thread_id} / ${beat.skill}` : beat.thread_id}</td>
+                  <td data-label="Wake">{beat.reason}</td>
+                  <td data-label="Outcome">
                     <OutcomeBadge outcome={beat.outcome} status={beat.status} />
                   </td>
                   <td className="why model-text">{whyText(beat) || beat.alert_text || ""}</td>
-                  <td className="num">{formatCount(beat.prompt_tokens + beat.completion_tokens)}</td>
-                  <td className="num">{formatMs(beat.duration_ms)}</td>
+                  <td data-label="Tokens" className="num">{formatCount(beat.prompt_tokens + beat.completion_tokens)}</td>
+                  <td data-label="Took" className="num">{formatMs(beat.duration_ms)}</td>
                   <td>
                     <a href={`#/history/beat/${beat.id}`}>Details</a>
                   </td>

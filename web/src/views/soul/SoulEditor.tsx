@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError } from "../../api/client";
 import { useApi, useBusEvents } from "../../api/context";
 import type { FileVersion, FileView } from "../../api/types";
@@ -29,14 +29,19 @@ export function SoulEditor() {
   /** The file changed on disk while this draft was being edited: the save was refused. */
   const [conflict, setConflict] = useState<string | null>(null);
 
-  const load = useCallback(async () => {
+  const shown = useRef<FileView | null>(null);
+  /** Load the file; the draft follows it unless the person has started editing (a reload that
+   * lands mid-edit must not eat their text), or `force` (they chose to drop it). */
+  const load = useCallback(async (force = false) => {
     try {
       const [now, list] = await Promise.all([
         api.get<FileView>(BASE),
         api.get<{ items: FileVersion[] }>(`${BASE}/versions`),
       ]);
+      const before = shown.current;
+      shown.current = now;
       setFile(now);
-      setDraft(now.content);
+      setDraft((current) => (force || before === null || current === before.content ? now.content : current));
       setConflict(null);
       setVersions(list.items);
       setError(null);
@@ -153,7 +158,7 @@ export function SoulEditor() {
             <strong>Not saved: </strong>
             {conflict}. Your text is still in the editor.
             <div className="row">
-              <button type="button" className="secondary" onClick={() => void load()} disabled={busy}>
+              <button type="button" className="secondary" onClick={() => void load(true)} disabled={busy}>
                 Load the file now (drop my text)
               </button>
               <button type="button" className="danger" onClick={() => void overwrite()} disabled={busy}>
@@ -190,9 +195,11 @@ export function SoulEditor() {
                   v{v.version}
                   {file?.version === v.version ? <span className="muted"> (current)</span> : null}
                 </td>
-                <td>{formatTime(v.created_at)}</td>
-                <td>{v.source ?? ""}</td>
-                <td className="num">{v.chars ?? ""}</td>
+                <td data-label="Recorded">{formatTime(v.created_at)}</td>
+                <td data-label="Source">{v.source ?? ""}</td>
+                <td data-label="Characters" className="num">
+                  {v.chars ?? ""}
+                </td>
                 <td className="row">
                   <button type="button" className="secondary" onClick={() => void show(v.version)} disabled={busy}>
                     Diff v{v.version} → now
