@@ -17,7 +17,15 @@ async def _flood_deferred_skill_slot(rig: Rig) -> BeatRecord:
     await rig.add("t1", "digest")
     await rig.scheduler.run_due()
     await rig.park("t1")
-    due = await rig.due("t1", "digest")
+    skill = await rig.schedule("t1", "digest")
+    due = rig.clock.now() + timedelta(minutes=10)  # a slot far enough ahead, whatever the phase
+    await rig.store.put_schedule(
+        "t1",
+        "digest",
+        next_due_at=due,
+        phase_seconds=skill.phase_seconds,
+        fingerprint=skill.fingerprint,
+    )
     await rig.clock.set(due - timedelta(seconds=50))
     for _ in range(5):  # five manual starts in under a minute fill the flood window
         await rig.scheduler.run_now("t1")
