@@ -159,9 +159,13 @@ def test_panel_scheduler_stop_and_start(panel: PanelPage) -> None:
     state.filter(has_text="stopped").wait_for()
     assert panel.server.api("GET", "/api/heartbeat/status")["running"] is False
     page.get_by_test_id("activity").get_by_text("Scheduler stopped").wait_for()
+    # No next beat is promised while stopped (issue 17 item 2), and a banner says why.
+    page.get_by_test_id("banner-stopped").wait_for()
+    page.get_by_test_id("next-due").filter(has_text="the scheduler is stopped").wait_for()
     page.get_by_role("button", name="Start scheduler").click()
     state.filter(has_text="running").wait_for()
     assert panel.server.api("GET", "/api/heartbeat/status")["running"] is True
+    page.get_by_test_id("banner-stopped").wait_for(state="detached")
 
 
 def test_panel_heartbeat_md_hints_change_while_editing(panel: PanelPage) -> None:

@@ -40,8 +40,9 @@ def test_panel_approving_a_pending_post_puts_it_in_the_ledger(panel: PanelPage) 
     approval_id = pending[0]["id"]
 
     panel.sign_in()
-    panel.goto("Approvals")
     page = panel.page
+    page.get_by_test_id("banner-approvals").filter(has_text="for your approval").wait_for()
+    panel.goto("Approvals")
     item = page.get_by_test_id("approval").filter(has_text=f"#{approval_id} post")
     item.wait_for()
     assert "Panel approval test" in item.inner_text()

@@ -11,6 +11,7 @@ export interface ThreadChoice {
 
 /** The picker lists this many threads (by id); any other is opened from the fleet overview. */
 export const PICKER_LIMIT = 500;
+import { confirmLeave } from "../lib/hooks";
 import { ErrorNote } from "./ErrorNote";
 
 interface ThreadsValue {
@@ -124,7 +125,12 @@ export function ThreadPicker({ idPrefix }: { idPrefix: string }) {
         <select
           id={`${idPrefix}-thread`}
           value={selected ?? ""}
-          onChange={(e) => select(e.target.value || null)}
+          onChange={(e) => {
+            // Another thread's config would replace unsaved edits of this one: ask first.
+            if (confirmLeave()) {
+              select(e.target.value || null);
+            }
+          }}
           disabled={threads.length === 0}
         >
           {threads.length === 0 ? <option value="">(no threads yet)</option> : null}
