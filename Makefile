@@ -53,7 +53,9 @@ unit: setup
 test: lint typecheck web-test unit
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/bench_schedule.py
+	nice $(BIN)/python bench/bench_scale.py --sizes 1000,10000,100000 --reps 3 --window 6
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache web/node_modules src/soulbeat/api/static

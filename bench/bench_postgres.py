@@ -1,7 +1,8 @@
 """Many workers on one PostgreSQL: throughput, duplicates, takeover after kill -9, CPU per beat.
 
 Every number is a ratio or a count from runs made side by side in this one invocation, on a
-private PostgreSQL server started for it (`soulbeat.testing.postgres`, fsync on).
+private PostgreSQL server started for it (`soulbeat.testing.postgres`; fsync off unless
+`--durable`: these are counts and CPU, not a measure of the disk).
 
 1. **Scaling.** 1, 2 and 4 worker processes, each a real `Scheduler` on a `PostgresStore` with a
    fake model that answers in 50 ms (`--in-flight` beats at a time, default 1), against
@@ -265,9 +266,11 @@ def bench_scaling(
         )
 
 
-def bench_duplicates(server: PostgresServer, work: Path, target: int) -> None:
+def bench_duplicates(
+    server: PostgresServer, work: Path, target: int, counts: tuple[int, ...] = (2, 4)
+) -> None:
     print(f"duplicates (claim + finish as fast as the store allows, {target} beats per run):")
-    for count in (2, 4):
+    for count in counts:
         url = fresh_db(server, f"dup{count}")
         asyncio.run(seed(PostgresStore(url), 2000, due=T0))
         logs = [work / f"dup{count}-{i}.log" for i in range(count)]
@@ -276,7 +279,11 @@ def bench_duplicates(server: PostgresServer, work: Path, target: int) -> None:
             for i, log in enumerate(logs)
         ]
         started = time.perf_counter()
-        outputs = [proc.communicate("go\n")[0] for proc in procs]
+        for proc in procs:  # all of them go at once
+            assert proc.stdin is not None
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        outputs = [proc.communicate()[0] for proc in procs]
         seconds = time.perf_counter() - started
         keys = [line for log in logs for line in log.read_text().splitlines()]
         dup = len(keys) - len(set(keys))
@@ -388,6 +395,13 @@ async def _hammer_open(store: Store, beats: int) -> tuple[int, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="smaller runs, for development")
+    parser.add_argument(
+        "--durable", action="store_true", help="fsync on (default off: counts, not the disk)"
+    )
+    parser.add_argument("--dup-beats", type=int, help="beats per duplicates run (100,000)")
+    parser.add_argument(
+        "--dup-workers", type=int, action="append", help="processes of a duplicates run (2, 4)"
+    )
     parser.add_argument("--threads", type=int, default=1500, help="threads in the scaling run")
     parser.add_argument("--in-flight", type=int, default=1, help="beats in flight per worker")
     parser.add_argument(
@@ -407,7 +421,10 @@ def main() -> None:
         asyncio.run(hammer_worker(url, name, int(target), Path(log)))
         return
     quick = args.quick
-    with tempfile.TemporaryDirectory() as tmp, PostgresServer(durable=True) as server:
+    # stopped with SIGTERM, still stop the server and remove its directory (the `with` below)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    durable = args.durable
+    with tempfile.TemporaryDirectory() as tmp, PostgresServer(durable=durable) as server:
         work = Path(tmp)
         which = set(args.only or ["scaling", "duplicates", "kill", "cpu"])
         if "scaling" in which:
@@ -415,7 +432,8 @@ def main() -> None:
             window = 5.0 if quick else 10.0
             bench_scaling(server, work, args.threads, args.in_flight, window, rounds)
         if "duplicates" in which:
-            bench_duplicates(server, work, 10_000 if quick else 100_000)
+            target = args.dup_beats or (10_000 if quick else 100_000)
+            bench_duplicates(server, work, target, tuple(args.dup_workers or (2, 4)))
         if "kill" in which:
             bench_kill(server, work, args.threads)
         if "cpu" in which:

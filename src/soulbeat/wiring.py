@@ -324,7 +324,7 @@ def build(
     )
     scheduler = Scheduler(
         store,
-        WorkspacePlanner(store, registry),
+        WorkspacePlanner(store, registry, watch=True),
         runner,
         clock,
         worker_id=worker,

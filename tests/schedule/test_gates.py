@@ -61,7 +61,14 @@ def test_the_first_failing_guard_decides_and_lists_the_passed_ones() -> None:
 )
 @pytest.mark.parametrize("reason", ["interval", "manual", "event"])
 def test_disabled(changes: dict[str, Any], reason: str) -> None:
+    if reason == "manual" and changes == {"global_enabled": False}:
+        pytest.skip("a manual beat runs while the scheduler is stopped (below)")
     assert skip_of(reason, **changes) == "disabled"
+
+
+def test_a_manual_beat_passes_a_stopped_scheduler() -> None:
+    """SPEC §9.1: a stopped scheduler claims nothing, but a manual wake still runs."""
+    assert "disabled" in evaluate_gates(inputs(reason="manual", global_enabled=False)).passed
 
 
 def test_quiet_hours_and_the_manual_bypass() -> None:

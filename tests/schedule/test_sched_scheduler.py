@@ -191,25 +191,40 @@ async def test_a_disabled_thread_has_no_slot_and_its_wakes_are_skipped(rig: Rig)
     assert (await rig.due("t1")) > rig.clock.now()
 
 
-async def test_stop_records_each_slot_as_skipped_disabled_and_start_resumes(rig: Rig) -> None:
+async def test_a_stopped_scheduler_claims_and_writes_nothing_and_start_resumes(
+    rig: Rig,
+) -> None:
+    """SPEC §9.1: while stopped no slot is claimed and no row written; after `start()` the slot
+    missed meanwhile runs once (coalesced), then the grid goes on."""
     await rig.add("t1")
     await rig.scheduler.run_due()
     await rig.scheduler.stop()
     assert not await rig.scheduler.is_enabled()
     due = await rig.to_due("t1")
-    assert await rig.scheduler.run_due() == 1
-    assert await rig.due("t1") == due + timedelta(minutes=30)
+    assert await rig.scheduler.run_due() == 0
+    await rig.clock.advance(timedelta(hours=2))
+    assert await rig.scheduler.run_due() == 0
+    assert await rig.beats() == []
+    assert await rig.due("t1") == due
 
     await rig.scheduler.start()
-    await rig.to_due("t1")
     assert await rig.scheduler.run_due() == 1
     beats = await rig.beats()
-    assert [(b.outcome, b.skip_reason) for b in beats] == [
-        ("skipped", "disabled"),
-        ("ok-token", None),
-    ]
+    assert [(b.outcome, b.due_at) for b in beats] == [("ok-token", due)]
     assert rig.events.names()[:1] == ["scheduler.stopped"]
     assert "scheduler.started" in rig.events.names()
+
+
+async def test_a_manual_beat_runs_while_stopped_and_says_so(rig: Rig) -> None:
+    await rig.add("t1")
+    await rig.scheduler.stop()
+    record = await rig.scheduler.run_now("t1")
+    assert record.outcome == "ok-token"
+    assert record.audit["scheduler_stopped"] is True
+    rig.scheduler.wake("t1", "event")
+    await rig.clock.advance(timedelta(seconds=1))
+    assert await rig.scheduler.run_due() == 0  # other wakes are dropped while stopped
+    assert len(await rig.beats()) == 1
 
 
 # -- skills --------------------------------------------------------------------------------------

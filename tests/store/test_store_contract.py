@@ -964,3 +964,100 @@ async def test_naive_datetimes_in_results_are_refused(store: Store) -> None:
     with pytest.raises(ValueError, match="naive"):
         await store.renew_lease(claim, naive)
     assert (await store.get_beat(claim.beat_id)).status == "claimed"
+
+
+# -- fleet paths: revisions, bulk adds, retention (issue 12) ---------------------------------
+
+
+async def test_threads_changed_since_finds_every_change_in_order(store: Store) -> None:
+    await add_thread(store, "t1")
+    await store.add_threads(Thread(id=f"b{i}", agent_id="a1", created_at=T0) for i in range(3))
+    start = await store.thread_revision()
+    assert start == 4
+    assert await store.threads_changed_since(start) == []
+    await store.set_thread_config("b1", {"every": "5m"})
+    await store.set_thread_enabled("t1", False)
+    await store.add_message("b2", "user", "hi", at(1))  # activity is not a planning input
+    changed = await store.threads_changed_since(start)
+    assert [t.id for t in changed] == ["b1", "t1"]
+    assert [t.revision for t in changed] == [start + 1, start + 2]
+    assert await store.thread_revision() == start + 2
+
+
+async def test_add_threads_is_all_or_nothing_with_named_errors(store: Store) -> None:
+    await add_thread(store, "t1")
+    with pytest.raises(StoreError, match="'t1'"):
+        await store.add_threads(
+            [Thread(id="n1", agent_id="a1", created_at=T0), Thread("t1", "a1", T0)]
+        )
+    with pytest.raises(NotFoundError, match="'nobody'"):
+        await store.add_threads([Thread(id="n2", agent_id="nobody", created_at=T0)])
+    assert [t.id for t in await store.list_threads()] == ["t1"]
+
+
+async def test_put_schedules_keeps_slots_when_asked(store: Store) -> None:
+    await scheduled(store, "t1", at(10))
+    planned = replace(await schedule_of(store), next_due_at=at(99), inputs="r9")
+    assert await store.put_schedules([planned], keep_slots=True) == 1
+    kept = await schedule_of(store)
+    assert (kept.next_due_at, kept.inputs) == (at(10), "r9")
+    await store.put_schedules([replace(planned, inputs="r10")])
+    moved = await schedule_of(store)
+    assert (moved.next_due_at, moved.inputs) == (at(99), "r10")
+    with pytest.raises(NotFoundError, match="'ghost'"):
+        await store.put_schedules([replace(planned, thread_id="ghost")])
+
+
+async def test_prune_deletes_only_what_is_older_than_the_cut(store: Store) -> None:
+    for minute in (0, 10, 20):
+        await scheduled(store, "t1", at(minute))
+        claim = await claim_one(store, at(minute))
+        await store.finish_beat(claim, result(started=at(minute)), next_due_at=at(minute + 10))
+    event = await store.queue_event("t1", "old news", at(0))
+    await store.consume_events([event.id], at(1))
+    await store.queue_event("t1", "still queued", at(0))
+    deleted = await store.prune(at(15))
+    assert deleted["beats"] == 2 and deleted["events"] == 1
+    assert [b.due_at for b in await store.list_beats()] == [at(20)]
+    assert [e.text for e in await store.pending_events("t1")] == ["still queued"]
+    assert (await store.prune(at(15)))["beats"] == 0
+
+
+async def test_prune_keeps_the_record_a_schedule_still_points_at(store: Store) -> None:
+    await scheduled(store, "t1", at(0))
+    claim = await claim_one(store, at(0))
+    await store.finish_beat(claim, result(started=at(0)), next_due_at=at(10))
+    assert (await store.prune(at(600)))["beats"] == 0
+    assert len(await store.list_beats()) == 1
+
+
+async def test_a_repeated_skip_folds_into_the_previous_record(store: Store) -> None:
+    skipped = result("skipped", skip_reason="empty-heartbeat-file")
+    for minute in (0, 10, 20):
+        await scheduled(store, "t1", at(minute))
+        claim = await claim_one(store, at(minute))
+        record = await store.finish_beat(
+            claim, replace(skipped, started_at=at(minute)), next_due_at=at(minute + 10)
+        )
+    assert (record.repeats, record.due_at, record.last_due_at) == (3, at(0), at(20))
+    assert [b.repeats for b in await store.list_beats()] == [3]
+    assert (await schedule_of(store)).next_due_at == at(30)
+    other = result("skipped", skip_reason="idle", started=at(30))
+    await scheduled(store, "t1", at(30))
+    await store.finish_beat(await claim_one(store, at(30)), other, next_due_at=at(40))
+    assert [(b.skip_reason, b.repeats) for b in await store.list_beats()] == [
+        ("idle", 1),
+        ("empty-heartbeat-file", 3),
+    ]
+
+
+async def test_a_skip_after_a_model_turn_never_folds(store: Store) -> None:
+    """Only a guard's skip folds; a turn that ran (its actions rejected, say) keeps its record."""
+    turned = result("skipped", skip_reason="rejected", ran_model=True)
+    for minute in (0, 10):
+        await scheduled(store, "t1", at(minute))
+        claim = await claim_one(store, at(minute))
+        await store.finish_beat(
+            claim, replace(turned, started_at=at(minute)), next_due_at=at(minute + 10)
+        )
+    assert [b.repeats for b in await store.list_beats()] == [1, 1]

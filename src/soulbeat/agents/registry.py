@@ -1,15 +1,20 @@
 """`AgentRegistry`: the agents declared in the settings, their workspaces and effective configs.
 
-Workspaces are read from disk on every call that needs them — a person edits HEARTBEAT.md and
-the next beat must see it — and callers that handle many threads of one agent ask once per
-agent per pass (`workspaces()`), so 10,000 threads do not mean 10,000 reads.
+A workspace is read from disk when a file it was read from changed since the last read (a
+person edits HEARTBEAT.md and the next beat must see it), else the snapshot read before is used
+(`WorkspaceSnapshots`: a few `stat` calls instead of reading and parsing every file). Effective
+configs are kept per (agent, thread overrides, skill block): 100,000 threads that share their
+config validate it once, not once per thread per pass.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from soulbeat.agents.snapshots import Signature, WorkspaceSnapshots, skills_signature
 from soulbeat.config import EffectiveConfig, effective_config
 from soulbeat.config.settings import AgentSettings, Settings
 from soulbeat.store.base import BeatStore
@@ -23,6 +28,16 @@ from soulbeat.workspace.loader import Workspace, load_workspace, read_text_file
 from soulbeat.workspace.skills import Skill
 
 _MAX_HEARTBEAT_BYTES = 1_000_000
+_MAX_CONFIGS = 10_000
+"""Distinct effective configs kept; past it the cache starts over (threads mostly share few)."""
+
+
+def _canonical(mapping: object) -> str | None:
+    if mapping is None:
+        return None
+    if not mapping:  # most threads override nothing: no need to serialise
+        return "{}"
+    return json.dumps(mapping, sort_keys=True, default=str)
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,9 @@ class AgentRegistry:
         self.settings = settings
         self._store = store
         self._home = home
+        self.snapshots = WorkspaceSnapshots()
+        self._configs: dict[tuple[Any, ...], EffectiveConfig] = {}
+        self._configs_of: Settings = settings
 
     @property
     def agent_ids(self) -> list[str]:
@@ -70,28 +88,69 @@ class AgentRegistry:
             )
 
     def workspace(self, agent_id: str) -> Workspace:
-        """Read the agent's workspace now. Raises WorkspaceError when its folder is missing."""
+        """The agent's workspace as it is on disk now (re-read only when a file changed).
+        Raises WorkspaceError when its folder is missing."""
+        return self._snapshot(agent_id)[0]
+
+    def _snapshot(self, agent_id: str) -> tuple[Workspace, dict[object, object]]:
         agent = self.settings.agents.get(agent_id)
-        return load_workspace(
-            self.workspace_path(agent_id),
-            soul_path=agent.soul_path if agent is not None else None,
-            home=self._home,
-            per_file_cap=self.settings.bootstrap_per_file_cap,
-            total_cap=self.settings.bootstrap_total_cap,
-        )
+        soul_path = agent.soul_path if agent is not None else None
+        root = self.workspace_path(agent_id).expanduser().absolute()
+        home = Path(self._home) if self._home is not None else Path.home()
+        extra = (home / ".agents" / "SOUL.md",) + ((Path(soul_path),) if soul_path else ())
+        settings = self.settings
+
+        def load() -> Workspace:
+            return load_workspace(
+                root,
+                soul_path=soul_path,
+                home=self._home,
+                per_file_cap=settings.bootstrap_per_file_cap,
+                total_cap=settings.bootstrap_total_cap,
+            )
+
+        return self.snapshots.get(root, load, extra)
+
+    def skills_signature(self, agent_id: str) -> Signature:
+        """The stat facts that decide the agent's skill schedules (`snapshots.skills_signature`)."""
+        return skills_signature(self.workspace_path(agent_id).expanduser().absolute())
+
+    def source(self, agent_id: str, skill: str = MAIN) -> tuple[Workspace, HeartbeatSource]:
+        """The workspace and the instructions of one schedule, both from the current snapshot
+        (a skill's HEARTBEAT.md is read once per snapshot, not once per thread)."""
+        workspace, memo = self._snapshot(agent_id)
+        key = ("source", skill)
+        found = memo.get(key)
+        if not isinstance(found, HeartbeatSource):
+            found = self.heartbeat_source(workspace, skill)
+            memo[key] = found
+        return workspace, found
 
     def user_timezone(self, agent_id: str) -> str:
         """The zone `user` means for this agent; `local` (the host's) when none is configured."""
         return self.settings.user_timezone_for(agent_id) or "local"
 
     def effective(self, thread: Thread, skill: Skill | None = None) -> EffectiveConfig:
-        """The thread's effective config, with the skill's heartbeat block on top for a skill."""
-        return effective_config(
-            self.settings,
-            agent_id=thread.agent_id,
-            thread=dict(thread.config),
-            skill=dict(skill.heartbeat or {}) if skill is not None else None,
-        )
+        """The thread's effective config, with the skill's heartbeat block on top for a skill.
+
+        Kept per (agent, overrides, skill block) while the settings are the same object; raises
+        ConfigError (not kept) as `effective_config` does."""
+        if self._configs_of is not self.settings:
+            self._configs, self._configs_of = {}, self.settings
+        skill_block = dict(skill.heartbeat or {}) if skill is not None else None
+        key = (thread.agent_id, _canonical(thread.config), _canonical(skill_block))
+        found = self._configs.get(key)
+        if found is None:
+            found = effective_config(
+                self.settings,
+                agent_id=thread.agent_id,
+                thread=dict(thread.config),
+                skill=skill_block,
+            )
+            if len(self._configs) >= _MAX_CONFIGS:
+                self._configs.clear()
+            self._configs[key] = found
+        return found
 
     @staticmethod
     def find_skill(workspace: Workspace, name: str) -> Skill | None:

@@ -24,6 +24,7 @@ from soulbeat.cli.heartbeat_cmds import (
     beat,
     config_app,
     history,
+    prune,
     send,
     start,
     status,
@@ -52,6 +53,7 @@ app.command("migrate")(migrate)
 app.command("status")(status)
 app.command("start")(start)
 app.command("stop")(stop)
+app.command("prune")(prune)
 app.command("beat")(beat)
 app.command("history")(history)
 app.command("audit")(audit)

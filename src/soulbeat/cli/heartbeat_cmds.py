@@ -65,8 +65,25 @@ def start(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 
 def stop(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """Stop the scheduler (due beats are recorded as skipped `disabled`)."""
+    """Stop the scheduler (nothing is claimed or recorded until `start`; manual beats run)."""
     show(call_api(ctx, lambda c: c.call("POST", "/api/heartbeat/stop")), as_json, _status)
+
+
+def _pruned(data: Any) -> None:
+    deleted = data.get("deleted") or {}
+    render.pairs(
+        "pruned",
+        {
+            "retention": data.get("retention"),
+            "older than": data.get("before") or "nothing (retention 0 keeps all)",
+            **{kind: count for kind, count in deleted.items()},
+        },
+    )
+
+
+def prune(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Delete beats, action log rows and consumed events older than `retention` (30d)."""
+    show(call_api(ctx, lambda c: c.call("POST", "/api/heartbeat/prune")), as_json, _pruned)
 
 
 def _beat_rows(beats: list[dict[str, Any]]) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -38,6 +39,7 @@ from soulbeat.config.normalize import validate_partial_config
 from soulbeat.config.problems import InvalidConfigError, config_error
 from soulbeat.config.values import check_bool, check_choice, check_int, check_name, check_text
 from soulbeat.contract.active_hours import resolve_timezone
+from soulbeat.contract.interval import parse_interval
 from soulbeat.errors import ConfigError
 
 __all__ = [
@@ -222,6 +224,9 @@ class Settings(BaseModel):
     bootstrap_per_file_cap: int = 20_000
     bootstrap_total_cap: int = 150_000
     max_concurrent_beats: int = 4
+    retention: str = "30d"
+    """How long beats (the audit trail), the action log and consumed system events are kept;
+    `soulbeat prune` and a daily pass delete what is older. ``0`` keeps everything."""
     heartbeat: HeartbeatConfig = Field(default_factory=HeartbeatConfig)
     heartbeat_layers: HeartbeatLayers = ()
     agents: dict[str, AgentSettings] = Field(default_factory=dict)
@@ -322,6 +327,26 @@ class Settings(BaseModel):
     @classmethod
     def _check_counts(cls, value: object, info: ValidationInfo) -> int:
         return check_int(str(info.field_name), value, minimum=1, example=4)
+
+    @field_validator("retention", mode="before")
+    @classmethod
+    def _check_retention(cls, value: object) -> str:
+        text = value if isinstance(value, str) else str(value)
+        try:
+            parse_interval(text, key="retention")
+        except ConfigError:
+            raise config_error(
+                "retention",
+                value,
+                "is not a duration",
+                "a duration such as 30d, 12h or 0 (keep all)",
+            ) from None
+        return text
+
+    @property
+    def retention_period(self) -> timedelta | None:
+        """`retention` as a duration; None keeps everything."""
+        return parse_interval(self.retention, key="retention")
 
     @field_validator("user_timezone", mode="before")
     @classmethod

@@ -28,6 +28,7 @@ and checks it with ``is_within_active_hours``: a handful of checks whatever the 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterator
@@ -219,9 +220,20 @@ def plan_fingerprint(plan: BeatPlan) -> str:
     """Identifies what a slot was computed from: interval (None when disabled), window and zone."""
     interval = effective_interval(plan)
     window = plan.active_hours
+    return _fingerprint(
+        None if interval is None else _micros(interval),
+        None if window is None else (window.start, window.end, window.timezone),
+        plan.user_timezone,
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _fingerprint(
+    interval_us: int | None, window: tuple[str, str, str] | None, user_timezone: str
+) -> str:
     facts = {
-        "interval_us": None if interval is None else _micros(interval),
-        "active_hours": None if window is None else [window.start, window.end, window.timezone],
-        "user_timezone": plan.user_timezone,
+        "interval_us": interval_us,
+        "active_hours": None if window is None else list(window),
+        "user_timezone": user_timezone,
     }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:16]

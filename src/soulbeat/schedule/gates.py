@@ -104,7 +104,8 @@ def _is_event_driven(reason: str) -> bool:
 
 def _disabled(i: GateInputs) -> _Stop | None:
     plan = i.plan
-    off = not i.global_enabled or not plan.enabled or plan.interval is None
+    stopped = not i.global_enabled and not _is_manual(i.reason)  # SPEC §9.1: manual still runs
+    off = stopped or not plan.enabled or plan.interval is None
     return _Stop() if off else _PASS
 
 

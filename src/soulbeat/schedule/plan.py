@@ -3,11 +3,15 @@
 The scheduler knows nothing of config files, workspaces or precedence: a `Planner` (built in
 `wiring.py` from the effective config and the workspace) hands it a `BeatPlan` per thread/skill,
 and the scheduler decides *when* and *whether* from that alone.
+
+Planning is driven by change: `Planner.changes()` hands over only the plans whose inputs changed
+since its previous call, so a pass with nothing changed plans nothing, and `Planner.watch()`
+wakes the scheduler when an input on disk changes while it sleeps (a skill added, say).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -44,6 +48,20 @@ class BeatPlan:
     alerts_visible: bool = True
     """False when `show_ok`, `show_alerts` and `use_indicator` are all off."""
     timeout: timedelta = timedelta(minutes=10)
+    inputs: str = ""
+    """The fingerprint of what this plan was made from (stored with the schedule)."""
+
+
+@dataclass(frozen=True)
+class PlanChanges:
+    """What changed since the planner's previous `changes()` call.
+
+    ``threads`` None: ``plans`` is every plan (a first call, or a planner that cannot tell), and a
+    stored schedule without a plan goes. Else ``plans`` are the plans of exactly those threads,
+    and only their schedules without a plan go."""
+
+    plans: Sequence[BeatPlan]
+    threads: frozenset[str] | None = None
 
 
 class Planner(Protocol):
@@ -61,3 +79,11 @@ class Planner(Protocol):
     ) -> BeatPlan | None:
         """The plan of one schedule at `now`, with `due_tasks` computed from the schedule's task
         last-run times. None when the thread or skill no longer exists."""
+
+    async def changes(self) -> PlanChanges:
+        """The plans whose inputs changed since the previous call (see `PlanChanges`); the
+        first call returns every plan. Cost: proportional to what changed, not to the fleet."""
+
+    async def watch(self, changed: Callable[[], None]) -> None:
+        """Call ``changed`` whenever an input may have changed outside soulbeat (a file edited,
+        a skill added), until cancelled. May return at once when there is nothing to watch."""

@@ -26,9 +26,10 @@ The pass, `run_due()`, step by step:
 due slot, the next ready wake, or a wake-up (`wake()`, `replan()`, a beat ending): no polling.
 
 Wake reasons of scheduled beats: ``interval`` for a thread's own heartbeat and ``skill:<name>``
-for a skill's. The global flag (`start()`/`stop()`, stored as ``scheduler.enabled``) is the
-``disabled`` guard: while it is off, due slots are still claimed and each is recorded as skipped
-``disabled`` and advanced, so every skipped slot is in the audit trail. A disabled thread or
+for a skill's. The global flag (`start()`/`stop()`, stored as ``scheduler.enabled``): while it
+is off a pass claims nothing, plans nothing and writes nothing (SPEC §9.1): no row per slot for
+a stopped fleet. Only manual wakes run, bypassing the flag, and their record says
+``scheduler_stopped``; other wakes are dropped. A disabled thread or
 interval has no slot at all (``next_due_at`` None) until it is enabled again; its wakes are
 recorded as skipped ``disabled``.
 """
@@ -145,6 +146,7 @@ class Scheduler:
         self._asleep = False
         self._asleep_until: datetime | None = None
         self._held = False
+        self._stopped = False
 
     # -- the pass ---------------------------------------------------------------------------------
     async def run_due(self) -> int:
@@ -159,11 +161,16 @@ class Scheduler:
             return 0, []
         self._pass_idle.clear()
         try:
-            await self._store.reap_expired(self._clock.now())
-            await self.sync_schedules()
             enabled = await self.is_enabled()
+            self._stopped = not enabled
             started: list[asyncio.Task[BeatRecord | None]] = []
-            works = await self._claim(self._clock.now())
+            if enabled:
+                await self._store.reap_expired(self._clock.now())
+                await self._book.refresh()
+                works = await self._claim(self._clock.now())
+            else:  # stopped (SPEC §9.1): claims nothing, writes nothing; manual wakes still run
+                now = self._clock.now()
+                works = await self._claim_wakes(now, self._free(), manual_only=True)
             for work in works:
                 if self._closing:  # shutting down: `shutdown` releases the claims not started
                     break
@@ -182,9 +189,16 @@ class Scheduler:
             works += [_Work(claim, _slot_reason(claim)) for claim in claims]
         return works
 
-    async def _claim_wakes(self, now: datetime, room: int) -> list[_Work]:
+    async def _claim_wakes(
+        self, now: datetime, room: int, *, manual_only: bool = False
+    ) -> list[_Work]:
         works: list[_Work] = []
         for wake in self._wakes.pop_ready(limit=room):
+            if manual_only and wake.reason != MANUAL:
+                log.info(
+                    "dropped a %s wake of %r: the scheduler is stopped", wake.reason, wake.thread_id
+                )
+                continue
             try:
                 claim = await self._claim_wake(wake)
             except NotFoundError:
@@ -341,6 +355,8 @@ class Scheduler:
         the schedule as stale and re-plans it (or deletes it when it is no longer planned).
         """
         audit = {**result.audit, "guards_passed": list(passed), "worker_id": self._worker_id}
+        if work.reason == MANUAL and not await self.is_enabled():
+            audit["scheduler_stopped"] = True  # a manual beat runs while stopped, and says so
         advance = work.is_slot and plan is not None
         next_due = await self._book.after(plan, self._clock.now()) if advance and plan else None
         record = await self._store.finish_beat(
@@ -376,19 +392,33 @@ class Scheduler:
 
         First, what this worker's name still holds from an earlier life (killed before it could
         release) is released (`Store.release_worker`), so its beats resume at once instead of
-        after their leases expire."""
+        after their leases expire. Meanwhile the planner's watch wakes the loop when an input
+        changes on disk."""
         if not self._inflight:
             await self._take_back()
-        while not self._closing:
-            self._woken.clear()
-            try:
-                handled, _ = await self._pass()
-                when = await self._next_pass_at(handled)
-            except Exception:
-                log.exception("scheduler pass failed; retrying in %s", ERROR_BACKOFF)
-                when = self._clock.now() + ERROR_BACKOFF
-            if not self._closing:
-                await self._sleep(when)
+        watcher = asyncio.create_task(self._watch())
+        try:
+            while not self._closing:
+                self._woken.clear()
+                try:
+                    handled, _ = await self._pass()
+                    when = await self._next_pass_at(handled)
+                except Exception:
+                    log.exception("scheduler pass failed; retrying in %s", ERROR_BACKOFF)
+                    when = self._clock.now() + ERROR_BACKOFF
+                if not self._closing:
+                    await self._sleep(when)
+        finally:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+
+    async def _watch(self) -> None:
+        """The planner's watch: an input changed on disk (a skill added) wakes the loop, which
+        plans it on its next pass (issue 10 item 6). A failing watch only logs."""
+        try:
+            await self._planner.watch(self.replan)
+        except Exception:
+            log.exception("the planner's watch failed; changes are seen on the next pass")
 
     async def _take_back(self) -> None:
         try:
@@ -422,7 +452,8 @@ class Scheduler:
         """None (sleep until woken) while every slot is busy; a beat ending wakes the loop."""
         if self._free() <= 0:
             return None
-        times = [t for t in (await self._store.earliest_due(), self._wakes.next_ready_at()) if t]
+        due = None if self._stopped else await self._store.earliest_due()
+        times = [t for t in (due, self._wakes.next_ready_at()) if t]
         if not times:
             return None
         now, when = self._clock.now(), min(times)
@@ -495,7 +526,9 @@ class Scheduler:
         self._woken.set()
 
     async def stop(self) -> None:
-        """Turn the global flag off: due slots are recorded as skipped ``disabled``."""
+        """Turn the global flag off: nothing is claimed and nothing is written until `start()`
+        (SPEC §9.1); a slot missed meanwhile runs once after it, coalesced. Manual beats still
+        run, their record marked ``scheduler_stopped``."""
         await self._store.set_flag(ENABLED_FLAG, False)
         self._publish("scheduler.stopped", {"worker_id": self._worker_id})
 

@@ -1,6 +1,9 @@
 """`SlotBook`: the stored schedules kept in step with the planner's plans.
 
-* `sync(thread_id=None)` — a plan without a schedule gets one: its phase and its first slot after
+* `refresh()` — once per scheduler pass: applies `Planner.changes()` (only what changed since
+  the last pass) and moves stale schedules on; an idle pass writes nothing and plans nothing.
+* `sync(thread_id=None)` — the same for every plan (or one thread's), asked of the planner now.
+  A plan without a schedule gets one: its phase and its first slot after
   now (moved into active hours), so nothing runs just because the process started. A schedule
   whose fingerprint (interval, window, zone) changed is re-planned from now. A schedule whose
   slot is past and whose beat already finished (its key can never be claimed again) is moved on
@@ -10,7 +13,8 @@
   sync, once the beat has ended). A slot held back by a deferral (busy, cooldown, flood) whose
   schedule is re-planned or deleted can never be claimed again (its key is no longer the
   schedule's slot): it is first finished as skipped ``superseded``, so no beat stays
-  ``deferred`` for ever.
+  ``deferred`` for ever. A plan whose fingerprint and inputs match its schedule needs
+  no write; one whose inputs alone changed only stores them. Writes go in one transaction.
 * `after(plan, now)` — the plan's first slot after ``now`` in its active hours (None when the
   plan does not beat on its own: disabled thread or interval).
 """
@@ -18,6 +22,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from soulbeat.clock import Clock
@@ -29,7 +34,7 @@ from soulbeat.schedule.cadence import (
     plan_fingerprint,
     seek_active_slot,
 )
-from soulbeat.schedule.plan import BeatPlan, Planner
+from soulbeat.schedule.plan import BeatPlan, PlanChanges, Planner
 from soulbeat.store.base import BeatStore
 from soulbeat.store.records import BeatResult, Schedule, beat_key
 
@@ -53,46 +58,50 @@ class SlotBook:
 
     async def sync(self, thread_id: str | None = None) -> None:
         """Make the stored schedules (of one thread, or all) match the planner's plans."""
-        now = self._clock.now()
         plans = await self._planner.plans(thread_id)
-        existing = {(s.thread_id, s.skill): s for s in await self._store.list_schedules(thread_id)}
+        await self._apply(PlanChanges(plans, None if thread_id is None else frozenset([thread_id])))
+
+    async def refresh(self) -> None:
+        """Apply what changed since the last pass (`Planner.changes()`), and stale schedules."""
+        await self._apply(await self._planner.changes())
+
+    async def _apply(self, changes: PlanChanges) -> None:
+        now = self._clock.now()
+        if self._seed is None:
+            self._seed = await self._store.install_seed()
         stale = {(s.thread_id, s.skill) for s in await self._store.stale_schedules(now)}
+        plans = list(changes.plans)
+        covered = changes.threads
+        if covered is None:
+            existing = {(s.thread_id, s.skill): s for s in await self._store.list_schedules()}
+        else:
+            missing = {thread for thread, _ in stale} - covered
+            for thread in sorted(missing):  # a stale slot needs its plan to move on
+                plans += await self._planner.plans(thread)
+            covered = covered | missing
+            existing = await self._schedules_of(covered)
+        puts: list[Schedule] = []
+        inputs_only: list[Schedule] = []
         for plan in plans:
             key = (plan.thread_id, plan.skill)
-            await self._sync_one(plan, existing.pop(key, None), stale=key in stale, now=now)
+            schedule = existing.pop(key, None)
+            written = self._planned(plan, schedule, stale=key in stale, now=now)
+            changed = (
+                written is not None
+                and not written[1]
+                and schedule is not None
+                and schedule.fingerprint != written[0].fingerprint  # a new plan, not just stale
+            )
+            if changed and schedule is not None:
+                await self._supersede(schedule, now, "the schedule was re-planned")
+            if written is not None:
+                (inputs_only if written[1] else puts).append(written[0])
+        await self._write(puts, keep_slots=False)
+        await self._write(inputs_only, keep_slots=True)
         for gone in existing.values():
             if not leased(gone, now):
                 await self._supersede(gone, now, "the schedule was removed")
                 await self._store.delete_schedule(gone.thread_id, gone.skill)
-
-    async def after(self, plan: BeatPlan, now: datetime) -> datetime | None:
-        """The plan's first slot after ``now``, moved into its active hours; None when disabled."""
-        interval = effective_interval(plan)
-        if interval is None:
-            return None
-        raw = next_slot(now, interval, await self._phase(plan, interval))
-        return seek_active_slot(raw, interval, plan.active_hours, plan.user_timezone)
-
-    async def _sync_one(
-        self, plan: BeatPlan, schedule: Schedule | None, *, stale: bool, now: datetime
-    ) -> None:
-        fingerprint = plan_fingerprint(plan)
-        if schedule is not None and schedule.fingerprint == fingerprint and not stale:
-            return
-        interval = effective_interval(plan)
-        phase = await self._phase(plan, interval) if interval else timedelta(0)
-        if schedule is not None and schedule.fingerprint != fingerprint:
-            await self._supersede(schedule, now, "the schedule was re-planned")
-        try:
-            await self._store.put_schedule(
-                plan.thread_id,
-                plan.skill,
-                next_due_at=await self.after(plan, now),
-                phase_seconds=phase.total_seconds(),
-                fingerprint=fingerprint,
-            )
-        except NotFoundError:  # planned a moment before the thread was deleted
-            log.info("no schedule for %r: the thread does not exist", plan.thread_id)
 
     async def _supersede(self, schedule: Schedule, now: datetime, why: str) -> None:
         """Finish the schedule's deferred slot, if it has one, as skipped ``superseded``."""
@@ -113,9 +122,66 @@ class SlotBook:
         result = BeatResult("skipped", now, now, skip_reason="superseded", audit=audit)
         await self._store.finish_beat(claim, result, next_due_at=None, advance=False)
 
+    async def _schedules_of(self, threads: frozenset[str]) -> dict[tuple[str, str], Schedule]:
+        if len(threads) > 64:  # many threads (an agent's skills changed): one scan is cheaper
+            found = [s for s in await self._store.list_schedules() if s.thread_id in threads]
+        else:
+            found = [s for t in sorted(threads) for s in await self._store.list_schedules(t)]
+        return {(s.thread_id, s.skill): s for s in found}
+
+    async def _write(self, schedules: list[Schedule], *, keep_slots: bool) -> None:
+        if not schedules:
+            return
+        try:
+            await self._store.put_schedules(schedules, keep_slots=keep_slots)
+        except NotFoundError:  # a thread deleted meanwhile: write the others one by one
+            for one in schedules:
+                try:
+                    await self._store.put_schedules([one], keep_slots=keep_slots)
+                except NotFoundError:
+                    log.info("no schedule for %r: the thread does not exist", one.thread_id)
+
+    async def after(self, plan: BeatPlan, now: datetime) -> datetime | None:
+        """The plan's first slot after ``now``, moved into its active hours; None when disabled."""
+        interval = effective_interval(plan)
+        if interval is None:
+            return None
+        raw = next_slot(now, interval, await self._phase(plan, interval))
+        return seek_active_slot(raw, interval, plan.active_hours, plan.user_timezone)
+
+    def _planned(
+        self, plan: BeatPlan, schedule: Schedule | None, *, stale: bool, now: datetime
+    ) -> tuple[Schedule, bool] | None:
+        """What to write for ``plan``: None (nothing); the schedule with the new inputs and True
+        (its slot is kept); or a re-planned schedule, first slot after ``now``, and False."""
+        fingerprint = plan_fingerprint(plan)
+        if schedule is not None and schedule.fingerprint == fingerprint and not stale:
+            if schedule.inputs == plan.inputs:
+                return None
+            return replace(schedule, inputs=plan.inputs), True
+        interval = effective_interval(plan)
+        phase = self._phase_of(plan, interval) if interval else timedelta(0)
+        due = None
+        if interval is not None:
+            raw = next_slot(now, interval, phase)
+            due = seek_active_slot(raw, interval, plan.active_hours, plan.user_timezone)
+        planned = Schedule(
+            thread_id=plan.thread_id,
+            skill=plan.skill,
+            next_due_at=due,
+            phase_seconds=phase.total_seconds(),
+            fingerprint=fingerprint,
+            inputs=plan.inputs,
+        )
+        return planned, False
+
     async def _phase(self, plan: BeatPlan, interval: timedelta) -> timedelta:
         if self._seed is None:
             self._seed = await self._store.install_seed()
+        return self._phase_of(plan, interval)
+
+    def _phase_of(self, plan: BeatPlan, interval: timedelta) -> timedelta:
+        assert self._seed is not None  # loaded by the caller
         return phase_offset(self._seed, plan.thread_id, interval, plan.skill)
 
 

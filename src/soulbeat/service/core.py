@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import logging
 import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -60,6 +61,10 @@ THREAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 HOOK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 WakeMode = Literal["now", "next"]
 ENABLED_KEYS = frozenset({"enabled", "Enabled"})
+PRUNE_EVERY = timedelta(days=1)
+"""How often the automatic retention pass runs while the service does."""
+
+log = logging.getLogger(__name__)
 """Spellings of `enabled` in a thread config body: the stored per-thread flag, not an override."""
 
 
@@ -168,6 +173,7 @@ class Service:
         self.cluster = cluster
         self._loop_task: asyncio.Task[None] | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
+        self._prune_task: asyncio.Task[None] | None = None
         #: the fleet overview and bulk enable/disable (the panel's first view)
         self.fleet = Fleet(
             store=store,
@@ -216,12 +222,32 @@ class Service:
         self._closers.append(closer)
 
     def run_in_background(self) -> asyncio.Task[None]:
-        """Start the scheduler loop as a task (once)."""
+        """Start the scheduler loop as a task (once), and the daily retention pass."""
         if self._loop_task is None or self._loop_task.done():
             self._loop_task = asyncio.create_task(self.scheduler.run_forever(), name="scheduler")
             if self.cluster is not None:
                 self.cluster.accept_wakes = True
+        if self._prune_task is None or self._prune_task.done():
+            self._prune_task = asyncio.create_task(self._prune_daily(), name="retention")
         return self._loop_task
+
+    async def prune(self) -> dict[str, Any]:
+        """Delete what is older than the `retention` setting (`Store.prune`); says what went."""
+        period = self.settings.retention_period
+        if period is None:
+            return {"retention": self.settings.retention, "before": None, "deleted": {}}
+        before = self.clock.now() - period
+        deleted = await self.store.prune(before)
+        return {"retention": self.settings.retention, "before": plain(before), "deleted": deleted}
+
+    async def _prune_daily(self) -> None:
+        """The automatic retention pass: once at start, then every `PRUNE_EVERY`."""
+        while self.settings.retention_period is not None:
+            try:
+                await self.prune()
+            except Exception:
+                log.exception("the retention pass failed; trying again in %s", PRUNE_EVERY)
+            await self.clock.sleep(PRUNE_EVERY.total_seconds())
 
     async def _wake(self, thread_id: str, reason: str) -> None:
         """Wake the thread: through this process's scheduler when its loop runs; in a process
@@ -236,9 +262,10 @@ class Service:
         """Finish or interrupt in-flight beats, stop the loop, close the store and providers.
         Open event subscriptions (SSE streams) end."""
         await self.scheduler.shutdown(grace)
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            await asyncio.gather(self._loop_task, return_exceptions=True)
+        for task in (self._loop_task, self._prune_task):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         if self.cluster is not None:
             await self.cluster.close()  # writes the last events to the journal
         self.events.close()

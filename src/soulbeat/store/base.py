@@ -42,7 +42,7 @@ The `BeatStore` contract:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
@@ -115,6 +115,18 @@ class BeatStore(Protocol):
     async def add_thread(self, thread: Thread) -> Thread:
         """Insert a thread; an existing id raises StoreError, an unknown agent NotFoundError."""
 
+    async def add_threads(self, threads: Iterable[Thread]) -> int:
+        """`add_thread` for many threads in one transaction (all or none); returns how many."""
+
+    async def threads_changed_since(self, revision: int) -> list[Thread]:
+        """Threads whose `revision` is above `revision` (added, or config, enabled flag or agent
+        changed since), in revision order. Every such change takes the next revision of one
+        sequence over all threads, so a caller that keeps the highest revision it has seen
+        finds every later change, through an index, whatever the number of threads."""
+
+    async def thread_revision(self) -> int:
+        """The highest thread revision so far (0 with no threads)."""
+
     async def get_thread(self, thread_id: str) -> Thread:
         """Raises NotFoundError."""
 
@@ -160,8 +172,16 @@ class BeatStore(Protocol):
         next_due_at: datetime | None,
         phase_seconds: float,
         fingerprint: str,
+        inputs: str = "",
     ) -> Schedule:
         """Create or re-plan a schedule (keeps its history and lease; clears `not_before`)."""
+
+    async def put_schedules(
+        self, schedules: Iterable[Schedule], *, keep_slots: bool = False
+    ) -> int:
+        """`put_schedule` for many schedules in one transaction (all or none), from each record's
+        thread_id, skill, next_due_at, phase_seconds, fingerprint and inputs. With `keep_slots`,
+        a schedule that exists only takes the new `inputs` (its slot stays)."""
 
     async def delete_schedule(self, thread_id: str, skill: str) -> None: ...
 
@@ -247,6 +267,12 @@ class BeatStore(Protocol):
         offset: int = 0,
     ) -> list[BeatRecord]:
         """Newest first."""
+
+    async def prune(self, before: datetime) -> dict[str, int]:
+        """Retention: delete the finished beats (audit records), action log rows and consumed
+        system events older than `before`, and return how many went per kind. Kept whatever
+        their age: a beat in flight or the last record of a schedule (a repeated skip may still
+        fold into it), and actions waiting for approval or being carried out."""
 
     async def search_beats(self, query: BeatQuery, *, limit: int, offset: int) -> BeatPage:
         """Beats matching `query` (see `soulbeat.store.search`), newest first by due time, with

@@ -43,6 +43,9 @@ class Thread:
     """Per-thread heartbeat config overrides, already normalised to snake_case keys."""
     last_user_message_at: datetime | None = None
     last_channel: str | None = None
+    revision: int = field(default=0, compare=False)
+    """Set by the store from one sequence whenever the thread is added or its config, enabled
+    flag or agent changes (`Store.threads_changed_since`); 0 on a record not yet stored."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,9 @@ class Schedule:
     recent_starts: tuple[datetime, ...] = ()
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
+    inputs: str = ""
+    """The fingerprint of what the schedule was planned from (thread revision, agent skills):
+    a plan with the same `inputs` and `fingerprint` needs no write."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,11 @@ class BeatRecord:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     alert_text: str | None = None
+    repeats: int = 1
+    """How many slots this record stands for: a skip repeated for the same reason beat after
+    beat is folded into one record (SPEC §9.1), from `due_at` to `last_due_at`."""
+    last_due_at: datetime | None = None
+    """The due time of the newest slot folded into this record (None when `repeats` is 1)."""
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,10 @@ None when there is none, like a real planner for a thread that was deleted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
-from soulbeat.schedule.plan import BeatPlan
+from soulbeat.schedule.plan import BeatPlan, PlanChanges
 from soulbeat.store.records import MAIN, Schedule
 
 __all__ = ["StaticPlanner"]
@@ -42,3 +43,10 @@ class StaticPlanner:
         self, thread_id: str, skill: str, now: datetime, schedule: Schedule | None
     ) -> BeatPlan | None:
         return self._plans.get((thread_id, skill))
+
+    async def changes(self) -> PlanChanges:
+        """Every plan, every time: a hand-set plan takes effect on the next pass."""
+        return PlanChanges(await self.plans())
+
+    async def watch(self, changed: Callable[[], None]) -> None:
+        """Nothing to watch: plans change only through `set` and `remove`."""

@@ -49,8 +49,16 @@ async def heartbeat_start(service: ServiceDep) -> dict[str, Any]:
 
 @router.post("/api/heartbeat/stop")
 async def heartbeat_stop(service: ServiceDep) -> dict[str, Any]:
-    """Turn the global heartbeat flag off: due beats are recorded as skipped `disabled`."""
+    """Turn the global heartbeat flag off: nothing is claimed or recorded until started again
+    (manual beats still run); returns the status."""
     return await service.stop()
+
+
+@router.post("/api/heartbeat/prune")
+async def heartbeat_prune(service: ServiceDep) -> dict[str, Any]:
+    """Delete finished beats, action log rows and consumed events older than the `retention`
+    setting (default 30d; a daily pass does the same); returns how many rows went."""
+    return await service.prune()
 
 
 @router.get("/api/threads/{tid}/heartbeat/config")

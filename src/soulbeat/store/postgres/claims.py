@@ -90,17 +90,24 @@ async def put_schedule(
     next_due_at: int | None,
     phase_seconds: float,
     fingerprint: str,
+    inputs: str = "",
+    *,
+    keep_slot: bool = False,
 ) -> Schedule:
     await require_thread(conn, thread_id)
+    update = (
+        "inputs = excluded.inputs"
+        if keep_slot
+        else """next_due_at = excluded.next_due_at, phase_seconds = excluded.phase_seconds,
+            fingerprint = excluded.fingerprint, inputs = excluded.inputs, not_before = NULL"""
+    )
     row = await one(
         conn,
-        """INSERT INTO schedules (thread_id, skill, next_due_at, phase_seconds, fingerprint)
-        VALUES (%s, %s, %s, %s, %s)
-        ON CONFLICT (thread_id, skill) DO UPDATE SET next_due_at = excluded.next_due_at,
-            phase_seconds = excluded.phase_seconds, fingerprint = excluded.fingerprint,
-            not_before = NULL
+        f"""INSERT INTO schedules (thread_id, skill, next_due_at, phase_seconds, fingerprint,
+        inputs) VALUES (%s, %s, %s, %s, %s, %s)
+        ON CONFLICT (thread_id, skill) DO UPDATE SET {update}
         RETURNING *""",
-        (thread_id, skill, next_due_at, float(phase_seconds), fingerprint),
+        (thread_id, skill, next_due_at, float(phase_seconds), fingerprint, inputs),
     )
     assert row is not None
     return schedule_from_row(row)
@@ -298,6 +305,12 @@ async def finish_beat(
     audit = dump_json(result.audit, what="the beat's audit record")
     schedule = await _check_lease(conn, claim)
     assert schedule is not None
+    folded = await _fold_into(conn, claim, result) if advance else None
+    if folded is not None:
+        sets = """last_started_at = %s, last_finished_at = %s, not_before = NULL,
+            next_due_at = %s"""
+        await _release(conn, claim, sets, (started, finished, due))
+        return await _beat(conn, folded)
     await conn.execute(
         """UPDATE beats SET status = 'finished', started_at = %s, finished_at = %s,
         outcome = %s, skip_reason = %s, error = %s, audit = %s, prompt_tokens = %s,
@@ -327,9 +340,34 @@ async def finish_beat(
         dump_instant_list(starts),
     )
     if advance:
-        sets, args = f"{sets}, next_due_at = %s", (*args, due)
+        sets, args = f"{sets}, next_due_at = %s, last_beat_id = %s", (*args, due, claim.beat_id)
     await _release(conn, claim, sets, args)
     return await _beat(conn, claim.beat_id)
+
+
+async def _fold_into(conn: Conn, claim: Claim, result: BeatResult) -> int | None:
+    """The SQLite store's fold of a repeated skip (SPEC §9.1): the previous record of the
+    schedule, a skip of the same reason and wake reason, counts this slot too; this slot's row
+    goes. None (nothing written) when the skip is not a repeat."""
+    if result.outcome != "skipped" or result.skip_reason is None or result.ran_model:
+        return None  # only a guard's skip folds: a turn that ran keeps its own record
+    row = await one(
+        conn,
+        """SELECT b.id FROM schedules AS s JOIN beats AS b ON b.id = s.last_beat_id
+        WHERE s.thread_id = %s AND s.skill = %s AND b.status = 'finished'
+        AND b.outcome = 'skipped' AND b.skip_reason = %s
+        AND b.reason = (SELECT reason FROM beats WHERE id = %s) AND b.id <> %s""",
+        (claim.thread_id, claim.skill, result.skip_reason, claim.beat_id, claim.beat_id),
+    )
+    if row is None:
+        return None
+    await conn.execute(
+        """UPDATE beats SET repeats = repeats + 1, last_due_at = %s, finished_at = %s
+        WHERE id = %s""",
+        (to_micros(claim.due_at), to_micros(result.finished_at), row["id"]),
+    )
+    await conn.execute("DELETE FROM beats WHERE id = %s", (claim.beat_id,))
+    return int(row["id"])
 
 
 def _trim_starts(starts: tuple[datetime, ...]) -> tuple[datetime, ...]:

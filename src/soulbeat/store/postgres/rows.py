@@ -49,6 +49,7 @@ def thread_from_row(row: Row) -> Thread:
         config=load_mapping(row["config"]),
         last_user_message_at=opt_datetime(row["last_user_message_at"]),
         last_channel=row["last_channel"],
+        revision=row["revision"],
     )
 
 
@@ -78,6 +79,7 @@ def schedule_from_row(row: Row) -> Schedule:
         recent_starts=load_instant_list(row["recent_starts"]),
         lease_owner=row["lease_owner"],
         lease_expires_at=opt_datetime(row["lease_expires_at"]),
+        inputs=row["inputs"],
     )
 
 
@@ -111,6 +113,8 @@ def beat_from_row(row: Row) -> BeatRecord:
         prompt_tokens=row["prompt_tokens"],
         completion_tokens=row["completion_tokens"],
         alert_text=row["alert_text"],
+        repeats=row["repeats"],
+        last_due_at=opt_datetime(row["last_due_at"]),
     )
 
 

@@ -190,6 +190,12 @@ class PostgresStore:
 
         return await self._changing(job)
 
+    async def threads_changed_since(self, revision: int) -> list[Thread]:
+        return await self._run(lambda conn: tables.threads_changed_since(conn, revision))
+
+    async def thread_revision(self) -> int:
+        return await self._run(tables.thread_revision)
+
     async def get_thread(self, thread_id: str) -> Thread:
         return await self._run(lambda conn: tables.get_thread(conn, thread_id))
 
@@ -251,24 +257,34 @@ class PostgresStore:
         next_due_at: datetime | None,
         phase_seconds: float,
         fingerprint: str,
+        inputs: str = "",
     ) -> Schedule:
         due = opt_micros(next_due_at)
         return await self._run(
             lambda conn: claims.put_schedule(
-                conn, thread_id, skill, due, phase_seconds, fingerprint
+                conn, thread_id, skill, due, phase_seconds, fingerprint, inputs
             )
         )
 
-    async def put_schedules(self, schedules: Iterable[Schedule]) -> int:
+    async def put_schedules(
+        self, schedules: Iterable[Schedule], *, keep_slots: bool = False
+    ) -> int:
         """`put_schedule` for many schedules in one transaction (all or none)."""
         plans = [
-            (s.thread_id, s.skill, opt_micros(s.next_due_at), s.phase_seconds, s.fingerprint)
+            (
+                s.thread_id,
+                s.skill,
+                opt_micros(s.next_due_at),
+                s.phase_seconds,
+                s.fingerprint,
+                s.inputs,
+            )
             for s in schedules
         ]
 
         async def job(conn: Conn) -> int:
             for plan in plans:
-                await claims.put_schedule(conn, *plan)
+                await claims.put_schedule(conn, *plan, keep_slot=keep_slots)
             return len(plans)
 
         return await self._changing(job)
@@ -374,6 +390,10 @@ class PostgresStore:
             "outcome = %s": outcome,
         }
         return await self._run(lambda conn: tables.list_beats(conn, filters, limit, offset))
+
+    async def prune(self, before: datetime) -> dict[str, int]:
+        cut = to_micros(before)
+        return await self._run(lambda conn: tables.prune(conn, cut))
 
     async def search_beats(self, query: BeatQuery, *, limit: int, offset: int) -> BeatPage:
         return await self._run(lambda conn: beat_search.search_beats(conn, query, limit, offset))

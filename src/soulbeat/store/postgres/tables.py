@@ -107,11 +107,59 @@ async def insert_thread(conn: Conn, values: ThreadRow) -> None:
         raise StoreError(f"thread {thread_id!r} already exists")
     if not await exists(conn, "agents", agent_id):
         raise NotFoundError(f"agent {agent_id!r} of thread {thread_id!r} does not exist")
+    revision = await next_revision(conn)
     await conn.execute(
         """INSERT INTO threads (id, agent_id, title, enabled, config, created_at,
-        last_user_message_at, last_channel) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
-        values,
+        last_user_message_at, last_channel, revision)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+        (*values, revision),
     )
+
+
+REVISION_LOCK = 0x50B3A7
+"""The advisory lock that orders thread revisions: held from taking a revision to commit."""
+
+
+async def next_revision(conn: Conn) -> int:
+    """The next thread revision. Taken under a transaction-scoped advisory lock, so a revision
+    is visible before any higher one is taken (readers of `threads_changed_since` miss none)."""
+    await conn.execute("SELECT pg_advisory_xact_lock(%s)", (REVISION_LOCK,))
+    return await thread_revision(conn) + 1
+
+
+async def thread_revision(conn: Conn) -> int:
+    row = await one(conn, "SELECT coalesce(max(revision), 0) AS n FROM threads")
+    assert row is not None
+    return int(row["n"])
+
+
+async def threads_changed_since(conn: Conn, revision: int) -> list[Thread]:
+    rows = await many(
+        conn, "SELECT * FROM threads WHERE revision > %s ORDER BY revision", (revision,)
+    )
+    return [thread_from_row(row) for row in rows]
+
+
+PRUNE_SQL = {
+    "beats": """DELETE FROM beats WHERE status = 'finished' AND finished_at < %(before)s
+        AND id NOT IN (SELECT last_beat_id FROM schedules WHERE last_beat_id IS NOT NULL)
+        AND id NOT IN (SELECT lease_beat_id FROM schedules WHERE lease_beat_id IS NOT NULL)""",
+    "action_log": """DELETE FROM action_log WHERE at < %(before)s
+        AND status NOT IN ('pending-approval', 'admitted')""",
+    "events": "DELETE FROM events WHERE consumed_at IS NOT NULL AND consumed_at < %(before)s",
+}
+
+
+async def prune(conn: Conn, before: int) -> dict[str, int]:
+    """The SQLite store's retention, table by table (a table not created yet counts 0)."""
+    deleted: dict[str, int] = {}
+    for table, sql in PRUNE_SQL.items():
+        if await one(conn, "SELECT to_regclass(%s) AS t", (table,)) in (None, {"t": None}):
+            deleted[table] = 0
+            continue
+        cursor = await conn.execute(sql, {"before": before})
+        deleted[table] = max(cursor.rowcount, 0)
+    return deleted
 
 
 async def get_thread(conn: Conn, thread_id: str) -> Thread:
@@ -128,8 +176,13 @@ async def list_threads(conn: Conn, agent_id: str | None) -> list[Thread]:
 
 
 async def update_thread(conn: Conn, thread_id: str, column: str, value: object) -> Thread:
-    """Set one column (`enabled` or `config`, a trusted name) and return the thread."""
-    await conn.execute(f"UPDATE threads SET {column} = %s WHERE id = %s", (value, thread_id))
+    """Set one column (`enabled` or `config`, a trusted name), give the thread a new revision
+    and return it."""
+    revision = await next_revision(conn)
+    await conn.execute(
+        f"UPDATE threads SET {column} = %s, revision = %s WHERE id = %s",
+        (value, revision, thread_id),
+    )
     return await get_thread(conn, thread_id)
 
 

@@ -100,18 +100,53 @@ def put_schedule(
     next_due_at: int | None,
     phase_seconds: float,
     fingerprint: str,
+    inputs: str = "",
+    *,
+    keep_slot: bool = False,
 ) -> None:
     """Create the schedule, or re-plan it: keeps history and lease, clears `not_before`.
-    `next_due_at` is already encoded (epoch microseconds)."""
+    `next_due_at` is already encoded (epoch microseconds). With `keep_slot`, an existing
+    schedule only takes the new `inputs` (its slot was computed from the same facts)."""
     require_thread(conn, thread_id)
-    conn.execute(
-        """INSERT INTO schedules (thread_id, skill, next_due_at, phase_seconds, fingerprint)
-        VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (thread_id, skill) DO UPDATE SET next_due_at = excluded.next_due_at,
-            phase_seconds = excluded.phase_seconds, fingerprint = excluded.fingerprint,
-            not_before = NULL""",
-        (thread_id, skill, next_due_at, float(phase_seconds), fingerprint),
+    update = (
+        "inputs = excluded.inputs"
+        if keep_slot
+        else """next_due_at = excluded.next_due_at, phase_seconds = excluded.phase_seconds,
+            fingerprint = excluded.fingerprint, inputs = excluded.inputs, not_before = NULL"""
     )
+    conn.execute(
+        f"""INSERT INTO schedules (thread_id, skill, next_due_at, phase_seconds, fingerprint,
+        inputs) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (thread_id, skill) DO UPDATE SET {update}""",
+        (thread_id, skill, next_due_at, float(phase_seconds), fingerprint, inputs),
+    )
+
+
+def put_schedules(
+    conn: sqlite3.Connection,
+    rows: list[tuple[str, str, int | None, float, str, str]],
+    *,
+    keep_slots: bool,
+) -> None:
+    """`put_schedule` for many rows in one statement; NotFoundError (nothing written, the
+    caller's transaction rolls back) when a thread does not exist."""
+    update = (
+        "inputs = excluded.inputs"
+        if keep_slots
+        else """next_due_at = excluded.next_due_at, phase_seconds = excluded.phase_seconds,
+            fingerprint = excluded.fingerprint, inputs = excluded.inputs, not_before = NULL"""
+    )
+    try:
+        conn.executemany(
+            f"""INSERT INTO schedules (thread_id, skill, next_due_at, phase_seconds, fingerprint,
+            inputs) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (thread_id, skill) DO UPDATE SET {update}""",
+            rows,
+        )
+    except sqlite3.IntegrityError:  # the foreign key: find the thread to name it
+        for row in rows:
+            require_thread(conn, row[0])
+        raise
 
 
 def delete_schedules(conn: sqlite3.Connection, thread_id: str, skill: str | None) -> None:
@@ -327,6 +362,11 @@ def finish_beat(
     due, runs = opt_micros(next_due_at), {name: to_utc(at) for name, at in task_runs.items()}
     audit = dump_json(result.audit, what="the beat's audit record")
     _check_lease(conn, claim)
+    folded = _fold_into(conn, claim, result) if advance else None
+    if folded is not None:
+        sets = "last_started_at = ?, last_finished_at = ?, not_before = NULL, next_due_at = ?"
+        _release(conn, claim, sets, (started, finished, due))
+        return _beat(conn, folded)
     conn.execute(
         """UPDATE beats SET status = 'finished', started_at = ?, finished_at = ?, outcome = ?,
         skip_reason = ?, error = ?, audit = ?, prompt_tokens = ?, completion_tokens = ?,
@@ -360,9 +400,34 @@ def finish_beat(
         dump_instant_list(starts),
     )
     if advance:
-        sets, args = f"{sets}, next_due_at = ?", (*args, due)
+        sets, args = f"{sets}, next_due_at = ?, last_beat_id = ?", (*args, due, claim.beat_id)
     _release(conn, claim, sets, args)
     return _beat(conn, claim.beat_id)
+
+
+def _fold_into(conn: sqlite3.Connection, claim: Claim, result: BeatResult) -> int | None:
+    """Fold a skipped slot into the schedule's previous record when that one is a skip of the
+    same slot kind for the same reason (SPEC §9.1): the previous record counts one more slot
+    and its time range grows to this one, and this slot's own row goes. Returns the folded
+    record's id, or None (nothing written) when the skip is not a repeat."""
+    if result.outcome != "skipped" or result.skip_reason is None or result.ran_model:
+        return None  # only a guard's skip folds: a turn that ran keeps its own record
+    row = conn.execute(
+        """SELECT b.id FROM schedules AS s JOIN beats AS b ON b.id = s.last_beat_id
+        WHERE s.thread_id = ? AND s.skill = ? AND b.status = 'finished'
+        AND b.outcome = 'skipped' AND b.skip_reason = ?
+        AND b.reason = (SELECT reason FROM beats WHERE id = ?) AND b.id != ?""",
+        (claim.thread_id, claim.skill, result.skip_reason, claim.beat_id, claim.beat_id),
+    ).fetchone()
+    if row is None:
+        return None
+    conn.execute(
+        """UPDATE beats SET repeats = repeats + 1, last_due_at = ?, finished_at = ?
+        WHERE id = ?""",
+        (to_micros(claim.due_at), to_micros(result.finished_at), row["id"]),
+    )
+    conn.execute("DELETE FROM beats WHERE id = ?", (claim.beat_id,))
+    return int(row["id"])
 
 
 def _trim_starts(starts: tuple[datetime, ...]) -> tuple[datetime, ...]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from soulbeat.errors import StoreError
 from soulbeat.store.sqlite.migrate import apply_migrations, load_migrations
@@ -37,6 +38,8 @@ class SQLiteConnection:
         self._conn: sqlite3.Connection | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._lifecycle = asyncio.Lock()
+        self._grouped: list[tuple[Job[Any], asyncio.Future[Any]]] = []
+        self._grouped_lock = threading.Lock()
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -110,5 +113,57 @@ class SQLiteConnection:
     async def _write(self, job: Job[T]) -> T:
         return await self._run(job, write=True)
 
+    async def _write_grouped(self, job: Job[T]) -> T:
+        """A write that may share its transaction (and its fsync) with other grouped writes
+        queued meanwhile: each runs in its own savepoint, so one that raises is undone alone
+        and raises to its own caller; every caller hears back only after the COMMIT."""
+        conn, executor = self._conn, self._executor
+        if conn is None or executor is None:
+            raise StoreError(f"the SQLite store at {self.path} is not open; call open() first")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        with self._grouped_lock:  # the store's thread takes the group under the same lock
+            self._grouped.append((job, future))
+            first = len(self._grouped) == 1
+        if first:
+            loop.run_in_executor(executor, self._flush_group, conn, loop)
+        result: T = await future
+        return result
+
+    def _flush_group(self, conn: sqlite3.Connection, loop: asyncio.AbstractEventLoop) -> None:
+        with self._grouped_lock:
+            group, self._grouped = self._grouped, []
+        done: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for job, future in group:
+                conn.execute("SAVEPOINT grouped")
+                try:
+                    done.append((future, job(conn), None))
+                except Exception as error:
+                    conn.execute("ROLLBACK TO grouped")
+                    failure = StoreError(f"SQLite store at {self.path}: {error}")
+                    done.append(
+                        (future, None, failure if isinstance(error, sqlite3.Error) else error)
+                    )
+                conn.execute("RELEASE grouped")
+            conn.execute("COMMIT")
+        except BaseException as error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            failure = StoreError(f"SQLite store at {self.path}: {error}")
+            done = [(future, None, failure) for _, future in group]
+        loop.call_soon_threadsafe(_settle, done)
+
     async def _read(self, job: Job[T]) -> T:
         return await self._run(job, write=False)
+
+
+def _settle(done: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    for future, result, error in done:
+        if future.cancelled():
+            continue
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)

@@ -107,11 +107,18 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
         rows = [_thread_row(thread) for thread in threads]
 
         def job(conn: sqlite3.Connection) -> int:
-            for row in rows:
-                tables.insert_thread(conn, row)
+            tables.insert_threads(conn, rows)
             return len(rows)
 
         return await self._write(job)
+
+    async def threads_changed_since(self, revision: int) -> list[Thread]:
+        """Threads added or changed after `revision`, in revision order."""
+        return await self._read(lambda conn: tables.threads_changed_since(conn, revision))
+
+    async def thread_revision(self) -> int:
+        """The highest thread revision so far (0 with no threads)."""
+        return await self._read(tables.thread_revision)
 
     async def get_thread(self, thread_id: str) -> Thread:
         """Raises NotFoundError."""
@@ -184,31 +191,40 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
         next_due_at: datetime | None,
         phase_seconds: float,
         fingerprint: str,
+        inputs: str = "",
     ) -> Schedule:
         """Create or re-plan a schedule (keeps its history and lease; clears `not_before`).
         Raises NotFoundError for an unknown thread."""
         due = opt_micros(next_due_at)
 
         def job(conn: sqlite3.Connection) -> Schedule:
-            claims.put_schedule(conn, thread_id, skill, due, phase_seconds, fingerprint)
+            claims.put_schedule(conn, thread_id, skill, due, phase_seconds, fingerprint, inputs)
             schedule = claims.get_schedule(conn, thread_id, skill)
             assert schedule is not None
             return schedule
 
         return await self._write(job)
 
-    async def put_schedules(self, schedules: Iterable[Schedule]) -> int:
+    async def put_schedules(
+        self, schedules: Iterable[Schedule], *, keep_slots: bool = False
+    ) -> int:
         """`put_schedule` for many schedules in one transaction (all or none), from each record's
-        thread_id, skill, next_due_at, phase_seconds and fingerprint; returns how many.
-        SQLite-only, for seeding and start-up planning."""
+        thread_id, skill, next_due_at, phase_seconds, fingerprint and inputs; returns how many.
+        With `keep_slots`, existing schedules only take the new `inputs`."""
         plans = [
-            (s.thread_id, s.skill, opt_micros(s.next_due_at), s.phase_seconds, s.fingerprint)
+            (
+                s.thread_id,
+                s.skill,
+                opt_micros(s.next_due_at),
+                s.phase_seconds,
+                s.fingerprint,
+                s.inputs,
+            )
             for s in schedules
         ]
 
         def job(conn: sqlite3.Connection) -> int:
-            for plan in plans:
-                claims.put_schedule(conn, *plan)
+            claims.put_schedules(conn, plans, keep_slots=keep_slots)
             return len(plans)
 
         return await self._write(job)
@@ -271,7 +287,7 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
         (`next_due_at`) is left alone and the argument ignored. Raises LeaseLostError, having
         written nothing, when the lease is no longer ours."""
         runs = dict(task_runs or {})
-        return await self._write(
+        return await self._write_grouped(
             lambda conn: claims.finish_beat(conn, claim, result, next_due_at, advance, runs)
         )
 
@@ -280,7 +296,9 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
     ) -> BeatRecord:
         """The beat becomes `deferred` with `reason` as its skip reason (and `audit` when given),
         the lease is released and `not_before` set to `until`; the slot is kept."""
-        return await self._write(lambda conn: claims.defer_beat(conn, claim, until, reason, audit))
+        return await self._write_grouped(
+            lambda conn: claims.defer_beat(conn, claim, until, reason, audit)
+        )
 
     async def reap_expired(self, now: datetime) -> int:
         """Release expired leases; their beats become `interrupted`. Returns how many."""
@@ -336,6 +354,12 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
             "outcome = ?": outcome,
         }
         return await self._read(lambda conn: tables.list_beats(conn, filters, limit, offset))
+
+    async def prune(self, before: datetime) -> dict[str, int]:
+        """Delete finished beats, the action log and consumed events older than `before` (see
+        `Store.prune`); returns how many rows went, per table."""
+        cut = to_micros(before)
+        return await self._write(lambda conn: tables.prune(conn, cut))
 
     async def search_beats(self, query: BeatQuery, *, limit: int, offset: int) -> BeatPage:
         return await self._read(lambda conn: search.search_beats(conn, query, limit, offset))

@@ -88,10 +88,53 @@ def insert_thread(conn: sqlite3.Connection, values: ThreadRow) -> None:
     if not _exists(conn, "agents", agent_id):
         raise NotFoundError(f"agent {agent_id!r} of thread {thread_id!r} does not exist")
     conn.execute(
-        """INSERT INTO threads (id, agent_id, title, enabled, config, created_at,
-        last_user_message_at, last_channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+        f"""INSERT INTO threads (id, agent_id, title, enabled, config, created_at,
+        last_user_message_at, last_channel, revision)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, {NEXT_REVISION})""",
         values,
     )
+
+
+def insert_threads(conn: sqlite3.Connection, rows: Sequence[ThreadRow]) -> None:
+    """`insert_thread` for many rows: one statement, revisions numbered in order; the same
+    errors (found row by row only when the statement fails)."""
+    for agent_id in {row[1] for row in rows}:
+        if not _exists(conn, "agents", agent_id):
+            thread_id = next(row[0] for row in rows if row[1] == agent_id)
+            raise NotFoundError(f"agent {agent_id!r} of thread {thread_id!r} does not exist")
+    base = thread_revision(conn)
+    conn.execute("SAVEPOINT insert_threads")
+    try:
+        conn.executemany(
+            """INSERT INTO threads (id, agent_id, title, enabled, config, created_at,
+            last_user_message_at, last_channel, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [(*row, base + n) for n, row in enumerate(rows, 1)],
+        )
+    except sqlite3.IntegrityError:
+        conn.execute("ROLLBACK TO insert_threads")  # back to before the batch, to find why
+        seen: set[object] = set()
+        for row in rows:
+            if row[0] in seen or _exists(conn, "threads", row[0]):
+                raise StoreError(f"thread {row[0]!r} already exists") from None
+            seen.add(row[0])
+        raise
+    finally:
+        conn.execute("RELEASE insert_threads")
+
+
+NEXT_REVISION = "(SELECT coalesce(max(revision), 0) + 1 FROM threads)"
+"""The next thread revision: one index lookup (`threads_by_revision`)."""
+
+
+def threads_changed_since(conn: sqlite3.Connection, revision: int) -> list[Thread]:
+    """Threads added or changed after `revision`, oldest change first (an index range)."""
+    sql = "SELECT * FROM threads WHERE revision > ? ORDER BY revision"
+    return [thread_from_row(row) for row in conn.execute(sql, (revision,))]
+
+
+def thread_revision(conn: sqlite3.Connection) -> int:
+    """The highest thread revision so far (0 when there are no threads)."""
+    return int(conn.execute("SELECT coalesce(max(revision), 0) FROM threads").fetchone()[0])
 
 
 def get_thread(conn: sqlite3.Connection, thread_id: str) -> Thread:
@@ -108,8 +151,12 @@ def list_threads(conn: sqlite3.Connection, agent_id: str | None) -> list[Thread]
 
 
 def update_thread(conn: sqlite3.Connection, thread_id: str, column: str, value: object) -> Thread:
-    """Set one column (`enabled` or `config`, a trusted name) and return the thread."""
-    conn.execute(f"UPDATE threads SET {column} = ? WHERE id = ?", (value, thread_id))
+    """Set one column (`enabled` or `config`, a trusted name), give the thread a new revision
+    and return it."""
+    conn.execute(
+        f"UPDATE threads SET {column} = ?, revision = {NEXT_REVISION} WHERE id = ?",
+        (value, thread_id),
+    )
     return get_thread(conn, thread_id)
 
 
@@ -192,6 +239,29 @@ def consume_events(conn: sqlite3.Connection, event_ids: Sequence[int], consumed:
         "UPDATE events SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL",
         [(consumed, int(event_id)) for event_id in event_ids],
     )
+
+
+# -- retention ----------------------------------------------------------------------------------
+
+
+PRUNE_SQL = {
+    # finished beats (the audit trail) older than the cut, except one a schedule still points at
+    "beats": """DELETE FROM beats WHERE status = 'finished' AND finished_at < :before
+        AND id NOT IN (SELECT last_beat_id FROM schedules WHERE last_beat_id IS NOT NULL)
+        AND id NOT IN (SELECT lease_beat_id FROM schedules WHERE lease_beat_id IS NOT NULL)""",
+    # the action log, except actions still waiting for a person or being carried out
+    "action_log": """DELETE FROM action_log WHERE at < :before
+        AND status NOT IN ('pending-approval', 'admitted')""",
+    # system events shown to a beat and consumed
+    "events": "DELETE FROM events WHERE consumed_at IS NOT NULL AND consumed_at < :before",
+}
+
+
+def prune(conn: sqlite3.Connection, before: int) -> dict[str, int]:
+    """Delete what `PRUNE_SQL` names older than `before`; returns the rows deleted per table."""
+    return {
+        table: conn.execute(sql, {"before": before}).rowcount for table, sql in PRUNE_SQL.items()
+    }
 
 
 # -- beats --------------------------------------------------------------------------------------
