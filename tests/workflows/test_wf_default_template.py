@@ -43,6 +43,5 @@ async def test_a_fresh_default_workspace_never_calls_the_model(
             ("", "skipped", "empty-heartbeat-file"),
             ("inbox-watch", "skipped", "empty-heartbeat-file"),
         }
-        assert kinds[("inbox-watch", "skipped", "empty-heartbeat-file")] >= 10
     finally:
         await service.close()
