@@ -5,10 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import settings
 
 # The PostgreSQL server of the session and a fresh database per test (see pg_support.py).
 from pg_support import postgres_server, postgres_url  # noqa: F401
 from soulbeat.testing import FakeClock
+
+# Property tests check behaviour, not speed: on a loaded 2-core machine one example can take
+# longer than Hypothesis's default 200 ms deadline, which failed runs for no fault of the code.
+settings.register_profile("soulbeat", deadline=None)
+settings.load_profile("soulbeat")
 
 
 @pytest.fixture

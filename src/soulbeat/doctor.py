@@ -7,14 +7,20 @@ The CLI renders the report; the API (later) returns it as JSON. Findings have a 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from soulbeat.config import ConfigError, effective_config, load_settings
+from soulbeat.config.checks import config_warnings, target_problem
 from soulbeat.config.settings import Settings
 from soulbeat.contract.interval import format_interval
 from soulbeat.errors import WorkspaceError
+from soulbeat.ledger.probe import probe_remote_ledger
+from soulbeat.llm.probe import probe_model_server
+from soulbeat.workspace.files import read_text_file
+from soulbeat.workspace.heartbeat_md import is_heartbeat_content_effectively_empty
 from soulbeat.workspace.loader import Workspace, load_workspace
 
 Level = Literal["error", "warn", "info"]
@@ -60,15 +66,17 @@ def diagnose(
     env: dict[str, str] | None = None,
     home: Path | None = None,
     settings: Settings | None = None,
+    probe_model: bool = False,
 ) -> DoctorReport:
     """Diagnose `workspace` with `settings`, else with the settings loaded from `config_file`
-    (or the usual lookup)."""
+    (or the usual lookup). With `probe_model`, also ask the model server whether it answers,
+    has the model and calls tools (`soulbeat.llm.probe`)."""
     report = DoctorReport(
         workspace=str(Path(workspace).expanduser().resolve()),
         config_file=str(config_file) if config_file else None,
     )
     if settings is None:
-        settings = _check_settings(report, config_file, env)
+        settings = _check_settings(report, config_file, env, Path(workspace))
     else:
         _describe_settings(report, settings)
     try:
@@ -81,6 +89,10 @@ def diagnose(
     except WorkspaceError as exc:
         report.add("error", "workspace", str(exc))
         return report
+    finally:
+        if probe_model and settings is not None:
+            _check_model(report, settings)
+            _check_ledgers(report, settings, env)
     _check_soul(report, ws)
     _check_heartbeat(report, ws)
     _check_skills(report, ws, settings)
@@ -89,10 +101,11 @@ def diagnose(
 
 
 def _check_settings(
-    report: DoctorReport, config_file: Path | None, env: dict[str, str] | None
+    report: DoctorReport, config_file: Path | None, env: dict[str, str] | None, workspace: Path
 ) -> Settings | None:
+    """The settings `serve --workspace WORKSPACE` would run with (same file lookup)."""
     try:
-        settings = load_settings(config_file, env=env)
+        settings = load_settings(config_file, env=env, overrides={"workspace": workspace})
     except ConfigError as exc:
         report.add("error", "config", str(exc))
         return None
@@ -105,11 +118,58 @@ def _describe_settings(report: DoctorReport, settings: Settings) -> None:
     report.details["heartbeat"] = {
         "effective": [{"key": k, "value": _plain(v), "source": s} for k, v, s in effective.rows()]
     }
+    for warning in config_warnings(effective.config):
+        report.add("warn", "config", warning)
+    report.details["ledgers"] = {
+        agent_id: {"url": agent.ledger.url, "api_key_env": agent.ledger.api_key_env}
+        for agent_id, agent in sorted(settings.agents.items())
+        if agent.ledger is not None
+    }
+    for agent_id, agent in sorted(settings.agents.items()):
+        if agent.heartbeat:
+            for warning in config_warnings(effective_config(settings, agent_id=agent_id).config):
+                report.add("warn", "config", f"agent {agent_id}: {warning}")
     report.details["model"] = {
         "provider": settings.llm_provider,
         "base_url": settings.llm_base_url,
         "model": settings.llm_model,
     }
+
+
+def _check_model(report: DoctorReport, settings: Settings) -> None:
+    found = probe_model_server(
+        settings.llm_provider,
+        settings.llm_base_url,
+        settings.llm_model,
+        api_key=settings.llm_api_key,
+        check_tools=True,
+    )
+    report.details["model"] = found.as_dict()
+    if found.problem is not None:
+        report.add("error", "model", found.problem)
+        return
+    where = f"{settings.llm_provider} {settings.llm_model} at {settings.llm_base_url}"
+    report.add("info", "model", f"model server answers and has the model: {where}")
+    if found.tool_calls is False:
+        report.add(
+            "warn",
+            "model",
+            f"{settings.llm_model} did not call a tool when offered one: beats fall back to "
+            "reading its text (HEARTBEAT_OK contract); a model with tool calls is more reliable",
+        )
+    elif found.tool_calls is None:
+        report.add("info", "model", "could not check whether the model calls tools")
+
+
+def _check_ledgers(report: DoctorReport, settings: Settings, env: dict[str, str] | None) -> None:
+    environ = os.environ if env is None else env
+    for agent_id, agent in sorted(settings.agents.items()):
+        if agent.ledger is None:
+            continue
+        for level, message in probe_remote_ledger(
+            agent.ledger.url, agent.ledger.api_key_env, environ
+        ):
+            report.add(level, "ledger", f"agent {agent_id}: {message}")
 
 
 def _check_soul(report: DoctorReport, ws: Workspace) -> None:
@@ -191,6 +251,20 @@ def _check_skills(report: DoctorReport, ws: Workspace, settings: Settings | None
             else:
                 row["every"] = format_interval(eff.interval)
                 row["active_hours"] = eff.active_hours.model_dump() if eff.active_hours else None
+                problem = target_problem(eff.target, settings.channels)
+                if problem is not None:
+                    report.add("error", "skills", f"skill {skill.name}: target: {problem}")
+                for warning in config_warnings(eff):
+                    report.add("warn", "skills", f"skill {skill.name}: {warning}")
+        if skill.heartbeat_file is not None and skill.has_schedule:
+            text, _ = read_text_file(Path(skill.heartbeat_file), max_bytes=1_000_000)
+            if text is not None and is_heartbeat_content_effectively_empty(text):
+                report.add(
+                    "warn",
+                    "skills",
+                    f"skill {skill.name}: {skill.heartbeat_file} is effectively empty: its "
+                    "scheduled beats are skipped (empty-heartbeat-file) until it has content",
+                )
         rows.append(row)
     report.details["skills"] = rows
 

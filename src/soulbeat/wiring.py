@@ -26,6 +26,7 @@ People writing through the ledger's API keep the ledger's own limits.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,7 @@ from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.config.settings import Settings
 from soulbeat.events.bus import EventBus
 from soulbeat.ledger.context import LedgerContext
+from soulbeat.ledger.router import AgentRoutedExecutor, LedgerRouter, remote_ledgers
 from soulbeat.ledger.service import LedgerService
 from soulbeat.llm.base import LLMProvider
 from soulbeat.llm.registry import create_provider
@@ -131,6 +133,8 @@ class Actions:
     executor: ActionExecutor
     ledger: LedgerService | None = None
     approvals: ApprovalQueue | None = None
+    board: LedgerRouter | None = None
+    """Where each agent's board actions go (remote boards hold HTTP clients to close)."""
 
 
 def missing_parts(store: object) -> list[str]:
@@ -243,17 +247,26 @@ def build_actions(
     ledger = LedgerService(store, clock, events, action_limits={})
     log = ActionLog(store, clock)
     exists = fresh_exists(ledger)
+    remotes, missing = remote_ledgers(registry.settings, clock, os.environ)
+    board = LedgerRouter(ledger, remotes, missing)
     approvals = ApprovalQueue(
-        store, clock, log=log, ledger=ledger, exists=exists, deliver=deliver, events=events
-    )
-    executor = GovernedExecutor(
-        log,
-        ledger=ledger,
+        store,
+        clock,
+        log=log,
+        ledger=board,
         exists=exists,
-        approvals=approvals,
-        limits=thread_limits(store, registry),
+        deliver=deliver,
+        events=events,
+        checks_targets=board.checks_targets,
     )
-    return Actions(executor, ledger, approvals)
+    limits = thread_limits(store, registry)
+    executor: ActionExecutor = GovernedExecutor(
+        log, ledger=board, exists=exists, approvals=approvals, limits=limits
+    )
+    if remotes or missing:  # agents on a remote board: same governance, the server checks ids
+        remote = GovernedExecutor(log, ledger=board, approvals=approvals, limits=limits)
+        executor = AgentRoutedExecutor(executor, remote, board)
+    return Actions(executor, ledger, approvals, board)
 
 
 def build_cluster(
@@ -337,4 +350,6 @@ def build(
         approvals=actions.approvals,
         cluster=cluster,
     )
+    if actions.board is not None:
+        service.on_close(actions.board.aclose)
     return service

@@ -13,7 +13,6 @@ import pytest
 from fastapi import FastAPI
 
 from soulbeat.api import create_app
-from soulbeat.api.routes import approvals as approval_routes
 from soulbeat.config.settings import Settings
 from soulbeat.ledger.service import LedgerService
 from soulbeat.service.core import Service
@@ -45,10 +44,7 @@ async def service(tmp_path: Path, clock: FakeClock, llm: ScriptedLLM) -> AsyncIt
 
 @pytest.fixture
 def app(service: Service) -> FastAPI:
-    app = create_app(service, api_token=TOKEN, hook_token="hook", static_dir=None)
-    if not any(getattr(route, "path", "") == "/api/approvals" for route in app.routes):
-        app.include_router(approval_routes.router)
-    return app
+    return create_app(service, api_token=TOKEN, hook_token="hook", static_dir=None)
 
 
 @pytest.fixture
@@ -61,9 +57,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def ledger(service: Service, clock: FakeClock) -> LedgerService:
-    board = LedgerService(service.store, clock)  # type: ignore[arg-type]
-    await board.create_submolt("general", created_by=PEOPLE)
-    return board
+    return LedgerService(service.store, clock)  # type: ignore[arg-type]  # general: made at open
 
 
 @pytest.fixture

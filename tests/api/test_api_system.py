@@ -165,3 +165,25 @@ async def test_openapi_documents_the_api(anon: httpx.AsyncClient) -> None:
     schema = (await anon.get("/openapi.json")).json()
     assert "/api/threads/{tid}/heartbeat/config" in schema["paths"]
     assert "HTTPBearer" in schema["components"]["securitySchemes"]
+
+
+async def test_dry_run_beat_is_would_send_in_history_and_metrics(
+    client: httpx.AsyncClient, thread_id: str, llm: ScriptedLLM
+) -> None:
+    """SPEC §9.3: a dry run that would have alerted ends `would-send`, never `sent`."""
+    await client.post(f"/api/threads/{thread_id}/heartbeat/config", json={"dry_run": True})
+    llm.script("Alert: the fridge door is open")
+    beat = (await client.post(f"/api/threads/{thread_id}/heartbeat/run-now")).json()
+    assert beat["outcome"] == "would-send" and beat["alert_text"] is None
+    history = await client.get(
+        f"/api/threads/{thread_id}/heartbeat/history", params={"outcome": "would-send"}
+    )
+    assert history.status_code == 200 and [b["id"] for b in history.json()["items"]] == [beat["id"]]
+    sent = await client.get(
+        f"/api/threads/{thread_id}/heartbeat/history", params={"outcome": "sent"}
+    )
+    assert sent.json()["items"] == []
+    samples = _samples((await client.get("/metrics")).text)
+    assert samples[("soulbeat_beats_total", (("outcome", "would-send"), ("skip_reason", "")))] == 1
+    assert ("soulbeat_beats_total", (("outcome", "sent"), ("skip_reason", ""))) not in samples
+    assert samples[("soulbeat_beat_duration_seconds_count", ())] == 1

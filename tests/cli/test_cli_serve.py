@@ -30,7 +30,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(check: object, what: str, limit: float = 30.0) -> None:
+def wait_for(check: object, what: str, limit: float = 120.0) -> None:
     """Poll `check()` until true — waiting on a condition of another process, bounded."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:

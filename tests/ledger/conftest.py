@@ -31,7 +31,7 @@ def bus(clock: FakeClock) -> EventBus:
 @pytest.fixture
 def ledger(store: SQLiteStore, clock: FakeClock, bus: EventBus) -> LedgerService:
     """Limits off (tests of the limits make their own ledger)."""
-    return LedgerService(store, clock, bus, limits={}, action_limits={})
+    return LedgerService(store, clock, bus, limits={}, action_limits={}, person_limits={})
 
 
 @pytest.fixture

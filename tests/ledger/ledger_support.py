@@ -17,7 +17,6 @@ from fastapi import FastAPI
 
 from soulbeat.actions.policy import DEFAULT_RATE_LIMITS, Limits
 from soulbeat.api import create_app
-from soulbeat.api.routes.ledger import router
 from soulbeat.clock import Clock
 from soulbeat.config.settings import Settings
 from soulbeat.ledger.service import LedgerService
@@ -45,13 +44,10 @@ def make_settings(tmp_path: Path) -> Settings:
 
 
 def ledger_app(service: Service, ledger: LedgerService) -> FastAPI:
-    """soulbeat's app with ``ledger`` as the service's ledger and the ledger router included
-    (unless the app already has it)."""
+    """soulbeat's app with ``ledger`` as the service's ledger (`create_app` includes the ledger
+    router itself; including it again would register every route twice)."""
     service.ledger = ledger  # type: ignore[attr-defined]
-    app = create_app(service, api_token=API_TOKEN, hook_token="hook-token", static_dir=None)
-    if not any(getattr(route, "path", None) == "/api/v1/posts" for route in app.routes):
-        app.include_router(router)
-    return app
+    return create_app(service, api_token=API_TOKEN, hook_token="hook-token", static_dir=None)
 
 
 @asynccontextmanager

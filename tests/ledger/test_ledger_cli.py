@@ -49,13 +49,13 @@ def as_json(sb: Run, *args: str) -> Any:
 
 
 def test_a_session_on_the_board(sb: Run) -> None:
-    made = as_json(sb, "submolts", "--create", "general", "--description", "all of it")
+    made = as_json(sb, "submolts", "--create", "builds", "--description", "all of it")
     assert made["submolt"]["description"] == "all of it"
     code, out = sb("submolts")
-    assert code == 0 and "general" in out and "all of it" in out
-    post = as_json(sb, "post", "general", "Hello", "first words", "--author", "ann")
+    assert code == 0 and "builds" in out and "all of it" in out
+    post = as_json(sb, "post", "builds", "Hello", "first words", "--author", "ann")
     assert post["post"]["id"] == "p_1"
-    link = as_json(sb, "post", "general", "A link", "--url", "https://example.org/")
+    link = as_json(sb, "post", "builds", "A link", "--url", "https://example.org/")
     assert link["post"]["url"] == "https://example.org/"
     reply = as_json(sb, "comment", "p_1", "welcome")
     as_json(sb, "comment", "p_1", "thanks", "--parent", reply["comment"]["id"], "--author", "ann")
@@ -65,7 +65,7 @@ def test_a_session_on_the_board(sb: Run) -> None:
     assert code == 0 and "score -1" in out
     feed = as_json(sb, "feed", "--sort", "new", "--limit", "1")
     assert [p["title"] for p in feed["posts"]] == ["A link"]
-    code, out = sb("feed", "--submolt", "general", "--sort", "top")
+    code, out = sb("feed", "--submolt", "builds", "--sort", "top")
     assert code == 0 and "p_1" in out and "Hello" in out
     shown = as_json(sb, "show", "p_1")
     assert shown["comments"][0]["replies"][0]["content"] == "thanks"

@@ -52,27 +52,27 @@ def failed(response: httpx.Response, status: int) -> dict[str, object]:
 
 
 async def test_submolts_posts_and_feeds(client: httpx.AsyncClient, clock: FakeClock) -> None:
-    made = await ok(await client.post("/api/v1/submolts", json={"name": "general"}), 201)
+    made = await ok(await client.post("/api/v1/submolts", json={"name": "builds"}), 201)
     assert made["submolt"]["created_by"] == "person"  # type: ignore[index]
-    failed(await client.post("/api/v1/submolts", json={"name": "general"}), 409)
+    failed(await client.post("/api/v1/submolts", json={"name": "builds"}), 409)
     failed(await client.post("/api/v1/submolts", json={"name": "No Good"}), 422)
-    body = {"submolt": "general", "title": "hello", "content": "<b>hi</b>", "author": "agent:bob"}
+    body = {"submolt": "builds", "title": "hello", "content": "<b>hi</b>", "author": "agent:bob"}
     post = (await ok(await client.post("/api/v1/posts", json=body), 201))["post"]
     assert post["id"] == "p_1" and post["author"] == "bob" and post["author_kind"] == "agent"  # type: ignore[index]
     assert post["content"] == "<b>hi</b>"  # type: ignore[index]
     await clock.advance(60)
-    link = {"submolt": "general", "title": "a link", "url": "https://example.org/", "author": "ann"}
+    link = {"submolt": "builds", "title": "a link", "url": "https://example.org/", "author": "ann"}
     await ok(await client.post("/api/v1/posts", json=link), 201)
     newest = await ok(await client.get("/api/v1/posts", params={"sort": "new"}))
     assert [p["title"] for p in newest["posts"]] == ["a link", "hello"]  # type: ignore[attr-defined]
     one = await ok(await client.get("/api/v1/posts/p_1"))
     assert one["post"]["title"] == "hello"  # type: ignore[index]
-    feed = await ok(await client.get("/api/v1/submolts/general/feed", params={"sort": "top"}))
+    feed = await ok(await client.get("/api/v1/submolts/builds/feed", params={"sort": "top"}))
     assert len(feed["posts"]) == 2  # type: ignore[arg-type]
-    info = await ok(await client.get("/api/v1/submolts/general"))
+    info = await ok(await client.get("/api/v1/submolts/builds"))
     assert info["submolt"]["post_count"] == 2  # type: ignore[index]
     listed = await ok(await client.get("/api/v1/submolts"))
-    assert [s["name"] for s in listed["submolts"]] == ["general"]  # type: ignore[attr-defined]
+    assert sorted(s["name"] for s in listed["submolts"]) == ["builds", "general"]  # type: ignore[attr-defined]
 
 
 async def test_comments_tree_and_votes(client: httpx.AsyncClient) -> None:
@@ -165,7 +165,7 @@ async def test_rate_limit_is_429_with_retry_after(
 ) -> None:
     assert DEFAULT_RATE_LIMITS["post"][0].max == 1
     await client.post("/api/v1/submolts", json={"name": "general"})
-    first = {"submolt": "general", "title": "one", "content": "x", "author": "ann"}
+    first = {"submolt": "general", "title": "one", "content": "x", "author": "agent:ann"}
     await ok(await client.post("/api/v1/posts", json=first), 201)
     await clock.advance(timedelta(minutes=10))
     second = first | {"title": "two"}
@@ -173,7 +173,7 @@ async def test_rate_limit_is_429_with_retry_after(
     assert refused["hint"] == "try again after 2026-01-01T00:30:00+00:00"
     response = await client.post("/api/v1/posts", json=second)
     assert response.headers["Retry-After"] == "1200"
-    await ok(await client.post("/api/v1/posts", json=second | {"author": "bob"}), 201)
+    await ok(await client.post("/api/v1/posts", json=second | {"author": "agent:bob"}), 201)
     await clock.advance(timedelta(minutes=20))
     await ok(await client.post("/api/v1/posts", json=second), 201)
 
@@ -184,3 +184,17 @@ async def test_a_server_without_a_ledger_says_so(service: Service) -> None:
     async with httpx.AsyncClient(transport=transport, base_url=BASE, headers=AUTH) as c:
         body = failed(await c.get("/api/v1/posts"), 503)
         assert body["error"] == "this server has no ledger"
+
+
+async def test_a_person_is_not_held_to_the_agents_limits(
+    client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    """Issue 10, item 8: three posts by hand in a minute (the daily-summary example) are fine;
+    a runaway script is still stopped (10 posts a minute)."""
+    await client.post("/api/v1/submolts", json={"name": "general"})
+    for n in range(10):
+        body = {"submolt": "general", "title": f"by hand {n}", "content": f"post {n}"}
+        await ok(await client.post("/api/v1/posts", json=body), 201)
+        await clock.advance(timedelta(seconds=1))
+    eleventh = {"submolt": "general", "title": "one more", "content": "too fast"}
+    failed(await client.post("/api/v1/posts", json=eleventh), 429)

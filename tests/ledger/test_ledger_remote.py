@@ -51,10 +51,11 @@ def serve_soulbeat(tmp_path: Path, clock: FakeClock, **limits: Any) -> ServerThr
 
 @pytest.fixture
 def server(tmp_path: Path, clock: FakeClock) -> Iterator[ServerThread]:
-    """soulbeat with SPEC §7.1's limits (1 post per 30 min per author), and m/general."""
+    """soulbeat with SPEC §7.1's limits (1 post per 30 min per author), and m/general (every
+    board starts with it)."""
     with serve_soulbeat(tmp_path, clock) as running:
-        made = httpx.post(f"{running.url}/api/v1/submolts", json={"name": "general"}, headers=AUTH)
-        assert made.status_code == 201, made.text
+        made = httpx.get(f"{running.url}/api/v1/submolts/general", headers=AUTH)
+        assert made.status_code == 200, made.text
         yield running
 
 

@@ -103,7 +103,7 @@ async def test_dry_run_delivers_nothing_and_records_would_do(bench: Bench) -> No
     bench.llm.script("Reasoning: full disk\n\nDisk almost full")
     result, record = await bench.run()
     assert hook.deliveries == [] and bench.thread_channel.deliveries == []
-    assert result.outcome == "sent"
+    assert result.outcome == "would-send"  # SPEC §9.3: a dry run never claims it sent
     assert record.alert_text is None  # nothing was delivered: dedupe must not see it
     assert [(d["kind"], d["status"], d["channel"]) for d in result.audit["deliveries"]] == [
         ("reasoning", "would-do", "ops"),
@@ -127,7 +127,7 @@ async def test_dry_run_tool_actions_are_would_do(bench: Bench) -> None:
     bench.llm.script(tool_reply("ledger_vote", vote), "HEARTBEAT_OK")
     result, _ = await bench.run()
     assert [(a["type"], a["status"]) for a in result.audit["actions"]] == [("vote", "would-do")]
-    assert result.outcome == "sent"
+    assert result.outcome == "would-send"
 
 
 async def test_a_message_that_is_not_allowed_is_rejected_without_reasoning(bench: Bench) -> None:

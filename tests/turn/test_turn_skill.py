@@ -23,6 +23,8 @@ Water the tomatoes when the soil is dry.
 
 async def test_a_skill_beat_uses_the_skills_heartbeat_file(bench: Bench) -> None:
     init_workspace(bench.workspace)  # the default template: skill inbox-watch with HEARTBEAT.md
+    own = bench.workspace / ".agents" / "skills" / "inbox-watch" / "HEARTBEAT.md"
+    own.write_text("## Checklist\n- Read the queued events since the last beat.\n")
     await bench.thread()
     bench.llm.script("HEARTBEAT_OK")
     result, _ = await bench.run(skill="inbox-watch", plan=plan_for("t1", "inbox-watch"))

@@ -138,7 +138,7 @@ async def test_G9_dry_run_post_is_validated_and_would_do(bench: Bench, with_ledg
     result, _ = await bench.run(runner=runner)
     [action] = result.audit["actions"]
     assert (action["type"], action["status"], action["problems"]) == ("post", "would-do", [])
-    assert result.outcome == "sent"
+    assert result.outcome == "would-send"
     assert bench.events.names().count("action.would_do") == 1
     assert bench.thread_channel.deliveries == []
     if ledger is not None:

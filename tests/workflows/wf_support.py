@@ -48,9 +48,11 @@ class Flow:
         return ledger
 
     async def board(self, *submolts: str) -> None:
-        """Make the submolts (by ann) and subscribe the agent to them."""
+        """Make the submolts (by ann; ``general`` is there from the start) and subscribe the
+        agent to them."""
         for name in submolts:
-            await self.ledger.create_submolt(name, created_by=ANN)
+            if name != "general":
+                await self.ledger.create_submolt(name, created_by=ANN)
             await self.ledger.subscribe(AGENT, name)
 
     async def thread(self, thread_id: str, **config: Any) -> str:

@@ -88,9 +88,11 @@ _RESULT_EVENTS = {
 class ApprovalQueue:
     """The approval queue in the store's action part (module docstring).
 
-    ``ledger`` carries out approved ledger actions and ``exists`` checks their targets again;
-    ``deliver`` sends approved messages; ``log`` is settled with each decision; ``events`` gets
-    the decisions and results.
+    ``ledger`` carries out approved ledger actions and ``exists`` checks their targets again
+    (for agents whose targets soulbeat's store knows: ``checks_targets(agent_id)``, by default
+    all; an agent on a remote board has its ids checked by that board); ``deliver`` sends
+    approved messages; ``log`` is settled with each decision; ``events`` gets the decisions and
+    results.
     """
 
     def __init__(
@@ -103,9 +105,11 @@ class ApprovalQueue:
         exists: TargetLookup | None = None,
         deliver: ApprovedMessageSender | None = None,
         events: EventSink | None = None,
+        checks_targets: Callable[[str], bool] = lambda agent_id: True,
     ) -> None:
         self._store, self._clock, self._log = store, clock, log
         self._ledger, self._exists, self._deliver = ledger, exists, deliver
+        self._checks_targets = checks_targets
         self._events = events
 
     # -- the queue --------------------------------------------------------------------------------
@@ -213,7 +217,7 @@ class ApprovalQueue:
         )
         if isinstance(action, MessageAction):
             return await self._send(approval, action, problems)
-        if self._exists is not None:
+        if self._exists is not None and self._checks_targets(approval.agent_id):
             missing = await target_problems(action, self._exists, allowed=ctx.allowed)
             if missing:
                 gone = "; ".join(str(p) for p in missing)

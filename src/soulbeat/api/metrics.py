@@ -7,9 +7,9 @@ process did. The metrics:
 name                                        type       what
 ==========================================  =========  ==========================================
 ``soulbeat_beats_total``                    counter    beats finished, by ``outcome`` (sent,
-                                                       ok-empty, ok-token, skipped, failed,
-                                                       interrupted) and ``skip_reason`` ("" when
-                                                       not skipped: disabled, quiet-hours, …)
+                                                       would-send, ok-empty, ok-token, skipped,
+                                                       failed, interrupted) and ``skip_reason``
+                                                       ("" when not skipped: disabled, …)
 ``soulbeat_beats_started_total``            counter    beats that passed the guards and started
 ``soulbeat_beat_duration_seconds``          histogram  start to finish of each beat that ran
 ``soulbeat_model_latency_seconds``          histogram  wall time of each model exchange of a beat
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["CONTENT_TYPE", "BeatMetrics"]
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
-RAN = frozenset({"sent", "ok-empty", "ok-token", "failed", "interrupted"})
+RAN = frozenset({"sent", "would-send", "ok-empty", "ok-token", "failed", "interrupted"})
 _PENDING_LIMIT = 10_000
 _DURATION_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 _LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)

@@ -34,7 +34,7 @@ MAX_MESSAGE_CHARS = 100_000
 MAX_EVENT_CHARS = 20_000
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 SKILL_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
-Outcome = Literal["sent", "ok-empty", "ok-token", "skipped", "failed", "interrupted"]
+Outcome = Literal["sent", "would-send", "ok-empty", "ok-token", "skipped", "failed", "interrupted"]
 
 
 def _storable(text: str) -> str:

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from soulbeat import __version__
+from soulbeat.cli import render
 from soulbeat.cli.approval_cmds import approvals_app
 from soulbeat.cli.client import Target
 from soulbeat.cli.contract_cmds import parse_response_cmd
@@ -98,6 +99,9 @@ def _root(
     workspace: Annotated[
         Path | None, typer.Option("--workspace", help="Default workspace.")
     ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Every command prints the API's answer as JSON.")
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -106,6 +110,7 @@ def _root(
     ] = False,
 ) -> None:
     """A heartbeat and a soul for AI agents."""
+    render.ROOT_JSON.set(as_json)
     ctx.obj = Target(url=url, token=token, config=config, data_dir=data_dir, workspace=workspace)
 
 

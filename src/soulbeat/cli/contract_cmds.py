@@ -33,7 +33,7 @@ def parse_response_cmd(
         "did_strip": stripped.did_strip,
     }
     verdict = "drop (ack)" if stripped.should_skip else "deliver"
-    if as_json:
+    if render.wants_json(as_json):
         render.emit_json(
             {
                 "is_ok": parsed.is_ok,

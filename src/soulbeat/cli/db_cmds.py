@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import signal
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +23,7 @@ from soulbeat.config import ConfigError, load_settings
 from soulbeat.config.settings import Settings
 from soulbeat.errors import SoulbeatError
 
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 db_app = typer.Typer(help="Move an installation between databases.", no_args_is_help=True)
 
 
@@ -57,6 +59,7 @@ def worker(
     worker_id: Annotated[
         str | None, typer.Option("--worker-id", help="This worker's name (default host:pid).")
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Run the scheduler only (no HTTP port) until interrupted (Ctrl-C or SIGTERM)."""
     settings = _settings(ctx, workspace=workspace, database_url=database_url)
@@ -64,13 +67,13 @@ def worker(
 
     _prepare_workspaces(settings)
     try:
-        asyncio.run(_work(settings, worker_id))
+        asyncio.run(_work(settings, worker_id, render.wants_json(as_json)))
     except SoulbeatError as exc:
         render.fail(str(exc))
         raise typer.Exit(1) from exc
 
 
-async def _work(settings: Settings, worker_id: str | None) -> None:
+async def _work(settings: Settings, worker_id: str | None, as_json: bool = False) -> None:
     from soulbeat.wiring import build
 
     service = build(settings, worker_id=worker_id)
@@ -81,7 +84,10 @@ async def _work(settings: Settings, worker_id: str | None) -> None:
         loop.add_signal_handler(sig, stopping.set)
     try:
         loop_task = service.run_in_background()
-        render.errors.print(f"soulbeat worker running on {_where(settings)} (no HTTP port)")
+        if as_json:
+            typer.echo(json.dumps({"worker": "running", "database": _where(settings)}))
+        else:
+            render.errors.print(f"soulbeat worker running on {_where(settings)} (no HTTP port)")
         waiter = asyncio.ensure_future(stopping.wait())
         await asyncio.wait({waiter, loop_task}, return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
@@ -105,6 +111,7 @@ def migrate(
         str | None,
         typer.Option("--database-url", help="The database (else from the settings)."),
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Apply the database's pending migrations (every process also does this when it starts)."""
     from soulbeat.store.copy import migrate_database
@@ -116,7 +123,9 @@ def migrate(
     except SoulbeatError as exc:
         render.fail(str(exc))
         raise typer.Exit(1) from exc
-    if done:
+    if render.wants_json(as_json):
+        render.emit_json({"applied": list(done)})
+    elif done:
         typer.echo(f"applied {len(done)} migration(s): {', '.join(done)}")
     else:
         typer.echo("the database is up to date")
@@ -126,6 +135,7 @@ def migrate(
 def copy(
     source: Annotated[str, typer.Option("--from", help="sqlite:///path/to/soulbeat.db")],
     destination: Annotated[str, typer.Option("--to", help="postgresql://user@host/dbname")],
+    as_json: JsonOpt = False,
 ) -> None:
     """Copy every table (threads, beats, messages, the board, the action log ...) with its ids
     into an empty PostgreSQL database, in one transaction."""
@@ -137,6 +147,9 @@ def copy(
         render.fail(str(exc))
         raise typer.Exit(1) from exc
     total = sum(report.rows.values())
+    if render.wants_json(as_json):
+        render.emit_json({"copied": total, "tables": dict(report.rows)})
+        return
     typer.echo(f"copied {total} rows in {len(report.rows)} tables")
     for table, count in report.rows.items():
         typer.echo(f"  {table}: {count}")

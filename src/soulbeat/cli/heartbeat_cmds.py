@@ -24,12 +24,20 @@ def _status(data: Any) -> None:
     render.pairs(
         "soulbeat",
         {
-            "scheduler": "running" if data.get("running") else "stopped",
+            "scheduler": _scheduler_state(data),
             "threads": data.get("threads"),
             "in flight": len(data.get("in_flight") or []),
             "next due": data.get("next_due_at"),
-            "last beat": f"{last.get('thread_id')} {last.get('outcome') or last.get('status')} "
-            f"{last.get('skip_reason') or ''} (due {last.get('due_at')})"
+            "last beat": " ".join(
+                str(part)
+                for part in (
+                    last.get("thread_id"),
+                    last.get("outcome") or last.get("status"),
+                    last.get("skip_reason"),
+                    f"(due {last.get('due_at')})",
+                )
+                if part
+            )
             if last
             else None,
             "model": "{provider} {model} at {base_url}".format(**data.get("model", {}))
@@ -37,6 +45,14 @@ def _status(data: Any) -> None:
             else None,
         },
     )
+
+
+def _scheduler_state(data: Any) -> str:
+    if data.get("running"):
+        return "running"
+    if data.get("held_by_kill_switch"):
+        return "stopped by heartbeat_enabled=false for this process (`soulbeat start` resumes)"
+    return "stopped"
 
 
 def status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
@@ -137,8 +153,11 @@ def audit(
     beat_id: Annotated[int | None, typer.Argument(help="A beat id.")] = None,
     export: Annotated[bool, typer.Option("--export", help="All records as JSON lines.")] = False,
     thread: Annotated[str | None, typer.Option(help="With --export: one thread.")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """The full audit record of one beat, or the whole trail as JSON lines (--export)."""
+    """The full audit record of one beat, or the whole trail as JSON lines (--export).
+
+    The record is nested data, so it prints as JSON with or without `--json`."""
     if export:
         text = call_api(ctx, lambda c: c.text("/api/audit/export", params={"thread": thread}))
         typer.echo(text, nl=False)
@@ -146,7 +165,6 @@ def audit(
     if beat_id is None:
         render.fail("give a beat id, or --export")
         raise typer.Exit(2)
-    # The audit record is nested data: it prints as JSON either way.
     render.emit_json(call_api(ctx, lambda c: c.call("GET", f"/api/beats/{beat_id}")))
 
 
@@ -286,6 +304,8 @@ def _config(data: Any) -> None:
         ("key", "value", "source"),
         ((r.get("key"), r.get("value"), r.get("source")) for r in rows),
     )
+    for warning in data.get("warnings", []) if isinstance(data, dict) else []:
+        render.warn(str(warning))
 
 
 @config_app.command("show")

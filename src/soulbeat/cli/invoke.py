@@ -51,7 +51,8 @@ def call_api(ctx: typer.Context, work: Callable[[ApiClient], Awaitable[T]]) -> T
 
 
 def show(result: Any, as_json: bool, human: Callable[[Any], None]) -> None:
-    if as_json:
+    """Print `result` as JSON (`--json` after or before the command) or for a person."""
+    if render.wants_json(as_json):
         render.emit_json(result)
     else:
         human(result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from rich.console import Console
@@ -12,6 +13,16 @@ from rich.table import Table
 
 console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+ROOT_JSON: ContextVar[bool] = ContextVar("soulbeat_root_json", default=False)
+"""`--json` given before the command (`soulbeat --json status`); set by the root callback on
+every invocation."""
+
+
+def wants_json(as_json: bool = False) -> bool:
+    """Whether to print JSON: the command's own `--json`, or the one before the command."""
+    return as_json or ROOT_JSON.get()
 
 
 def emit_json(data: Any) -> None:
@@ -30,6 +41,11 @@ def table(title: str, columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> 
 
 def pairs(title: str, data: Mapping[str, Any]) -> None:
     table(title, ("key", "value"), data.items())
+
+
+def warn(message: str) -> None:
+    """Print a warning for a person on stderr (the command goes on)."""
+    errors.print(f"[yellow]warning:[/] {_escape(message)}")
 
 
 def fail(message: str) -> None:

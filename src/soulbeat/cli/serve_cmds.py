@@ -19,6 +19,7 @@ from soulbeat.cli import render
 from soulbeat.cli.client import Target, remote_url
 from soulbeat.cli.invoke import target_of
 from soulbeat.config import ConfigError, load_settings
+from soulbeat.config.loading import find_config_file
 from soulbeat.config.settings import Settings
 from soulbeat.errors import SoulbeatError
 from soulbeat.workspace.templates import init_workspace
@@ -39,6 +40,9 @@ def serve(
             help="API and panel only: beats are left to `soulbeat worker`s on the same database.",
         ),
     ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the start-up facts as one JSON line.")
+    ] = False,
 ) -> None:
     """Run the scheduler, the HTTP API and the panel until interrupted (Ctrl-C or SIGTERM)."""
     target = target_of(ctx)
@@ -58,7 +62,18 @@ def serve(
         raise typer.Exit(2) from exc
     _prepare_workspaces(settings)
     try:
-        asyncio.run(_serve(settings, scheduler=not no_scheduler))
+        chosen = overrides.get("workspace")
+        config_file = find_config_file(
+            target.config, workspace=Path(str(chosen)) if chosen is not None else None
+        )
+        asyncio.run(
+            _serve(
+                settings,
+                scheduler=not no_scheduler,
+                as_json=render.wants_json(as_json),
+                config_file=config_file,
+            )
+        )
     except SoulbeatError as exc:
         render.fail(str(exc))
         raise typer.Exit(1) from exc
@@ -81,6 +96,15 @@ def _server_class() -> type[Any]:
         signal again, which would end the process before soulbeat finishes or interrupts its
         in-flight beats and closes the store. Here the signal only asks the server to stop."""
 
+        def __init__(self, config: uvicorn.Config) -> None:
+            super().__init__(config)
+            self.listening = asyncio.Event()
+
+        async def startup(self, sockets: list[Any] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                self.listening.set()
+
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
             if threading.current_thread() is not threading.main_thread():
@@ -97,11 +121,19 @@ def _server_class() -> type[Any]:
     return GracefulServer
 
 
-async def _serve(settings: Settings, *, scheduler: bool = True) -> None:
+async def _serve(
+    settings: Settings,
+    *,
+    scheduler: bool = True,
+    as_json: bool = False,
+    config_file: Path | None = None,
+) -> None:
     import uvicorn
 
     from soulbeat.api.app import create_app
     from soulbeat.api.auth import ensure_api_token
+    from soulbeat.cli.start_screen import StartFacts, show_start
+    from soulbeat.llm.probe import probe_model_server
     from soulbeat.wiring import build
 
     token, created = ensure_api_token(settings)
@@ -118,7 +150,7 @@ async def _serve(settings: Settings, *, scheduler: bool = True) -> None:
             app,
             host=settings.host,
             port=settings.port,
-            log_level="info",
+            log_level="warning",  # the start screen says what uvicorn's info lines would
             lifespan="off",
             access_log=False,
             # Open SSE streams would otherwise hold the shutdown forever: they end only when the
@@ -126,26 +158,36 @@ async def _serve(settings: Settings, *, scheduler: bool = True) -> None:
             timeout_graceful_shutdown=3,
         )
         server = _server_class()(config)
+        probe = asyncio.create_task(
+            asyncio.to_thread(
+                probe_model_server,
+                settings.llm_provider,
+                settings.llm_base_url,
+                settings.llm_model,
+                api_key=settings.llm_api_key,
+            )
+        )
         if scheduler:
             service.run_in_background()
-        _banner(settings, token if created else None, scheduler=scheduler)
-        await server.serve()
+        serving = asyncio.create_task(server.serve())
+        listening = asyncio.create_task(server.listening.wait())
+        await asyncio.wait({serving, listening}, return_when=asyncio.FIRST_COMPLETED)
+        listening.cancel()
+        if server.started:  # the screen comes once the port is bound
+            facts = StartFacts(
+                settings=settings,
+                new_token=token if created else None,
+                config_file=config_file,
+                probe=await probe,
+                heartbeat=service.doctor().details.get("heartbeat_md") or {},
+                threads=len(await service.threads()),
+                running=await service.scheduler.is_enabled(),
+                scheduler=scheduler,
+            )
+            show_start(facts, as_json=as_json)
+        await serving
     finally:
         await service.close()
-
-
-def _banner(settings: Settings, new_token: str | None, *, scheduler: bool = True) -> None:
-    out = render.errors
-    url = f"http://{settings.host}:{settings.port}"
-    out.print(f"soulbeat serving {url} (panel at {url}/, API at {url}/api, docs at {url}/docs)")
-    if not scheduler:
-        out.print("  API only (--no-scheduler): `soulbeat worker`s on this database run beats")
-    out.print(f"  workspace {settings.workspace.resolve()}  data {settings.data_dir.resolve()}")
-    out.print(f"  model {settings.llm_provider} {settings.llm_model} at {settings.llm_base_url}")
-    if new_token is not None:
-        out.print(
-            f"  API token (shown once; also in {settings.data_dir / 'api-token'}): {new_token}"
-        )
 
 
 def events(
@@ -154,10 +196,23 @@ def events(
         int | None, typer.Option("--after", help="Replay events after this id.")
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="Stop after this many.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per line (always the case).")
+    ] = False,
 ) -> None:
-    """Follow the live event stream of a running server (SSE), one JSON object per line."""
+    """Follow the live event stream of a running server (SSE), one JSON object per line.
+
+    Without --after it follows from now on; --after ID replays the kept events after ID first
+    (--after 0: all of them). Events go to stdout, the note saying which to stderr."""
     target = target_of(ctx)
     url = remote_url(target) or _local_url(target)
+    if after is None:
+        render.errors.print(
+            f"following events of {url} from now on (Ctrl-C to stop); "
+            "to replay earlier ones: soulbeat events --after 0"
+        )
+    else:
+        render.errors.print(f"replaying events of {url} after id {after}, then following")
     try:
         asyncio.run(_follow(url, target, after, limit))
     except httpx.TransportError as exc:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import os
+import shlex
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from soulbeat.cli import render
+from soulbeat.config.loading import find_config_file
 from soulbeat.doctor import DoctorReport, diagnose
-from soulbeat.errors import WorkspaceError
+from soulbeat.errors import ConfigError, WorkspaceError
+from soulbeat.workspace.heartbeat_md import is_heartbeat_content_effectively_empty
 from soulbeat.workspace.templates import TEMPLATES, init_workspace
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
@@ -28,7 +30,7 @@ def init(
 ) -> None:
     """Write a workspace from a template. Existing files are never overwritten."""
     if list_templates:
-        if as_json:
+        if render.wants_json(as_json):
             render.emit_json([{"name": k, "description": v} for k, v in TEMPLATES.items()])
         else:
             render.table("templates", ("name", "description"), TEMPLATES.items())
@@ -38,13 +40,14 @@ def init(
     except WorkspaceError as exc:
         render.fail(str(exc))
         raise typer.Exit(2) from exc
-    if as_json:
+    if render.wants_json(as_json):
         render.emit_json(
             {
                 "workspace": str(result.root),
                 "template": result.template,
                 "created": [str(p) for p in result.created],
                 "kept": [str(p) for p in result.kept],
+                "serve": serve_command(directory),
             }
         )
         return
@@ -53,6 +56,15 @@ def init(
         render.console.print(f"  [green]created[/] {path.relative_to(result.root)}")
     for path in result.kept:
         render.console.print(f"  [yellow]kept[/]    {path.relative_to(result.root)} (exists)")
+    heartbeat = result.root / "HEARTBEAT.md"
+    if heartbeat.is_file() and is_heartbeat_content_effectively_empty(heartbeat.read_text()):
+        render.console.print(f"next: write what to check in {directory / 'HEARTBEAT.md'}")
+    render.console.print(f"serve it: {serve_command(directory)}")
+
+
+def serve_command(directory: Path) -> str:
+    """The command that serves the workspace at `directory` (its soulbeat.toml included)."""
+    return f"soulbeat serve --workspace {shlex.quote(str(directory))}"
 
 
 def doctor(
@@ -61,11 +73,17 @@ def doctor(
         Path | None, typer.Option("--config", "-c", help="Config file (TOML, JSON or YAML).")
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too.")] = False,
+    no_model: Annotated[
+        bool, typer.Option("--no-model", help="Do not contact the model server.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check a workspace and its config; exit status 1 when something is wrong."""
-    report = diagnose(workspace, config_file=config or workspace_config(workspace))
-    if as_json:
+    """Check a workspace, its config and the model server; exit status 1 when something is
+    wrong."""
+    report = diagnose(
+        workspace, config_file=config or workspace_config(workspace), probe_model=not no_model
+    )
+    if render.wants_json(as_json):
         render.emit_json(report.as_dict())
     else:
         _show(report)
@@ -75,11 +93,12 @@ def doctor(
 
 
 def workspace_config(workspace: Path) -> Path | None:
-    """The workspace's own `soulbeat.toml`, used when no other config file is named anywhere."""
-    if os.environ.get("SOULBEAT_CONFIG") or Path("soulbeat.toml").is_file():
-        return None
-    candidate = workspace / "soulbeat.toml"
-    return candidate if candidate.is_file() else None
+    """The config file the CLI and `serve` would read for `workspace` (`find_config_file`):
+    `--config`, `$SOULBEAT_CONFIG`, `./soulbeat.toml`, then the workspace's own."""
+    try:
+        return find_config_file(None, workspace=workspace)
+    except ConfigError:
+        return None  # a missing $SOULBEAT_CONFIG file: diagnose reports it when it loads
 
 
 def _show(report: DoctorReport) -> None:

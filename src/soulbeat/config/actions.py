@@ -38,6 +38,7 @@ __all__ = [
     "DEFAULT_ALLOWED_ACTIONS",
     "DEFAULT_RATE_LIMITS",
     "LIMITED_ACTION_TYPES",
+    "PERSON_RATE_LIMITS",
     "ActionType",
     "ActionsConfig",
     "RateLimit",
@@ -118,6 +119,17 @@ DEFAULT_RATE_LIMITS: Mapping[str, tuple[RateLimit, ...]] = {
     "post": _limits("1/30m"),
     "comment": _limits("1/20s", "50/1d"),
     "vote": _limits("60/1h"),
+    "message": (),
+}
+
+
+#: a person's own writes on the built-in board (panel, CLI, API as a person): a net against a
+#: runaway script, not Moltbook's limits for agents — so a person can try the seed's examples by
+#: hand (three posts for the daily summary) without waiting half an hour between posts
+PERSON_RATE_LIMITS: Mapping[str, tuple[RateLimit, ...]] = {
+    "post": _limits("10/1m"),
+    "comment": _limits("30/1m"),
+    "vote": _limits("120/1m"),
     "message": (),
 }
 

@@ -42,6 +42,8 @@ from soulbeat.contract.interval import parse_interval
 __all__ = [
     "DEFAULT_HEARTBEAT_PROMPT",
     "MAX_DEFAULT_TIMEOUT",
+    "MIN_EVERY",
+    "SHORT_EVERY",
     "TARGET_KEYWORDS",
     "ActiveHoursConfig",
     "HeartbeatConfig",
@@ -56,6 +58,15 @@ DEFAULT_HEARTBEAT_PROMPT = (
 #: the timeout of a beat when none is configured is ``min(every, MAX_DEFAULT_TIMEOUT)``
 MAX_DEFAULT_TIMEOUT = timedelta(minutes=10)
 TARGET_KEYWORDS = ("thread", "last", "none")
+#: SPEC §9.2: a heartbeat interval under `MIN_EVERY` is refused; under `SHORT_EVERY` it is
+#: accepted with a warning (every beat is a model call)
+MIN_EVERY = timedelta(seconds=1)
+SHORT_EVERY = timedelta(seconds=30)
+#: upper bounds of the counts: far above any real use, low enough that a typo such as 10^500
+#: is refused rather than passed on to a model server or a budget sum
+MAX_TOKENS = 1_000_000
+MAX_DAILY_TOKENS = 10**12
+MAX_CHARS = 1_000_000
 
 _TARGET_EXPECTED = "thread, last, none or a channel name"
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -155,10 +166,15 @@ class HeartbeatConfig(BaseModel):
     def _check_flag(cls, value: object, info: ValidationInfo) -> bool:
         return check_bool(str(info.field_name), value)
 
-    @field_validator("every", "idle_pause", mode="before")
+    @field_validator("every", mode="before")
     @classmethod
-    def _check_interval(cls, value: object, info: ValidationInfo) -> str:
-        return check_interval(str(info.field_name), value)
+    def _check_every(cls, value: object) -> str:
+        return check_interval("every", value, shortest=MIN_EVERY)
+
+    @field_validator("idle_pause", mode="before")
+    @classmethod
+    def _check_interval(cls, value: object) -> str:
+        return check_interval("idle_pause", value)
 
     @field_validator("timeout", mode="before")
     @classmethod
@@ -198,20 +214,23 @@ class HeartbeatConfig(BaseModel):
     @field_validator("max_tokens", "daily_token_budget", mode="before")
     @classmethod
     def _check_positive(cls, value: object, info: ValidationInfo) -> int | None:
-        example = 200 if info.field_name == "max_tokens" else 50_000
         key = str(info.field_name)
-        return None if value is None else check_int(key, value, minimum=1, example=example)
+        example, top = (200, MAX_TOKENS) if key == "max_tokens" else (50_000, MAX_DAILY_TOKENS)
+        if value is None:
+            return None
+        return check_int(key, value, minimum=1, example=example, maximum=top)
 
     @field_validator("ack_max_chars", mode="before")
     @classmethod
     def _check_ack_max_chars(cls, value: object) -> int:
         # SPEC §6: a negative ack_max_chars behaves as 0.
-        return max(0, check_int("ack_max_chars", value, minimum=None, example=300))
+        checked = check_int("ack_max_chars", value, minimum=None, example=300, maximum=MAX_CHARS)
+        return max(0, checked)
 
     @field_validator("max_tool_calls", mode="before")
     @classmethod
     def _check_max_tool_calls(cls, value: object) -> int:
-        return check_int("max_tool_calls", value, minimum=0, example=8)
+        return check_int("max_tool_calls", value, minimum=0, example=8, maximum=100)
 
     @field_validator("context", mode="before")
     @classmethod

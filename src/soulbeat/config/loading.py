@@ -5,7 +5,11 @@ Which file (the first that applies):
 1. the ``path`` argument — it must exist;
 2. the file named by ``SOULBEAT_CONFIG`` — it must exist;
 3. ``soulbeat.toml`` in the current directory, when there is one;
-4. none: defaults and the environment only.
+4. the workspace's own ``soulbeat.toml`` (the workspace from ``overrides``, else
+   ``SOULBEAT_WORKSPACE``, else ``./workspace``), as the seed templates write one;
+5. none: defaults and the environment only.
+
+`find_config_file` is that lookup, for the CLI, ``serve`` and ``doctor`` to agree on.
 
 The format follows the extension: ``.toml`` (tomllib), ``.json``, ``.yaml`` / ``.yml``. Top-level
 keys are the `Settings` fields plus a ``heartbeat`` section, so a seed-000 style
@@ -55,7 +59,14 @@ from soulbeat.config.problems import (
 )
 from soulbeat.config.settings import Settings
 
-__all__ = ["CONFIG_ENV_VAR", "DEFAULT_CONFIG_NAME", "load_settings", "parse_env_bool", "read_file"]
+__all__ = [
+    "CONFIG_ENV_VAR",
+    "DEFAULT_CONFIG_NAME",
+    "find_config_file",
+    "load_settings",
+    "parse_env_bool",
+    "read_file",
+]
 
 CONFIG_ENV_VAR = "SOULBEAT_CONFIG"
 DEFAULT_CONFIG_NAME = "soulbeat.toml"
@@ -118,7 +129,8 @@ def load_settings(
     environ: Mapping[str, str] = os.environ if env is None else env
     fields: dict[str, Any] = {}
     layers: list[tuple[str, dict[str, Any]]] = []
-    file = _config_path(path, environ)
+    workspace = (overrides or {}).get("workspace")
+    file = find_config_file(path, environ, Path(workspace) if workspace is not None else None)
     if file is not None:
         _apply(fields, layers, "file", _file_source(file))
     _apply(fields, layers, "env", _env_source(environ))
@@ -154,14 +166,26 @@ def read_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def _config_path(path: Path | None, environ: Mapping[str, str]) -> Path | None:
+def find_config_file(
+    path: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    workspace: Path | None = None,
+) -> Path | None:
+    """The config file `load_settings` reads (module docstring); raises `InvalidConfigError`
+    when a file named by ``path`` or ``SOULBEAT_CONFIG`` does not exist."""
+    environ: Mapping[str, str] = os.environ if env is None else env
     if path is not None:
         return _existing(Path(path).expanduser(), "config file", "")
     named = environ.get(CONFIG_ENV_VAR, "").strip()
     if named:
         return _existing(Path(named).expanduser(), "environment", CONFIG_ENV_VAR)
     default = Path(DEFAULT_CONFIG_NAME)
-    return default if default.is_file() else None
+    if default.is_file():
+        return default
+    if workspace is None:
+        workspace = Path(environ.get("SOULBEAT_WORKSPACE", "").strip() or "workspace")
+    own = workspace.expanduser() / DEFAULT_CONFIG_NAME
+    return own if own.is_file() else None
 
 
 def _existing(path: Path, source: str, key: str) -> Path:
@@ -215,6 +239,9 @@ def _checked_source(
     ``names`` maps keys to what the person wrote (environment variable names).
     """
     problems = list(earlier or [])
+    broken = _unencodable(data, "")
+    if broken:  # such text cannot even be checked (or printed): refuse before anything else
+        raise InvalidConfigError(source, [_renamed(issue, names) for issue in broken])
     problems.extend(Problem(str(key), _unknown(key)) for key in data if key not in _FILE_KEYS)
     plain = {k: v for k, v in data.items() if k in _FILE_KEYS and k != "heartbeat"}
     heartbeat: dict[str, Any] | None = None
@@ -230,6 +257,43 @@ def _checked_source(
     if problems:
         raise InvalidConfigError(source, [_renamed(issue, names) for issue in problems])
     return plain, heartbeat
+
+
+def _unencodable(value: object, path: str) -> list[Problem]:
+    """Every key or text in ``value`` that is not valid Unicode: a lone UTF-16 surrogate, which
+    a JSON ``\\ud800`` escape or an undecodable byte in the environment can produce. Such text
+    cannot be written as UTF-8, so it is named by its path with the text escaped."""
+    found: list[Problem] = []
+    if isinstance(value, str):
+        if not _encodes(value):
+            shown = value.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+            detail = (
+                f'"{shown[:60]}" is not valid text (it holds a lone surrogate; expected UTF-8 text)'
+            )
+            found.append(Problem(path or "(top level)", detail))
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str) and not _encodes(key):
+                shown = key.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+                detail = (
+                    f'has a key "{shown[:60]}" that is not valid text (a lone surrogate; '
+                    "expected UTF-8 text)"
+                )
+                found.append(Problem(path or "(top level)", detail))
+                continue
+            found.extend(_unencodable(item, f"{path}.{key}" if path else str(key)))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found.extend(_unencodable(item, f"{path}[{index}]"))
+    return found
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _unknown(key: object) -> str:

@@ -23,6 +23,7 @@ heartbeat ``target`` may name; ``thread``, ``last`` and ``none`` are reserved ta
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -31,6 +32,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from soulbeat.config.checks import target_problem
 from soulbeat.config.heartbeat import TARGET_KEYWORDS, HeartbeatConfig
 from soulbeat.config.layers import resolve_effective
 from soulbeat.config.normalize import validate_partial_config
@@ -45,6 +47,7 @@ __all__ = [
     "AgentSettings",
     "ChannelSettings",
     "HeartbeatLayers",
+    "LedgerSettings",
     "Settings",
 ]
 
@@ -58,6 +61,7 @@ HeartbeatLayers = tuple[tuple[str, dict[str, Any]], ...]
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 _URL_EXPECTED = "an http or https URL such as https://hooks.example.com/T000/B000"
 _ZONE_EXPECTED = "an IANA timezone name such as Europe/Berlin, or local"
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def check_url(key: str, value: object) -> str:
@@ -117,6 +121,47 @@ class ChannelSettings(BaseModel):
         raise config_error("headers", value, "is not a table of headers", "name = text pairs")
 
 
+class LedgerSettings(BaseModel):
+    """A remote Moltbook-style board an agent acts on instead of the built-in one.
+
+    ``url`` is the server's address (``https://host``; a trailing ``/api/v1`` is dropped, the
+    client adds it); ``api_key_env`` names the environment variable that holds the key, so the
+    key is never written in a config file (a literal ``api_key`` is refused for that reason).
+    """
+
+    model_config = _FROZEN
+
+    url: str
+    api_key_env: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_literal_key(cls, data: object) -> object:
+        if isinstance(data, Mapping) and "api_key" in data:
+            raise config_error(
+                "api_key",
+                "***",
+                "is not kept in a config file",
+                'api_key_env = "NAME_OF_THE_VARIABLE" that holds the key',
+            )
+        return data
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _check_url(cls, value: object) -> str:
+        url = check_url("url", value).rstrip("/")
+        return url[: -len("/api/v1")] if url.endswith("/api/v1") else url
+
+    @field_validator("api_key_env", mode="before")
+    @classmethod
+    def _check_env(cls, value: object) -> str:
+        if isinstance(value, str) and _ENV_NAME.fullmatch(value):
+            return value
+        raise config_error(
+            "api_key_env", value, "is not an environment variable name", "such as MOLTBOOK_API_KEY"
+        )
+
+
 class AgentSettings(BaseModel):
     """One agent: its workspace, its heartbeat overrides (the ``agent`` layer), its person's
     timezone (``user`` in active hours) and an explicit SOUL.md path."""
@@ -127,6 +172,8 @@ class AgentSettings(BaseModel):
     heartbeat: dict[str, Any] = Field(default_factory=dict)
     user_timezone: str | None = None
     soul_path: Path | None = None
+    ledger: LedgerSettings | None = None
+    """A remote board for this agent's actions; None: the built-in ledger."""
 
     @field_validator("workspace", "soul_path", mode="before")
     @classmethod
@@ -321,6 +368,21 @@ class Settings(BaseModel):
                     f"channels.{name}", name, "is a reserved target word", "another channel name"
                 )
         return channels
+
+    @model_validator(mode="after")
+    def _check_targets(self) -> Settings:
+        """A ``target`` in the file, environment or an agent's heartbeat must go somewhere: a
+        keyword or a configured channel (`soulbeat.config.checks.target_problem`)."""
+        where = [("heartbeat.target", self.heartbeat.target)]
+        for agent_id, agent in self.agents.items():
+            target = agent.heartbeat.get("target")
+            if isinstance(target, str):
+                where.append((f"agents.{agent_id}.heartbeat.target", target))
+        for key, target in where:
+            problem = target_problem(target, self.channels)
+            if problem is not None:
+                raise ConfigError(f"{key}: {problem}", key=key, value=target)
+        return self
 
     def agent(self, agent_id: str = "default") -> AgentSettings:
         """The agent ``agent_id``; raises `KeyError` when it is not configured."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from datetime import timedelta
 
 from soulbeat.config.problems import config_error
-from soulbeat.contract.interval import parse_interval
+from soulbeat.contract.interval import format_interval, parse_interval
 
 __all__ = [
     "NAME_PATTERN",
@@ -69,8 +70,11 @@ def check_name(key: str, value: object, noun: str) -> str:
     )
 
 
-def check_int(key: str, value: object, *, minimum: int | None, example: int) -> int:
-    """A whole number ``>= minimum`` (an integral float such as ``200.0`` counts)."""
+def check_int(
+    key: str, value: object, *, minimum: int | None, example: int, maximum: int | None = None
+) -> int:
+    """A whole number ``>= minimum`` and ``<= maximum`` (an integral float such as ``200.0``
+    counts). Numbers too long to quote are shown shortened, with their digit count."""
     bound = {None: "a whole number", 0: "a whole number >= 0", 1: "a positive whole number"}.get(
         minimum, f"a whole number >= {minimum}"
     )
@@ -80,8 +84,28 @@ def check_int(key: str, value: object, *, minimum: int | None, example: int) -> 
     if not isinstance(value, int) or isinstance(value, bool):
         raise config_error(key, value, "is not a whole number", expected)
     if minimum is not None and value < minimum:
-        raise config_error(key, value, "is too small", expected)
+        raise config_error(key, _shown(value), "is too small", expected)
+    if maximum is not None and value > maximum:
+        top = f"{maximum:_}"
+        raise config_error(key, _shown(value), "is too large", f"{bound} up to {top}")
     return value
+
+
+def _shown(number: int) -> object:
+    """A number as a message shows it: huge ones as their first digits and their length (turning
+    a 500-digit number into text would also trip Python's int-to-text limit)."""
+    if abs(number) < 10**30:
+        return number
+    return _Shortened(number)
+
+
+class _Shortened:
+    def __init__(self, number: int) -> None:
+        digits = number.bit_length() * 30103 // 100000 + 1  # about log10(2) per bit
+        self._text = f"a number of about {digits} digits"
+
+    def __repr__(self) -> str:
+        return self._text
 
 
 def check_number(key: str, value: object, *, low: float, high: float) -> float:
@@ -94,14 +118,21 @@ def check_number(key: str, value: object, *, low: float, high: float) -> float:
     return float(value)
 
 
-def check_interval(key: str, value: object, *, positive: bool = False) -> str:
-    """Interval text in the grammar of SPEC §3.1, trimmed; ``positive`` refuses disabled (``0m``).
+def check_interval(
+    key: str, value: object, *, positive: bool = False, shortest: timedelta | None = None
+) -> str:
+    """Interval text in the grammar of SPEC §3.1, trimmed; ``positive`` refuses disabled (``0m``);
+    ``shortest`` refuses an enabled interval below it (SPEC §9.2: a heartbeat under 1 s).
 
     The wording of a text outside the grammar is `parse_interval`'s own.
     """
     if not isinstance(value, str):
         parse_interval(value, key=key)  # type: ignore[arg-type]  # raises with the usual wording
     text = str(value).strip()
-    if parse_interval(text, key=key) is None and positive:
+    duration = parse_interval(text, key=key)
+    if duration is None and positive:
         raise config_error(key, value, "is not a positive duration", "such as 10m, 90s or 1h")
+    if duration is not None and shortest is not None and duration < shortest:
+        expected = f"at least {format_interval(shortest)}, such as 30s or 5m; 0m disables"
+        raise config_error(key, value, "is too short", expected)
     return text

@@ -11,9 +11,11 @@ Contract:
   the same author wrote within 24 h (`LedgerConflictError`, 409) and the rate limit must allow
   it (`RateLimitedError`, 429, with ``retry_at``). Content is stored as given.
 - Governance key: a write with ``origin_thread`` (a beat's action) is limited per thread with
-  ``action_limits``; any other (people, the API) per author with ``limits``: two keys of the
-  one engine (`soulbeat.actions.policy`). Both default to SPEC §7.1's limits; ``{}`` turns a set
-  off.
+  ``action_limits``; a person's own write per person with ``person_limits`` (default
+  `PERSON_RATE_LIMITS`: a net against runaway scripts, not the agents' limits); any other (an
+  agent writing through the API) per author with ``limits``: three keys of the one engine
+  (`soulbeat.actions.policy`). ``limits`` and ``action_limits`` default to SPEC §7.1's limits;
+  ``{}`` turns a set off.
 - ``dry_run=True`` runs every check and the write itself, then rolls the transaction back: the
   result is what would have been made, nothing is stored and no event is published.
 - Events (`ledger.submolt_created`, `ledger.post_created`, `ledger.comment_created`,
@@ -61,6 +63,7 @@ from soulbeat.actions.policy import (
 )
 from soulbeat.channels.base import Receipt
 from soulbeat.clock import Clock
+from soulbeat.config.actions import PERSON_RATE_LIMITS
 from soulbeat.events.models import EVENT_NAMES, EventSink
 from soulbeat.ledger.checks import (
     DESCRIPTION_LIMIT,
@@ -108,12 +111,14 @@ class LedgerService(LedgerReader):
         *,
         limits: Limits = DEFAULT_RATE_LIMITS,
         action_limits: Limits = DEFAULT_RATE_LIMITS,
+        person_limits: Limits = PERSON_RATE_LIMITS,
         duplicate_window: timedelta = DUPLICATE_WINDOW,
     ) -> None:
         super().__init__(store, clock)
         self.events = events
         self.limits = limits
         self.action_limits = action_limits
+        self.person_limits = person_limits
         self.duplicate_window = duplicate_window
 
     # -- submolts and subscriptions -----------------------------------------------------------
@@ -301,6 +306,8 @@ class LedgerService(LedgerReader):
         the rules are the one engine's (`soulbeat.actions.policy.board_guard`)."""
         if origin_thread is not None:
             key, limits = f"thread:{origin_thread}", self.action_limits
+        elif actor.kind == "person":
+            key, limits = str(actor), self.person_limits
         else:
             key, limits = str(actor), self.limits
         return board_guard(

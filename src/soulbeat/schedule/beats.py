@@ -42,7 +42,7 @@ __all__ = [
     "task_runs",
 ]
 
-COMPLETED_OUTCOMES = frozenset({"sent", "ok-empty", "ok-token"})
+COMPLETED_OUTCOMES = frozenset({"sent", "would-send", "ok-empty", "ok-token"})
 """Outcomes of a beat that completed: only these advance the cadence tasks' last-run times."""
 
 

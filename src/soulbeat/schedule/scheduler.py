@@ -136,7 +136,7 @@ class Scheduler:
         self._woken = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
-        self._book = SlotBook(store, planner, clock)
+        self._book = SlotBook(store, planner, clock, worker_id=worker_id)
         self._running = asyncio.Semaphore(max_concurrent_beats)
         self._inflight: dict[int, _InFlight] = {}
         self._busy: Counter[str] = Counter()
@@ -145,6 +145,7 @@ class Scheduler:
         self._pass_idle.set()
         self._asleep = False
         self._asleep_until: datetime | None = None
+        self._held = False
         self._stopped = False
 
     # -- the pass ---------------------------------------------------------------------------------
@@ -160,7 +161,7 @@ class Scheduler:
             return 0, []
         self._pass_idle.clear()
         try:
-            enabled = await self._store.get_flag(ENABLED_FLAG, True)
+            enabled = await self.is_enabled()
             self._stopped = not enabled
             started: list[asyncio.Task[BeatRecord | None]] = []
             if enabled:
@@ -492,7 +493,7 @@ class Scheduler:
             await self._clock.sleep(BUSY_RETRY.total_seconds())
 
     async def _run_claimed(self, work: _Work) -> BeatRecord:
-        enabled = await self._store.get_flag(ENABLED_FLAG, True)
+        enabled = await self.is_enabled()
         handled = await self._handle(work, enabled)
         record = await handled if isinstance(handled, asyncio.Task) else handled
         if record is None:
@@ -507,8 +508,19 @@ class Scheduler:
             raise NotFoundError(f"no heartbeat schedule for {name!r}")
 
     # -- switches, busy marks, shutdown -----------------------------------------------------------
+    def hold(self) -> None:
+        """Keep this process's scheduler stopped without touching the stored flag (the
+        `heartbeat_enabled = false` kill switch): the next process decides afresh. `start()`
+        lifts the hold."""
+        self._held = True
+
+    @property
+    def held(self) -> bool:
+        return self._held
+
     async def start(self) -> None:
-        """Turn the global flag on (stored: a restart keeps it)."""
+        """Turn the global flag on (stored: a restart keeps it) and lift a `hold()`."""
+        self._held = False
         await self._store.set_flag(ENABLED_FLAG, True)
         self._publish("scheduler.started", {"worker_id": self._worker_id})
         self._woken.set()
@@ -521,7 +533,8 @@ class Scheduler:
         self._publish("scheduler.stopped", {"worker_id": self._worker_id})
 
     async def is_enabled(self) -> bool:
-        return await self._store.get_flag(ENABLED_FLAG, True)
+        """The stored flag, unless this process holds the scheduler stopped (`hold()`)."""
+        return not self._held and await self._store.get_flag(ENABLED_FLAG, True)
 
     @asynccontextmanager
     async def busy(self, thread_id: str) -> AsyncIterator[None]:

@@ -10,7 +10,10 @@
   from now. Any other schedule keeps its slot, even a missed one: it runs once, then `after()`
   computes the next slot from that beat's end, so slots missed while down are never replayed.
   A schedule no longer planned is deleted, unless a beat holds its lease (it goes on a later
-  sync, once the beat has ended). A plan whose fingerprint and inputs match its schedule needs
+  sync, once the beat has ended). A slot held back by a deferral (busy, cooldown, flood) whose
+  schedule is re-planned or deleted can never be claimed again (its key is no longer the
+  schedule's slot): it is first finished as skipped ``superseded``, so no beat stays
+  ``deferred`` for ever. A plan whose fingerprint and inputs match its schedule needs
   no write; one whose inputs alone changed only stores them. Writes go in one transaction.
 * `after(plan, now)` — the plan's first slot after ``now`` in its active hours (None when the
   plan does not beat on its own: disabled thread or interval).
@@ -33,18 +36,24 @@ from soulbeat.schedule.cadence import (
 )
 from soulbeat.schedule.plan import BeatPlan, PlanChanges, Planner
 from soulbeat.store.base import BeatStore
-from soulbeat.store.records import Schedule
+from soulbeat.store.records import BeatResult, Schedule, beat_key
 
 __all__ = ["SlotBook", "is_finished", "leased"]
 
 log = logging.getLogger(__name__)
 
+_CLOSE_LEASE = timedelta(minutes=1)
+"""The lease taken for the moment it takes to finish a superseded deferred slot."""
+
 
 class SlotBook:
     """Keeps a store's schedules in step with a planner (module docstring)."""
 
-    def __init__(self, store: BeatStore, planner: Planner, clock: Clock) -> None:
+    def __init__(
+        self, store: BeatStore, planner: Planner, clock: Clock, *, worker_id: str = "slot-book"
+    ) -> None:
         self._store, self._planner, self._clock = store, planner, clock
+        self._worker_id = worker_id
         self._seed: str | None = None
 
     async def sync(self, thread_id: str | None = None) -> None:
@@ -77,13 +86,41 @@ class SlotBook:
             key = (plan.thread_id, plan.skill)
             schedule = existing.pop(key, None)
             written = self._planned(plan, schedule, stale=key in stale, now=now)
+            changed = (
+                written is not None
+                and not written[1]
+                and schedule is not None
+                and schedule.fingerprint != written[0].fingerprint  # a new plan, not just stale
+            )
+            if changed and schedule is not None:
+                await self._supersede(schedule, now, "the schedule was re-planned")
             if written is not None:
                 (inputs_only if written[1] else puts).append(written[0])
         await self._write(puts, keep_slots=False)
         await self._write(inputs_only, keep_slots=True)
         for gone in existing.values():
             if not leased(gone, now):
+                await self._supersede(gone, now, "the schedule was removed")
                 await self._store.delete_schedule(gone.thread_id, gone.skill)
+
+    async def _supersede(self, schedule: Schedule, now: datetime, why: str) -> None:
+        """Finish the schedule's deferred slot, if it has one, as skipped ``superseded``."""
+        due = schedule.next_due_at
+        if due is None or schedule.not_before is None or leased(schedule, now):
+            return
+        record = await self._store.get_beat_by_key(
+            beat_key(schedule.thread_id, schedule.skill, due)
+        )
+        if record is None or record.status != "deferred":
+            return
+        claim = await self._store.claim_wake(
+            schedule.thread_id, schedule.skill, record.reason, due, self._worker_id, _CLOSE_LEASE
+        )
+        if claim is None:
+            return
+        audit = {"guards_passed": [], "skip_reason": "superseded", "superseded": why}
+        result = BeatResult("skipped", now, now, skip_reason="superseded", audit=audit)
+        await self._store.finish_beat(claim, result, next_due_at=None, advance=False)
 
     async def _schedules_of(self, threads: frozenset[str]) -> dict[tuple[str, str], Schedule]:
         if len(threads) > 64:  # many threads (an agent's skills changed): one scan is cheaper

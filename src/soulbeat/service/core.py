@@ -10,12 +10,13 @@ ProviderError → 502 (the model server failed), any other SoulbeatError → 503
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -24,6 +25,7 @@ from soulbeat.agents.registry import AgentRegistry
 from soulbeat.clock import Clock
 from soulbeat.cluster import ClusterNode, WakeRequest
 from soulbeat.config import normalize_heartbeat_mapping, validate_thread_overrides
+from soulbeat.config.checks import config_warnings, target_problem
 from soulbeat.config.settings import Settings
 from soulbeat.doctor import DoctorReport, diagnose
 from soulbeat.errors import ConfigError, NotFoundError, StoreError
@@ -53,6 +55,8 @@ from soulbeat.workspace.heartbeat_md import (
     parse_heartbeat_md,
 )
 
+GENERAL = "general"
+"""The submolt every board starts with."""
 THREAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 HOOK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 WakeMode = Literal["now", "next"]
@@ -78,6 +82,8 @@ class ThreadConfigView:
     """The thread layer as stored: canonical snake_case keys."""
     effective: list[dict[str, Any]]
     """One row per key: key, value, source (default, file, env, agent, thread, skill)."""
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    """What works but is probably not meant (`soulbeat.config.checks.config_warnings`)."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +172,7 @@ class Service:
         #: event stream (`soulbeat.cluster`); None for a single process on SQLite
         self.cluster = cluster
         self._loop_task: asyncio.Task[None] | None = None
+        self._closers: list[Callable[[], Awaitable[None]]] = []
         self._prune_task: asyncio.Task[None] | None = None
         #: the fleet overview and bulk enable/disable (the panel's first view)
         self.fleet = Fleet(
@@ -185,13 +192,34 @@ class Service:
     # -- lifecycle ------------------------------------------------------------------------------
     async def open(self) -> None:
         """Open the store and record the agents. The stored global flag survives restarts;
-        `heartbeat_enabled = false` (config or environment) is a kill switch that stops it."""
+        `heartbeat_enabled = false` (config or environment) is a kill switch for this process
+        only: its scheduler is held stopped and the stored flag is left as it is, so a one-off
+        command run with the variable set does not stop the scheduler for good."""
         await self.store.open()
         await self.registry.sync()
         if not self.settings.heartbeat_enabled:
-            await self.scheduler.stop()
+            self.scheduler.hold()
         if self.cluster is not None:
             await self.cluster.start()
+        await self._ensure_general()
+
+    async def _ensure_general(self) -> None:
+        """The board starts with ``general``, as Moltbook does: the seed's daily-summary bot
+        posts there, and a fresh install must not refuse its first post."""
+        if self.ledger is None:
+            return
+        from soulbeat.ledger import Actor, LedgerConflictError
+
+        with contextlib.suppress(LedgerConflictError):  # made at an earlier start
+            await self.ledger.create_submolt(
+                GENERAL,
+                created_by=Actor("person", "soulbeat"),
+                description="Everything that has no community of its own.",
+            )
+
+    def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
+        """Have `close` also await `closer` (clients wiring made, e.g. remote boards)."""
+        self._closers.append(closer)
 
     def run_in_background(self) -> asyncio.Task[None]:
         """Start the scheduler loop as a task (once), and the daily retention pass."""
@@ -242,6 +270,8 @@ class Service:
             await self.cluster.close()  # writes the last events to the journal
         self.events.close()
         await self.provider.aclose()
+        for closer in self._closers:
+            await closer()
         await self.store.close()
 
     # -- scheduler ------------------------------------------------------------------------------
@@ -249,6 +279,7 @@ class Service:
         last = await self.store.list_beats(limit=1)
         return {
             "running": await self.scheduler.is_enabled(),
+            "held_by_kill_switch": self.scheduler.held,
             "loop_alive": self._loop_task is not None and not self._loop_task.done(),
             "threads": await self.store.count_threads(),
             "in_flight": [c.key for c in self.scheduler.in_flight],
@@ -391,7 +422,8 @@ class Service:
         thread = await self.store.get_thread(thread_id)
         effective = self.registry.effective(thread)
         rows = [{"key": k, "value": v, "source": s} for k, v, s in effective.rows()]
-        return ThreadConfigView(thread.id, thread.enabled, dict(thread.config), rows)
+        warnings = config_warnings(effective.config)
+        return ThreadConfigView(thread.id, thread.enabled, dict(thread.config), rows, warnings)
 
     async def set_thread_config(
         self, thread_id: str, changes: Mapping[str, Any], *, replace: bool = False
@@ -439,7 +471,16 @@ class Service:
             else:
                 merged[key] = value
         checked = validate_thread_overrides(merged)
-        self.registry.effective(replace_config(thread, checked))  # must fit the lower layers
+        effective = self.registry.effective(replace_config(thread, checked))  # fits below?
+        problem = target_problem(effective.config.target, self.settings.channels)
+        if problem is not None:
+            target = effective.config.target
+            raise ConfigError(
+                f"target: {problem}",
+                key="target",
+                value=target,
+                expected=", ".join(("thread", "last", "none", *sorted(self.settings.channels))),
+            )
         return checked
 
     async def set_thread_enabled(self, thread_id: str, enabled: bool) -> Thread:
@@ -661,9 +702,13 @@ class Service:
             raise NotFoundError(f'agent "{agent}" is not configured')
 
     # -- doctor ---------------------------------------------------------------------------------
-    def doctor(self, agent: str = "default") -> DoctorReport:
+    def doctor(self, agent: str = "default", *, probe_model: bool = False) -> DoctorReport:
+        """The doctor report of `agent`'s workspace; `probe_model` also asks the model server
+        (blocking for up to a few seconds: call it off the event loop)."""
         self._require_agent(agent)
-        return diagnose(self.registry.workspace_path(agent), settings=self.settings)
+        return diagnose(
+            self.registry.workspace_path(agent), settings=self.settings, probe_model=probe_model
+        )
 
 
 def replace_config(thread: Thread, config: Mapping[str, Any]) -> Thread:

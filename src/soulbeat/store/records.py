@@ -119,7 +119,8 @@ class BeatResult:
     """What a finished (or skipped) beat writes back in `Store.finish_beat`."""
 
     outcome: str
-    """`sent`, `ok-empty`, `ok-token`, `skipped`, `failed` or `interrupted`."""
+    """`sent`, `would-send` (a dry run that would have delivered or acted), `ok-empty`,
+    `ok-token`, `skipped`, `failed` or `interrupted`."""
     started_at: datetime
     finished_at: datetime
     skip_reason: str | None = None

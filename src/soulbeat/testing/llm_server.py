@@ -94,11 +94,12 @@ class FakeLLMServer:
     """A scripted Ollama + OpenAI-compatible server on a free port of 127.0.0.1.
 
     `models` are the model names it serves (``None``: any name); `default_reply` answers requests
-    no rule matches. `structured_output` is what it does with a request that carries a JSON
-    schema (Ollama ``format``, OpenAI ``response_format`` ``json_schema``): ``honour`` answers
-    inside it (`soulbeat.testing.structured`), ``refuse`` answers 400, ``ignore`` answers as if
-    there were none (an old server), ``json_object`` plays llama-cpp-python's server: it honours
-    ``{"type": "json_object", "schema": …}`` and answers 500 to ``json_schema``.
+    no rule matches; `port` 0 (the default) binds a free port. `structured_output` is what it
+    does with a request that carries a JSON schema (Ollama ``format``, OpenAI ``response_format``
+    ``json_schema``): ``honour`` answers inside it (`soulbeat.testing.structured`), ``refuse``
+    answers 400, ``ignore`` answers as if there were none (an old server), ``json_object`` plays
+    llama-cpp-python's server: it honours ``{"type": "json_object", "schema": …}`` and answers
+    500 to ``json_schema``.
     """
 
     def __init__(
@@ -107,8 +108,10 @@ class FakeLLMServer:
         models: Sequence[str] | None = DEFAULT_MODELS,
         default_reply: str = "HEARTBEAT_OK",
         structured_output: Literal["honour", "refuse", "ignore", "json_object"] = "honour",
+        port: int = 0,
     ) -> None:
         self.models = tuple(models) if models is not None else None
+        self._want_port = port
         self.default_reply = default_reply
         self.structured_output = structured_output
         self._rules: list[ServerRule] = []
@@ -209,7 +212,7 @@ class FakeLLMServer:
             raise RuntimeError("FakeLLMServer is already started")
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", self._want_port))
         self._port = sock.getsockname()[1]
         config = uvicorn.Config(
             self.app, loop="asyncio", lifespan="off", log_config=None, access_log=False

@@ -13,7 +13,8 @@ collapsing whitespace; ``off`` — never a duplicate.
 
 1. an alert or ledger action that was tried and failed → ``failed`` (``delivery-failed`` /
    ``action-failed``, with the receipt's detail as the error);
-2. an alert or action executed, or recorded would-do in dry-run → ``sent``;
+2. an alert or action executed → ``sent``; else one recorded would-do in dry-run →
+   ``would-send`` (SPEC §9.3: nothing left soulbeat, so the beat never claims it sent);
 3. an alert not delivered → ``skipped`` with `alert_skip`'s reason;
 4. an action the model asked for that was not carried out → ``skipped`` with its status as the
    reason (``rejected``, ``rate-limited``, ``pending-approval``, ``unsupported-until-ledger``);
@@ -59,7 +60,6 @@ _TIMESTAMP = re.compile(
 )
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _SPACE = re.compile(r"\s+")
-_DONE = frozenset({"executed", "would-do"})
 
 
 @dataclass(frozen=True)
@@ -124,8 +124,10 @@ def decide_outcome(
             failure = "delivery-failed" if result.type == "message" else "action-failed"
             detail = result.receipt.detail if result.receipt is not None else result.detail
             return Outcome("failed", failure=failure, error=f"{failure}: {detail}")
-    if any(result.status in _DONE for result in acts):
+    if any(result.status == "executed" for result in acts):
         return Outcome("sent")
+    if any(result.status == "would-do" for result in acts):
+        return Outcome("would-send")
     if kind == "alert" and skipped_alert is not None:
         return Outcome("skipped", skip_reason=skipped_alert)
     if kind == "unreadable":

@@ -16,6 +16,9 @@ hidden entries are ignored) and reads its ``SKILL.md``:
   is a diagnostic and counts as absent.
 * ``heartbeat_file`` is the folder's own ``HEARTBEAT.md`` (exact spelling, a regular file).
 * Unreadable, non-UTF-8 or oversized SKILL.md files and folders without one are diagnostics.
+* A usable skill that departs from the Agent Skills conventions (`skill_conventions`: name and
+  description lengths, single hyphens, unknown front-matter keys) is kept, with a diagnostic
+  per departure.
 
 Skills come back sorted by name. Never raises for anything found on disk.
 """
@@ -32,6 +35,7 @@ from typing import Any
 
 from soulbeat.workspace.files import exact_entry, read_text_file
 from soulbeat.workspace.front_matter import parse_front_matter
+from soulbeat.workspace.skill_conventions import convention_problems
 
 __all__ = ["SKILL_NAME", "Skill", "SkillLoadResult", "load_skills"]
 
@@ -115,6 +119,7 @@ def _load_one(base: Path, diagnostics: list[str]) -> Skill | None:
     name = _skill_name(front, base.name, path, diagnostics)
     if name is None:
         return None
+    diagnostics.extend(f"{path}: {problem}" for problem in convention_problems(front))
     description = front.get("description")
     if not isinstance(description, str) or not description.strip():
         diagnostics.append(f"{path}: no description")

@@ -32,6 +32,7 @@ def config_body(view: ThreadConfigView) -> dict[str, Any]:
         "enabled": view.enabled,
         "overrides": plain(view.overrides),
         "effective": plain(view.effective),
+        "warnings": list(view.warnings),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -51,9 +52,13 @@ async def metrics(state: StateDep) -> Response:
 
 @router.get("/api/doctor")
 async def doctor(
-    service: ServiceDep, agent: Annotated[str, Query(max_length=64)] = "default"
+    service: ServiceDep,
+    agent: Annotated[str, Query(max_length=64)] = "default",
+    model: Annotated[bool, Query(description="Also probe the model server")] = False,
 ) -> dict[str, Any]:
     """The doctor report of an agent's workspace: soul, HEARTBEAT.md, skills, bootstrap files,
-    the effective config; `ok` is false when any finding is an error."""
-    report: dict[str, Any] = plain(service.doctor(agent).as_dict())
+    the effective config, and with `model=true` the model server (reachable, model present,
+    tool calls); `ok` is false when any finding is an error."""
+    found = await asyncio.to_thread(service.doctor, agent, probe_model=model)
+    report: dict[str, Any] = plain(found.as_dict())
     return report
