@@ -33,7 +33,6 @@ from soulbeat.actions.executor import ActionContext, ActionExecutor, ActionResul
 from soulbeat.actions.models import (
     Action,
     MessageAction,
-    NoneAction,
     Problem,
     action_type,
     errors_in,
