@@ -63,6 +63,8 @@ def test_defaults_are_those_of_the_spec() -> None:
         "timeout": None,
         "max_tool_calls": 8,
         "decision_mode": "tools",
+        "prompt_profile": "auto",
+        "context_tokens": None,
     }
     assert config.interval == timedelta(minutes=30)
     assert config.effective_prompt == DEFAULT_HEARTBEAT_PROMPT

@@ -63,6 +63,8 @@ def test_each_key_comes_from_the_highest_layer_that_sets_it() -> None:
         "timeout": "default",
         "max_tool_calls": "default",
         "decision_mode": "default",
+        "prompt_profile": "default",
+        "context_tokens": "default",
     }
     assert effective.sources["ack_max_chars"] == "default"
     assert effective.sources["actions.limits.vote"] == "default"
