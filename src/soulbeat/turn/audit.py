@@ -44,7 +44,6 @@ The scheduler adds ``guards_passed`` and ``worker_id`` when it finishes the beat
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -52,8 +51,9 @@ from typing import Any
 
 from soulbeat.actions.executor import ActionResult
 from soulbeat.config.layers import EffectiveConfig
-from soulbeat.llm.base import ChatRequest, Completion, estimate_tokens
+from soulbeat.llm.base import ChatRequest, Completion
 from soulbeat.store.records import Claim
+from soulbeat.turn.budget import schema_tokens
 from soulbeat.turn.delivery import DeliveryRecord
 from soulbeat.turn.outcome import Outcome
 from soulbeat.turn.prompt import Prompt
@@ -108,11 +108,7 @@ class BeatAudit:
     def set_request(self, request: ChatRequest) -> None:
         """What the first round sends besides the messages: tool schemas or a response schema,
         counted into the estimate (servers count them as prompt tokens too)."""
-        extra = sum(
-            estimate_tokens(t.description + json.dumps(t.parameters)) for t in request.tools
-        )
-        if request.response_schema is not None:
-            extra += estimate_tokens(json.dumps(request.response_schema))
+        extra = schema_tokens(request.tools, request.response_schema)
         base = self.prompt.get("estimated_tokens", 0)
         self.prompt["schema_tokens"] = extra
         self.prompt.setdefault("parts", {})["tool_schemas"] = extra

@@ -11,6 +11,7 @@ token); the audit of a real beat has the server's own count (``prompt.reported_t
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -49,7 +50,7 @@ class Budget:
         return {"profile": self.profile, "mode": self.mode, **self.parts, "total": self.total}
 
 
-def schema_tokens(tools: tuple[ToolSpec, ...], schema: dict[str, Any] | None) -> int:
+def schema_tokens(tools: Sequence[ToolSpec], schema: Mapping[str, Any] | None) -> int:
     """The estimate of what tool specs or a response schema add to a prompt."""
     total = sum(estimate_tokens(t.description + json.dumps(t.parameters)) for t in tools)
     return total + (estimate_tokens(json.dumps(schema)) if schema is not None else 0)

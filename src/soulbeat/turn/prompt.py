@@ -18,8 +18,15 @@ Inside, anything that could pass for the opening or closing tag (any case, space
 between the words, a ``/``) has its ``<`` turned into ``&lt;``, so the data cannot end its block
 early and speak as the operator.
 
-`build_prompt` returns the messages together with the full prompt text and its sizes, for the
-audit record.
+Each part is its own function (`rules_section`, `soul_section`, `files_section`, `prompt_line`,
+`tasks_section`, `context_section`), and each takes the prompt profile (`soulbeat.turn.profile`):
+``full`` is what is described above; ``compact`` has the rules in a few lines, the soul's digest,
+a one-line prompt in place of the default one and the due instructions without comments. Other
+features add parts of their own as `PromptSection` values (``system``: after the soul and files;
+``user``: after the context blocks).
+
+`build_prompt` returns the messages together with the full prompt text, its profile and the
+estimated tokens of each part, for the audit record and doctor's budget.
 """
 
 from __future__ import annotations
