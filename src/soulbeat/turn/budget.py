@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from soulbeat.config.heartbeat import HeartbeatConfig
-from soulbeat.llm.base import ToolSpec, estimate_tokens
+from soulbeat.llm.base import ChatRequest, ToolSpec, estimate_tokens
 from soulbeat.store.records import MAIN
 from soulbeat.turn.context import TurnContext, workspace_file_blocks
 from soulbeat.turn.decision import decision_schema
@@ -27,7 +27,7 @@ from soulbeat.turn.prompt import build_prompt, current_time_line
 from soulbeat.turn.tools import tools_for
 from soulbeat.workspace.loader import Workspace
 
-__all__ = ["BUDGET_PARTS", "Budget", "prompt_budget", "schema_tokens"]
+__all__ = ["BUDGET_PARTS", "Budget", "budget_request", "prompt_budget", "schema_tokens"]
 
 BUDGET_PARTS = ("rules", "soul", "tasks", "context", "tool_schemas", "other")
 """The parts doctor prints; ``other`` is the prompt line, the time line, full context's system
@@ -56,10 +56,11 @@ def schema_tokens(tools: Sequence[ToolSpec], schema: Mapping[str, Any] | None) -
     return total + (estimate_tokens(json.dumps(schema)) if schema is not None else 0)
 
 
-def prompt_budget(
-    workspace: Workspace, config: HeartbeatConfig, profile: PromptProfile, mode: str
-) -> Budget:
-    """The budget of the workspace's main heartbeat prompt (module docstring)."""
+def budget_request(
+    workspace: Workspace, config: HeartbeatConfig, profile: PromptProfile, mode: str, model: str
+) -> tuple[Budget, ChatRequest]:
+    """The budget (module docstring) and the first-round request it describes, as a beat of the
+    workspace's main heartbeat would send it to `model` (for measuring the server's count)."""
     parsed = workspace.heartbeat
     every_task = tuple(task.name for task in parsed.tasks) if parsed else ()
     instructions = load_instructions(workspace, MAIN, every_task)
@@ -84,4 +85,19 @@ def prompt_budget(
     parts = {name: prompt.parts.get(name, 0) for name in ("rules", "soul", "tasks", "context")}
     parts["tool_schemas"] = schema_tokens(tools, schema)
     parts["other"] = sum(size for name, size in prompt.parts.items() if name not in named)
-    return Budget(profile, mode, parts)
+    request = ChatRequest(
+        prompt.messages,
+        model,
+        tools,
+        config.temperature,
+        config.max_tokens,
+        response_schema=schema,
+    )
+    return Budget(profile, mode, parts), request
+
+
+def prompt_budget(
+    workspace: Workspace, config: HeartbeatConfig, profile: PromptProfile, mode: str
+) -> Budget:
+    """The budget of the workspace's main heartbeat prompt (module docstring)."""
+    return budget_request(workspace, config, profile, mode, "")[0]
