@@ -9,6 +9,7 @@ from soulbeat.llm.context_window import (
     ContextWindow,
     discover_context_window,
     read_models_meta,
+    read_ollama_ps,
     read_ollama_show,
     read_props,
 )
@@ -17,11 +18,26 @@ from soulbeat.testing.llm_server import FakeLLMServer, unused_local_url
 
 def test_ollama_num_ctx_wins_over_the_trained_length() -> None:
     info = {"model_info": {"general.architecture": "qwen2", "qwen2.context_length": 32768}}
-    assert read_ollama_show(info) == ContextWindow(32768, "ollama /api/show context_length")
+    assert read_ollama_show(info) == ContextWindow(
+        4096, "ollama default window (trained for 32768; no num_ctx set)"
+    )
+    short = {"model_info": {"phi.context_length": 2048}}
+    assert read_ollama_show(short) == ContextWindow(2048, "ollama /api/show context_length")
     tuned = {**info, "parameters": "temperature 0.7\nnum_ctx                        4096"}
     assert read_ollama_show(tuned) == ContextWindow(4096, "ollama /api/show num_ctx")
     assert read_ollama_show({"model_info": {"qwen2.context_length": "big"}}) is None
     assert read_ollama_show([1, 2]) is None
+
+
+def test_ollama_ps_gives_the_window_of_a_loaded_model() -> None:
+    running = {
+        "models": [{"name": "qwen2.5:1.5b", "model": "qwen2.5:1.5b", "context_length": 8192}]
+    }
+    assert read_ollama_ps(running, "qwen2.5:1.5b") == ContextWindow(
+        8192, "ollama /api/ps context_length"
+    )
+    assert read_ollama_ps(running, "llama3.2") is None
+    assert read_ollama_ps({"models": "x"}, "m") is None
 
 
 def test_llama_cpp_props_and_models_meta() -> None:

@@ -50,7 +50,7 @@ def test_doctor_reports_the_budget_against_the_reported_window(tmp_path: Path) -
         )
         report = diagnose(root, settings=settings, home=tmp_path / "home", probe_model=True)
     budget = report.details["budget"]
-    assert budget["context_window"] == {"tokens": 1024, "source": "ollama /api/show context_length"}
+    assert budget["context_window"] == {"tokens": 1024, "source": "ollama /api/show num_ctx"}
     assert budget["profile"] == "compact" and budget["configured_profile"] == "auto"
     full = budget["profiles"]["full"]
     assert full["total"] == sum(full[part] for part in BUDGET_PARTS)

@@ -2,9 +2,11 @@
 
 Asked of the server in its own words, with a short timeout:
 
-* Ollama: ``POST /api/show {"model": …}`` — a ``num_ctx`` in ``parameters`` (what the server
-  runs the model with) wins over ``model_info["<arch>.context_length"]`` (what it was trained
-  for).
+* Ollama: ``POST /api/show {"model": …}`` — a ``num_ctx`` in ``parameters`` (what the model is
+  set to run with); else, when the model is loaded, its ``context_length`` in ``GET /api/ps``
+  (what it runs with now); else ``model_info["<arch>.context_length"]`` (what it was trained
+  for) capped at `OLLAMA_DEFAULT_WINDOW`, the window Ollama gives a model without ``num_ctx`` on
+  machines under 24 GiB of VRAM (its server setting ``OLLAMA_CONTEXT_LENGTH`` is not reported).
 * llama.cpp's own server: ``GET /props`` — ``default_generation_settings.n_ctx`` (or a top-level
   ``n_ctx``), the window it was started with; else ``GET <base>/models`` — the listed model's
   ``meta.n_ctx`` or ``meta.n_ctx_train``.
@@ -26,11 +28,13 @@ __all__ = [
     "ContextWindow",
     "discover_context_window",
     "read_models_meta",
+    "read_ollama_ps",
     "read_ollama_show",
     "read_props",
 ]
 
 TIMEOUT = 5.0
+OLLAMA_DEFAULT_WINDOW = 4096
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,12 @@ async def discover_context_window(
         try:
             if provider == "ollama":
                 response = await http.post(f"{base}/api/show", json={"model": model})
-                return read_ollama_show(_json(response)) if response.is_success else None
+                shown = read_ollama_show(_json(response)) if response.is_success else None
+                if shown is None or shown.source.endswith("num_ctx"):
+                    return shown
+                running = await http.get(f"{base}/api/ps")
+                loaded = read_ollama_ps(_json(running), model) if running.is_success else None
+                return loaded or shown
             root = base.removesuffix("/v1")
             response = await http.get(f"{root}/props")
             found = read_props(_json(response)) if response.is_success else None
@@ -89,7 +98,23 @@ def read_ollama_show(body: Any) -> ContextWindow | None:
     if isinstance(info, dict):
         for key, value in info.items():
             if str(key).endswith(".context_length") and _positive(value):
-                return ContextWindow(int(value), "ollama /api/show context_length")
+                if value <= OLLAMA_DEFAULT_WINDOW:
+                    return ContextWindow(int(value), "ollama /api/show context_length")
+                return ContextWindow(
+                    OLLAMA_DEFAULT_WINDOW,
+                    f"ollama default window (trained for {value}; no num_ctx set)",
+                )
+    return None
+
+
+def read_ollama_ps(body: Any, model: str) -> ContextWindow | None:
+    """The window a loaded model runs with, from Ollama's ``/api/ps``."""
+    items = body.get("models") if isinstance(body, dict) else None
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict) or model not in (item.get("name"), item.get("model")):
+            continue
+        if _positive(item.get("context_length")):
+            return ContextWindow(int(item["context_length"]), "ollama /api/ps context_length")
     return None
 
 

@@ -100,9 +100,9 @@ class FakeLLMServer:
     answers 400, ``ignore`` answers as if there were none (an old server), ``json_object`` plays
     llama-cpp-python's server: it honours ``{"type": "json_object", "schema": …}`` and answers
     500 to ``json_schema``. `context_tokens`, when given, is the context window it reports, as
-    Ollama does (``POST /api/show``: ``model_info["fake.context_length"]``) and as llama.cpp's
-    server does (``GET /props``: ``default_generation_settings.n_ctx``); without it both answer
-    404, like servers that do not say.
+    Ollama does for a model set to it (``POST /api/show``: ``num_ctx`` in ``parameters``) and as
+    llama.cpp's server does (``GET /props``: ``default_generation_settings.n_ctx``); without it
+    both answer 404, like servers that do not say.
     """
 
     def __init__(
@@ -294,7 +294,8 @@ class FakeLLMServer:
         if self.context_tokens is None:
             return _error(False, 404, "no model info")
         info = {"general.architecture": "fake", "fake.context_length": self.context_tokens}
-        return JSONResponse({"parameters": "", "model_info": info})
+        parameters = f"num_ctx {self.context_tokens}"
+        return JSONResponse({"parameters": parameters, "model_info": info})
 
     async def _props(self, request: Request) -> Response:
         if self.context_tokens is None:
