@@ -129,3 +129,34 @@ def test_the_command_prints_a_table_and_json(
 
     failing = runner.invoke(app, [*args, "--min-score", "0.95", "--only", "quiet-*"])
     assert failing.exit_code == 1
+
+
+def test_the_profile_is_chosen_from_the_window_and_the_compact_prompt_is_smaller(
+    server: FakeLLMServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("SOULBEAT_CONFIG", "SOULBEAT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    args = ["eval", "--provider", "openai", "--llm-url", server.openai_url, "--model", "fake-model"]
+    args += ["--mode", "tools", "--json", "--only", "outage-*"]
+
+    def run(*extra: str) -> dict[str, object]:
+        result = runner.invoke(app, [*args, *extra])
+        assert result.exit_code in (0, 1), result.output
+        record: dict[str, object] = json.loads(result.output)
+        return record
+
+    full, compact = run("--profile", "full"), run("--profile", "compact")
+    assert (full["profile"], compact["profile"]) == ("full", "compact")
+    assert float(compact["mean_prompt_tokens"]) < 0.6 * float(full["mean_prompt_tokens"])  # type: ignore[arg-type]
+    assert run("--context-tokens", "4096")["profile"] == "compact"  # the fake reports none
+    assert run()["profile"] == "full"
+    server.context_tokens = 8192
+    try:
+        assert run()["profile"] == "compact"  # llama.cpp's /props
+    finally:
+        server.context_tokens = None
+    bad = runner.invoke(app, [*args, "--profile", "tiny"])
+    assert bad.exit_code == 2 and "not a prompt profile" in bad.output
