@@ -8,10 +8,12 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from turn_support import Bench
 
 from soulbeat.channels.thread import ThreadChannel
-from soulbeat.config.heartbeat import DEFAULT_HEARTBEAT_PROMPT
+from soulbeat.config import ConfigError, effective_config, load_settings
+from soulbeat.config.heartbeat import DEFAULT_HEARTBEAT_PROMPT, HeartbeatConfig
 from soulbeat.llm.base import LLMProvider
 from soulbeat.llm.context_window import ContextWindow
 from soulbeat.llm.ollama import OllamaProvider
@@ -262,3 +264,18 @@ async def test_a_server_that_cannot_be_reached_is_asked_again() -> None:
     finally:
         await provider.aclose()
     assert len(calls) == 2 and profiles.known() == {}
+
+
+def test_the_keys_come_from_the_environment_and_bad_values_are_named() -> None:
+    env = {
+        "SOULBEAT_HEARTBEAT_PROMPT_PROFILE": "compact",
+        "SOULBEAT_HEARTBEAT_CONTEXT_TOKENS": "8192",
+    }
+    config = effective_config(load_settings(None, env=env)).config
+    assert (config.prompt_profile, config.context_tokens) == ("compact", 8192)
+    with pytest.raises(ValidationError, match="is not a prompt profile"):
+        HeartbeatConfig(prompt_profile="tiny")
+    with pytest.raises(ValidationError, match="context_tokens"):
+        HeartbeatConfig(context_tokens=12)
+    with pytest.raises(ConfigError, match="SOULBEAT_HEARTBEAT_CONTEXT_TOKENS"):
+        load_settings(None, env={"SOULBEAT_HEARTBEAT_CONTEXT_TOKENS": "lots"})

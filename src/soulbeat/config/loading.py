@@ -105,7 +105,14 @@ _BOOL_KEYS = (
     "dry_run",
     *_VISIBILITY_KEYS,
 )
-_INT_KEYS = (*_INT_FIELDS, "max_tokens", "ack_max_chars", "daily_token_budget", "max_tool_calls")
+_INT_KEYS = (
+    *_INT_FIELDS,
+    "max_tokens",
+    "ack_max_chars",
+    "daily_token_budget",
+    "max_tool_calls",
+    "context_tokens",
+)
 _NUMBER_KEYS = ("temperature", "every_seconds")
 _LIST_KEYS = ("actions.allowed", "actions.requires_approval", "cors_origins")
 
