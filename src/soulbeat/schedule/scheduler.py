@@ -147,6 +147,8 @@ class Scheduler:
         self._asleep_until: datetime | None = None
         self._held = False
         self._stopped = False
+        self._claimed_at: datetime | None = None
+        """The `now` the last pass claimed at: what was due then and not taken is held."""
 
     # -- the pass ---------------------------------------------------------------------------------
     async def run_due(self) -> int:
@@ -167,9 +169,10 @@ class Scheduler:
             if enabled:
                 await self._store.reap_expired(self._clock.now())
                 await self._book.refresh()
-                works = await self._claim(self._clock.now())
+                self._claimed_at = self._clock.now()
+                works = await self._claim(self._claimed_at)
             else:  # stopped (SPEC §9.1): claims nothing, writes nothing; manual wakes still run
-                now = self._clock.now()
+                now = self._claimed_at = self._clock.now()
                 works = await self._claim_wakes(now, self._free(), manual_only=True)
             for work in works:
                 if self._closing:  # shutting down: `shutdown` releases the claims not started
@@ -456,10 +459,11 @@ class Scheduler:
         times = [t for t in (due, self._wakes.next_ready_at()) if t]
         if not times:
             return None
-        now, when = self._clock.now(), min(times)
-        if when <= now and handled == 0:
-            # Due, yet nothing could be claimed (held by another worker): do not spin.
-            return now + BUSY_RETRY
+        when, claimed_at = min(times), self._claimed_at
+        if handled == 0 and claimed_at is not None and when <= claimed_at:
+            # Due when the pass claimed, yet nothing was taken (held by another worker): do not
+            # spin. A slot that fell due after the pass claimed is simply due now.
+            return self._clock.now() + BUSY_RETRY
         return when
 
     def wake(self, thread_id: str, reason: str = MANUAL, skill: str = MAIN) -> Wake:
