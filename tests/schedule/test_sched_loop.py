@@ -159,7 +159,7 @@ async def test_run_forever_sleeps_until_the_earliest_due_slot_or_a_wake(rig: Rig
     )
     await rig.add("t1")
     loop = asyncio.create_task(scheduler.run_forever())
-    await until(lambda: scheduler.sleeping)
+    await until(lambda: scheduler.sleeping and rig.clock.sleepers > 0)  # its timer is set
     due = await rig.due("t1")
     assert scheduler.sleeping_until == due
     assert rig.clock.sleepers == 1

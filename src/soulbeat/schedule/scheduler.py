@@ -344,10 +344,12 @@ class Scheduler:
             beat.finishing = True
             return await self._finish_quietly(replace(work, claim=claim), plan, result, passed)
         finally:
+            full = self._free() <= 0
             self._inflight.pop(work.claim.beat_id, None)
             if not self._inflight:
                 self._idle.set()
-            self._woken.set()  # capacity is free again: the loop may claim more
+            if full:  # capacity is free again: the loop, asleep until woken, may claim more
+                self._woken.set()
 
     async def _finish(
         self, work: _Work, plan: BeatPlan | None, result: BeatResult, passed: tuple[str, ...]
@@ -370,7 +372,16 @@ class Scheduler:
             task_runs=task_runs(plan, result),
         )
         self._publish("beat.finished", beat_data(work.claim, work.reason) | record_data(record))
+        self._wake_for(next_due, work.claim.lease_expires_at)
         return record
+
+    def _wake_for(self, when: datetime | None, lease: datetime) -> None:
+        """After a finish: wake the loop when the new slot is sooner than it means to wake by
+        itself, when it means to wake for this very lease (now released), or when it is in a
+        pass (whose sleep may have been worked out before the slot was written)."""
+        until = self._asleep_until
+        if not self._asleep or until is None or until == lease or (when and when < until):
+            self._woken.set()
 
     async def _finish_quietly(
         self, work: _Work, plan: BeatPlan | None, result: BeatResult, passed: tuple[str, ...]

@@ -78,7 +78,7 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
 
     async def get_flag(self, name: str, default: bool) -> bool:
         """A stored boolean flag, e.g. `scheduler.enabled`; `default` when never set."""
-        stored = await self._read(lambda conn: tables.get_flag(conn, name))
+        stored = await self._peek(lambda conn: tables.get_flag(conn, name))
         return default if stored is None else stored
 
     async def set_flag(self, name: str, value: bool) -> None:
@@ -125,11 +125,11 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
 
     async def thread_revision(self) -> int:
         """The highest thread revision so far (0 with no threads)."""
-        return await self._read(tables.thread_revision)
+        return await self._peek(tables.thread_revision)
 
     async def get_thread(self, thread_id: str) -> Thread:
         """Raises NotFoundError."""
-        return await self._read(lambda conn: tables.get_thread(conn, thread_id))
+        return await self._peek(lambda conn: tables.get_thread(conn, thread_id))
 
     async def list_threads(
         self, agent_id: str | None = None, *, limit: int | None = None, offset: int = 0
@@ -199,11 +199,13 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
 
     # -- schedules and claiming -----------------------------------------------------------------
     async def get_schedule(self, thread_id: str, skill: str) -> Schedule | None:
-        return await self._read(lambda conn: claims.get_schedule(conn, thread_id, skill))
+        return await self._peek(lambda conn: claims.get_schedule(conn, thread_id, skill))
 
     async def list_schedules(self, thread_id: str | None = None) -> list[Schedule]:
         """Schedules by thread id then skill (the main heartbeat, skill "", first)."""
-        return await self._read(lambda conn: claims.list_schedules(conn, thread_id))
+        if thread_id is None:  # the fleet's: on the store's thread
+            return await self._read(lambda conn: claims.list_schedules(conn, None))
+        return await self._peek(lambda conn: claims.list_schedules(conn, thread_id))
 
     async def main_schedules(self, thread_ids: Sequence[str]) -> list[Schedule]:
         """The main schedules of these threads, one query."""
@@ -263,11 +265,11 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
     async def earliest_due(self) -> datetime | None:
         """The earliest max(next_due_at, not_before) over schedules without a lease, or the
         earliest lease expiry if sooner; None when nothing is scheduled. Two index lookups."""
-        return await self._read(claims.earliest_due)
+        return await self._peek(claims.earliest_due)
 
     async def stale_schedules(self, now: datetime, *, limit: int = 100) -> list[Schedule]:
         """Claimable schedules whose slot key is already finished (see `Store.stale_schedules`)."""
-        return await self._read(lambda conn: claims.stale_schedules(conn, now, limit))
+        return await self._peek(lambda conn: claims.stale_schedules(conn, now, limit))
 
     async def claim_due(
         self, now: datetime, worker_id: str, lease: timedelta, *, limit: int = 100
@@ -330,7 +332,7 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
     async def reap_expired(self, now: datetime) -> int:
         """Release expired leases; their beats become `interrupted`. Returns how many. Looks
         first in a read (one index probe), so a pass with nothing expired writes nothing."""
-        if not await self._read(lambda conn: claims.any_expired(conn, now)):
+        if not await self._peek(lambda conn: claims.any_expired(conn, now)):
             return 0
         to_micros(now)
         return await self._write(lambda conn: claims.reap_expired(conn, now))
@@ -388,7 +390,7 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
         return await self._read(lambda conn: tables.get_beat(conn, beat_id))
 
     async def get_beat_by_key(self, key: str) -> BeatRecord | None:
-        return await self._read(lambda conn: tables.get_beat_by_key(conn, key))
+        return await self._peek(lambda conn: tables.get_beat_by_key(conn, key))
 
     async def list_beats(
         self,
