@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
 from soulbeat.store.base import Store
+from soulbeat.store.bulk import paused_gc
 from soulbeat.store.codec import dump_json, opt_micros, to_micros
 from soulbeat.store.records import (
     Agent,
@@ -111,13 +112,15 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
     async def add_threads(self, threads: Iterable[Thread]) -> int:
         """`add_thread` for many threads in one transaction (all or none); returns how many.
         SQLite-only, for seeding and start-up: same checks, same errors."""
-        rows = [_thread_row(thread) for thread in threads]
+        with paused_gc():  # 100,000 acyclic rows: the collector would walk them over and over
+            rows = [_thread_row(thread) for thread in threads]
 
-        def job(conn: sqlite3.Connection) -> int:
-            tables.insert_threads(conn, rows)
-            return len(rows)
+            def job(conn: sqlite3.Connection) -> int:
+                with paused_gc():  # the store's thread: the statement's own tuples
+                    tables.insert_threads(conn, rows)
+                return len(rows)
 
-        return await self._write(job)
+            return await self._write(job)
 
     async def threads_changed_since(self, revision: int) -> list[Thread]:
         """Threads added or changed after `revision`, in revision order."""
