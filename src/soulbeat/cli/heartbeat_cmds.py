@@ -306,6 +306,9 @@ def _config(data: Any) -> None:
     )
     for warning in data.get("warnings", []) if isinstance(data, dict) else []:
         render.warn(str(warning))
+    fires = data.get("next_fires", []) if isinstance(data, dict) else []
+    if fires:  # issue 16: a cron thread's next five fire times
+        render.console.print("next fires: " + ", ".join(str(f) for f in fires))
 
 
 @config_app.command("show")
