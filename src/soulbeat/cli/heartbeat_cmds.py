@@ -43,6 +43,11 @@ def _status(data: Any) -> None:
             "model": "{provider} {model} at {base_url}".format(**data.get("model", {}))
             if data.get("model")
             else None,
+            "unhealthy": ", ".join(  # issue 16: threads in an unhealthy episode, with streaks
+                f"{h.get('thread_id')} ({h.get('reason')}, {h.get('failed_streak')} failed)"
+                for h in data.get("unhealthy") or []
+            )
+            or "none",
         },
     )
 

@@ -37,7 +37,7 @@ from soulbeat.schedule.scheduler import Scheduler
 from soulbeat.service.board import Board
 from soulbeat.service.files import FileKind, FileView, WorkspaceFiles
 from soulbeat.service.fleet import Fleet
-from soulbeat.service.timing import fires_view, next_fires
+from soulbeat.service.timing import Timing, fires_view, next_fires
 from soulbeat.service.views import beat_view, plain
 from soulbeat.store.base import Store
 from soulbeat.store.records import (
@@ -186,6 +186,8 @@ class Service:
             is_running=scheduler.is_enabled,
             replan=scheduler.replan,
         )
+        #: reminders, schedules (cron's next fires) and health (issue 16)
+        self.timing = Timing(store, registry, clock, scheduler.replan)
 
     @property
     def board(self) -> Board:
@@ -288,6 +290,7 @@ class Service:
             "in_flight": [c.key for c in self.scheduler.in_flight],
             "next_due_at": plain(await self.store.earliest_due()),
             "last_beat": beat_view(last[0]) if last else None,
+            "unhealthy": [h for h in await self.timing.all_health() if h["state"] == "unhealthy"],
             "model": {
                 "provider": self.settings.llm_provider,
                 "base_url": self.settings.llm_base_url,
