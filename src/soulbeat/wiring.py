@@ -49,6 +49,7 @@ from soulbeat.actions.models import MessageAction
 from soulbeat.actions.policy import TargetLookup
 from soulbeat.agents.planner import WorkspacePlanner
 from soulbeat.agents.registry import AgentRegistry
+from soulbeat.channels.alerts import ChannelAlerts
 from soulbeat.channels.base import Channel, Receipt
 from soulbeat.channels.thread import ThreadChannel
 from soulbeat.channels.webhook import WebhookChannel
@@ -351,6 +352,7 @@ def build(
         worker_id=worker,
         max_concurrent_beats=beats_in_flight(settings, slots),
         events=events,
+        alerts=ChannelAlerts(channels, thread_channel),  # issue 16: the dead-man's one alert
     )
     cluster = build_cluster(store, events, clock, scheduler, worker_id=worker)
     chat = ChatResponder(

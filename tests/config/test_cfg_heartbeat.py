@@ -63,6 +63,13 @@ def test_defaults_are_those_of_the_spec() -> None:
         "timeout": None,
         "max_tool_calls": 8,
         "decision_mode": "tools",
+        "cron": None,
+        "timezone": "user",
+        "quiet_after_message": "0",
+        "dead_after": None,
+        "health_target": "none",
+        "max_pending_reminders": 10,
+        "reminder_min_delay": "5m",
     }
     assert config.interval == timedelta(minutes=30)
     assert config.effective_prompt == DEFAULT_HEARTBEAT_PROMPT

@@ -59,11 +59,12 @@ from soulbeat.store.sqlite import claims, files, search, tables
 from soulbeat.store.sqlite import effects as effects_sql
 from soulbeat.store.sqlite.actions import SQLiteActions
 from soulbeat.store.sqlite.board import SQLiteBoard
+from soulbeat.store.sqlite.time import SQLiteTime
 
 _ROLES = frozenset(get_args(Role))
 
 
-class SQLiteStore(SQLiteBoard, SQLiteActions):
+class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
     """The `Store` on the SQLite file at `path` (created, with its folder, when missing)."""
 
     def __init__(self, path: str | Path, *, busy_timeout: float = 5.0) -> None:
