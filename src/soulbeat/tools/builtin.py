@@ -4,7 +4,7 @@
 ``read_file(path)``       a text file inside the agent's workspace; refuses absolute paths,
                           ``..``, and anything that resolves outside (a symlink out)
 ``recent_messages(n)``    the thread's newest messages (default 20, at most 50)
-``ledger_search(query)``  recent built-in ledger posts whose title or text contains ``query``
+``ledger_search(query)``  the newest 100 built-in ledger posts whose title or text has ``query``
 ``ledger_read(post_id)``  one ledger post with its comments
 ``beat_history(n)``       this thread's own last beats: when, outcome, summary, tasks addressed
 ``current_time()``        now in the user's timezone, and in UTC
@@ -45,7 +45,7 @@ BUILTIN_NAMES = (
     "current_time",
 )
 FILE_CHARS = 20_000
-SEARCH_POSTS = 200
+SEARCH_POSTS = 100
 TEXT_CHARS = 1_000
 
 
@@ -138,12 +138,13 @@ def builtin_tools(scope: BuiltinScope) -> list[Tool]:
         )
 
     async def beat_history(args: Mapping[str, Any]) -> ToolAnswer:
-        beats = await scope.store.list_beats(
-            thread_id=scope.thread_id, limit=_count(args, "limit", 10, 50)
+        found = await scope.store.list_beats(
+            thread_id=scope.thread_id, limit=_count(args, "limit", 10, 50) + 1
         )
+        beats = [b for b in found if b.status == "finished"][: _count(args, "limit", 10, 50)]
         rows = []
         for beat in beats:
-            reading = beat.audit.get("reading") if isinstance(beat.audit, Mapping) else None
+            reading = beat.audit.get("reply") if isinstance(beat.audit, Mapping) else None
             rows.append(
                 {
                     "at": (beat.started_at or beat.due_at).isoformat(),
