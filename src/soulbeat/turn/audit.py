@@ -84,6 +84,9 @@ class BeatAudit:
     events_consumed: list[int] = field(default_factory=list)
     decision_mode: str | None = None
     resumed: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Issue 15: ``memory`` (the beat's scratch and memory edits), ``tools`` (offered, withheld,
+    MCP servers and why one is missing, every call with its answer cut), ``tasks``."""
 
     def set_config(self, effective: EffectiveConfig) -> None:
         self.config = effective.config.model_dump(mode="json")
@@ -148,6 +151,7 @@ class BeatAudit:
             "truncation_warnings": list(self.warnings),
             "events_consumed": list(self.events_consumed),
             "resumed": dict(self.resumed),
+            **self.extra,
         }
 
     def _exchange_part(self) -> dict[str, Any]:
