@@ -80,6 +80,8 @@ def test_defaults_are_those_of_the_spec() -> None:
         "tool_timeout": "20s",
         "mcp_max_calls": 5,
         "tool_result_chars": 8000,
+        "prompt_profile": "auto",
+        "context_tokens": None,
     }
     assert config.interval == timedelta(minutes=30)
     assert config.effective_prompt == DEFAULT_HEARTBEAT_PROMPT

@@ -84,6 +84,8 @@ def test_each_key_comes_from_the_highest_layer_that_sets_it() -> None:
         "max_pending_reminders": "default",
         "reminder_min_delay": "default",
         **{key: "default" for key in ISSUE_15_KEYS},
+        "prompt_profile": "default",
+        "context_tokens": "default",
     }
     assert effective.sources["ack_max_chars"] == "default"
     assert effective.sources["actions.limits.vote"] == "default"

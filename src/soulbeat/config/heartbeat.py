@@ -149,6 +149,9 @@ class HeartbeatConfig(BaseModel):
     mean the provider's settings. ``max_tool_calls`` caps the tool calls of one beat.
     ``decision_mode`` is how the model is asked for its decision (`soulbeat.turn.modes`):
     ``tools`` (default), ``schema`` (structured output), ``text`` or ``auto`` (probe once).
+    ``prompt_profile`` is how much prompt a beat sends (`soulbeat.turn.profile`): ``full``,
+    ``compact`` (small models) or ``auto`` (by the model's context window, which the server
+    reports or else ``context_tokens`` gives).
     """
 
     model_config = _FROZEN
@@ -167,6 +170,8 @@ class HeartbeatConfig(BaseModel):
     dry_run: bool = False
     context: Literal["light", "full"] = "light"
     decision_mode: Literal["tools", "schema", "text", "auto"] = "tools"
+    prompt_profile: Literal["full", "compact", "auto"] = "auto"
+    context_tokens: int | None = None
     visibility: VisibilityConfig = Field(default_factory=VisibilityConfig)
     actions: ActionsConfig = Field(default_factory=ActionsConfig)
     dedupe: Literal["exact", "fuzzy", "off"] = "exact"
@@ -348,6 +353,19 @@ class HeartbeatConfig(BaseModel):
     def _check_decision_mode(cls, value: object) -> str:
         modes = ("tools", "schema", "text", "auto")
         return check_choice("decision_mode", value, modes, "a decision mode")
+
+    @field_validator("prompt_profile", mode="before")
+    @classmethod
+    def _check_prompt_profile(cls, value: object) -> str:
+        profiles = ("full", "compact", "auto")
+        return check_choice("prompt_profile", value, profiles, "a prompt profile")
+
+    @field_validator("context_tokens", mode="before")
+    @classmethod
+    def _check_context_tokens(cls, value: object) -> int | None:
+        if value is None:
+            return None
+        return check_int("context_tokens", value, minimum=256, example=8192, maximum=10_000_000)
 
     @field_validator("dedupe", mode="before")
     @classmethod

@@ -4,8 +4,9 @@ A beat that passed the scheduler's guards runs like this:
 
 1. **prepare** (`prepare_beat`): thread, workspace, effective config (a skill's over the
    thread's), the instructions due now, the user's zone, the end of the last beat.
-2. **context** (`gather_context`) and **prompt** (`build_prompt`); bootstrap truncation warnings
-   go on the audit record.
+2. **context** (`gather_context`) and **prompt** (`build_prompt`, in the prompt profile of
+   `soulbeat.turn.profile`: ``full`` or ``compact``, ``auto`` by the model's context window);
+   bootstrap truncation warnings go on the audit record.
 3. **model** (`exchange`): the provider is asked with the thread's ``model`` (trimmed; else
    ``default_model``), ``temperature`` and ``max_tokens``, in the beat's decision mode
    (`soulbeat.turn.modes`: the tools of `tools_for` — none when ``max_tool_calls`` is 0 —, or
@@ -69,6 +70,7 @@ from soulbeat.turn.memory_step import settle_memory, with_memory_rules, with_scr
 from soulbeat.turn.modes import DecisionMode, DecisionModes
 from soulbeat.turn.outcome import DEDUPE_WINDOW, Outcome, decide_outcome, indicator_for
 from soulbeat.turn.prepare import BeatSetup, prepare_beat
+from soulbeat.turn.profile import PromptProfile, PromptProfiles, minimal_tools
 from soulbeat.turn.prompt import Prompt, build_prompt, current_time_line
 from soulbeat.turn.reply import read_reply
 from soulbeat.turn.rounds import ActOnCall, Exchange, exchange
@@ -124,6 +126,7 @@ class TurnRunner:
         context_sources: Sequence[ContextSource] = (),
         decision_modes: DecisionModes | None = None,
         tool_kit: ToolKit | None = None,
+        prompt_profiles: PromptProfiles | None = None,
     ) -> None:
         self._store, self._registry, self._provider, self._clock = store, registry, provider, clock
         self._default_model = default_model.strip()
@@ -134,6 +137,7 @@ class TurnRunner:
         self._sources = tuple(context_sources)
         self._modes = decision_modes or DecisionModes()
         self._kit = tool_kit
+        self._profiles = prompt_profiles or PromptProfiles()
 
     async def run(self, claim: Claim, plan: BeatPlan, *, started_at: datetime) -> BeatResult:
         beat = await self._begin(claim, plan, started_at)
@@ -147,7 +151,8 @@ class TurnRunner:
         claim = beat.claim
         context = await self._context(beat)
         mode = await self._decision_mode(beat)
-        prompt = self._prompt(beat, context, mode)
+        profile = await self._prompt_profile(beat)
+        prompt = self._prompt(beat, context, mode, profile)
         done = await self._ask(beat, prompt, mode)
         beat.audit.exchange = done
         if done.error is not None:
@@ -250,7 +255,18 @@ class TurnRunner:
         beat.audit.decision_mode = mode
         return mode
 
-    def _prompt(self, beat: _Beat, context: TurnContext, mode: DecisionMode) -> Prompt:
+    async def _prompt_profile(self, beat: _Beat) -> PromptProfile:
+        model = (beat.config.model or self._default_model).strip()
+        config = beat.config
+        profile, window = await self._profiles.resolve(
+            self._provider, model, config.prompt_profile, config.context_tokens
+        )
+        beat.audit.context_window = window.as_record() if window else None
+        return profile
+
+    def _prompt(
+        self, beat: _Beat, context: TurnContext, mode: DecisionMode, profile: PromptProfile
+    ) -> Prompt:
         setup, config = beat.setup, beat.config
         time_line = current_time_line(self._clock.now(), setup.zone, setup.zone_name)
         prompt = build_prompt(
@@ -261,6 +277,7 @@ class TurnRunner:
             time_line=time_line,
             tools_offered=config.max_tool_calls > 0 and mode == "tools",
             mode=mode,
+            profile=profile,
         )
         if beat.kit is not None:
             prompt = with_memory_rules(prompt, tasks_due=bool(beat.plan.due_tasks))
@@ -274,7 +291,9 @@ class TurnRunner:
         beat.audit.provider = {"name": self._provider.name, "url": self._provider.base_url}
         offer = config.max_tool_calls > 0 and mode == "tools"
         tools = tools_for(config.actions.allowed) if offer else ()
-        if offer and beat.kit is not None:
+        if prompt.profile == "compact":
+            tools = minimal_tools(tools)
+        if offer and beat.kit is not None:  # the kit's tools as their servers describe them
             tools = (*tools, *beat.kit.tools.specs)
         schema = decision_schema(config.actions.allowed) if mode == "schema" else None
         request = ChatRequest(
