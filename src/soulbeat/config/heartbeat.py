@@ -222,6 +222,7 @@ class HeartbeatConfig(BaseModel):
     @classmethod
     def _check_max_pending(cls, value: object) -> int:
         return check_int("max_pending_reminders", value, minimum=0, example=10, maximum=1000)
+
     # -- issue 15: memory between beats, tools, the `unchanged` guard (soulbeat.config.memory) --
     skip_unchanged: bool = True
     scratch_max_bytes: int = DEFAULT_SCRATCH_BYTES

@@ -88,8 +88,8 @@ from soulbeat.store.records_board import (
     Submolt,
     VoteOutcome,
 )
-from soulbeat.store.records_time import NewReminder, Reminder, ReminderStatus, ThreadHealth
 from soulbeat.store.records_memory import Scratch, ThreadChanges
+from soulbeat.store.records_time import NewReminder, Reminder, ReminderStatus, ThreadHealth
 from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, FleetRow, ThreadFacts
 
 
