@@ -188,8 +188,16 @@ class SlotBook:
         return planned, False
 
     def _fingerprint(self, plan: BeatPlan) -> str:
-        """`plan_fingerprint`, kept per (enabled, interval, window, zone): a fleet shares a few."""
-        key = (plan.enabled, plan.interval, plan.active_hours, plan.user_timezone)
+        """`plan_fingerprint`, kept per (enabled, interval, window, zone, cron): a fleet shares a
+        few."""
+        key = (
+            plan.enabled,
+            plan.interval,
+            plan.active_hours,
+            plan.user_timezone,
+            plan.cron,
+            plan.cron_timezone,
+        )
         found = self._fingerprints.get(key)
         if found is None:
             if len(self._fingerprints) >= 1024:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from soulbeat.api.deps import ServiceDep, require_api
@@ -33,6 +33,9 @@ async def thread_schedule(tid: str, service: ServiceDep) -> dict[str, Any]:
     return await service.timing.schedule(tid)
 
 
+ReminderId = Annotated[int, Path(ge=1, le=2**62, description="The reminder's id.")]
+
+
 @router.get("/api/threads/{tid}/reminders")
 async def list_reminders(
     tid: str,
@@ -52,7 +55,7 @@ async def add_reminder(tid: str, body: ReminderCreate, service: ServiceDep) -> d
 
 
 @router.delete("/api/threads/{tid}/reminders/{rid}")
-async def cancel_reminder(tid: str, rid: int, service: ServiceDep) -> dict[str, Any]:
+async def cancel_reminder(tid: str, rid: ReminderId, service: ServiceDep) -> dict[str, Any]:
     """Cancel a pending reminder (a settled one is returned as it is)."""
     return reminder_view(await service.timing.cancel_reminder(tid, rid))
 
