@@ -89,6 +89,9 @@ class BeatAudit:
     decision_mode: str | None = None
     context_window: dict[str, Any] | None = None
     resumed: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Issue 15: ``memory`` (the beat's scratch and memory edits), ``tools`` (offered, withheld,
+    MCP servers and why one is missing, every call with its answer cut), ``tasks``."""
 
     def set_config(self, effective: EffectiveConfig) -> None:
         self.config = effective.config.model_dump(mode="json")
@@ -153,6 +156,7 @@ class BeatAudit:
             "truncation_warnings": list(self.warnings),
             "events_consumed": list(self.events_consumed),
             "resumed": dict(self.resumed),
+            **self.extra,
         }
 
     def _exchange_part(self) -> dict[str, Any]:
