@@ -68,6 +68,7 @@ from soulbeat.schedule.identity import worker_identity
 from soulbeat.schedule.scheduler import Scheduler
 from soulbeat.service.core import Service
 from soulbeat.service.files import WorkspaceFiles
+from soulbeat.service.timing import Timing
 from soulbeat.store.base import ActionStore, BeatStore, BoardStore, Store
 from soulbeat.store.sqlite import SQLiteStore
 from soulbeat.turn.chat import ChatResponder
@@ -311,6 +312,8 @@ def build(
     thread_channel = ThreadChannel(store, clock, events)
     deliver = approved_message_sender(store, registry, channels, thread_channel, events)
     actions = build_actions(store, registry, clock, events, deliver)
+    # issue 16: reminders (also the model's `heartbeat_remind`); the scheduler is made below
+    timing = Timing(store, registry, clock, lambda: scheduler.replan())
     runner = TurnRunner(
         store,
         registry,
@@ -322,6 +325,7 @@ def build(
         default_model=settings.llm_model,
         executor=actions.executor,
         context_sources=[LedgerContext(actions.ledger)] if actions.ledger is not None else [],
+        reminders=timing.model_reminder,
     )
     scheduler = Scheduler(
         store,
@@ -351,6 +355,7 @@ def build(
         ledger=actions.ledger,
         approvals=actions.approvals,
         cluster=cluster,
+        timing=timing,
     )
     if actions.board is not None:
         service.on_close(actions.board.aclose)

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import httpx
 
-from soulbeat.testing import FakeClock
+from soulbeat.testing import FakeClock, ScriptedLLM
+from soulbeat.testing.llm import tool_calls_reply, tool_reply
 
 
 def utc(text: str) -> datetime:
@@ -112,3 +113,36 @@ async def test_health_routes_start_healthy(client: httpx.AsyncClient, thread_id:
     assert health == {"thread_id": thread_id, "state": "healthy", "failed_streak": 0}
     fleet = (await client.get("/api/health/threads")).json()
     assert fleet == {"items": [], "unhealthy": 0}
+
+
+async def test_the_model_schedules_its_own_follow_up_within_bounds(
+    client: httpx.AsyncClient, thread_id: str, clock: FakeClock, llm: ScriptedLLM
+) -> None:
+    await clock.set(utc("2026-06-01T10:00"))
+    url = f"/api/threads/{thread_id}"
+    config = {"max_pending_reminders": 1, "idle_pause": "0"}
+    await client.post(f"{url}/heartbeat/config", json=config)
+    llm.script(
+        tool_calls_reply(
+            ("heartbeat_remind", {"text": "check the deploy again", "in": "2h"}),
+            ("heartbeat_remind", {"text": "too soon", "in": "1m"}),
+        ),
+        tool_calls_reply(("heartbeat_remind", {"text": "over the cap", "in": "3h"})),
+        tool_reply("heartbeat_respond", {"notify": False, "summary": "deploy running"}),
+    )
+    beat = await client.post(f"{url}/heartbeat/run-now")
+    assert beat.status_code == 200, beat.text
+    offered = [tool.name for tool in llm.requests[0].tools]
+    assert "heartbeat_remind" in offered
+    reminders = (await client.get(f"{url}/reminders")).json()["items"]
+    assert [(r["text"], r["created_by"], r["due_at"]) for r in reminders] == [
+        ("check the deploy again", "model", "2026-06-01T12:00:00+00:00")
+    ]
+    answers = [m.content for m in llm.requests[1].messages if m.role == "tool"]
+    assert '"executed"' in answers[0] and "reminder_min_delay" in answers[1]
+    later = [m.content for m in llm.requests[2].messages if m.role == "tool"]
+    assert "max_pending_reminders" in later[-1]
+    await client.post(f"{url}/heartbeat/config", json={"max_pending_reminders": 0})
+    llm.script(tool_reply("heartbeat_respond", {"notify": False, "summary": "ok"}))
+    await client.post(f"{url}/heartbeat/run-now")
+    assert "heartbeat_remind" not in [tool.name for tool in llm.requests[-1].tools]

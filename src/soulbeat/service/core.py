@@ -156,6 +156,7 @@ class Service:
         ledger: LedgerService | None = None,
         approvals: ApprovalQueue | None = None,
         cluster: ClusterNode | None = None,
+        timing: Timing | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -187,7 +188,7 @@ class Service:
             replan=scheduler.replan,
         )
         #: reminders, schedules (cron's next fires) and health (issue 16)
-        self.timing = Timing(store, registry, clock, scheduler.replan)
+        self.timing = timing or Timing(store, registry, clock, scheduler.replan)
 
     @property
     def board(self) -> Board:

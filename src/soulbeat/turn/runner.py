@@ -68,6 +68,7 @@ from soulbeat.turn.modes import DecisionMode, DecisionModes
 from soulbeat.turn.outcome import DEDUPE_WINDOW, Outcome, decide_outcome, indicator_for
 from soulbeat.turn.prepare import BeatSetup, prepare_beat
 from soulbeat.turn.prompt import Prompt, build_prompt, current_time_line
+from soulbeat.turn.remind_tool import RemindTool, ScheduleReminder, remind_tools
 from soulbeat.turn.reply import read_reply
 from soulbeat.turn.rounds import Exchange, exchange
 from soulbeat.turn.tools import tools_for
@@ -119,6 +120,7 @@ class TurnRunner:
         executor: ActionExecutor,
         context_sources: Sequence[ContextSource] = (),
         decision_modes: DecisionModes | None = None,
+        reminders: ScheduleReminder | None = None,
     ) -> None:
         self._store, self._registry, self._provider, self._clock = store, registry, provider, clock
         self._default_model = default_model.strip()
@@ -128,6 +130,8 @@ class TurnRunner:
         self._executor = executor
         self._sources = tuple(context_sources)
         self._modes = decision_modes or DecisionModes()
+        self._reminders = reminders
+        """Stores a reminder the model asks for with `heartbeat_remind` (issue 16)."""
 
     async def run(self, claim: Claim, plan: BeatPlan, *, started_at: datetime) -> BeatResult:
         beat = await self._begin(claim, plan, started_at)
@@ -231,6 +235,8 @@ class TurnRunner:
         beat.audit.provider = {"name": self._provider.name, "url": self._provider.base_url}
         offer = config.max_tool_calls > 0 and mode == "tools"
         tools = tools_for(config.actions.allowed) if offer else ()
+        if self._reminders is not None:
+            tools = (*tools, *remind_tools(config, offer))
         schema = decision_schema(config.actions.allowed) if mode == "schema" else None
         request = ChatRequest(
             prompt.messages,
@@ -256,7 +262,9 @@ class TurnRunner:
             recorded,
             request,
             max_tool_calls=config.max_tool_calls,
-            act=beat.acting.on_tool_call,
+            act=RemindTool(
+                self._reminders, beat.claim.thread_id, config.dry_run, beat.effects
+            ).wrap(beat.acting.on_tool_call),
             time_left=remaining,
         )
 
