@@ -46,6 +46,8 @@ EVENT_NAMES: tuple[str, ...] = (
     "scheduler.stopped",
     "message.created",
     "soul.changed",
+    "thread.unhealthy",  # issue 16: the dead-man check and failure streaks
+    "thread.recovered",
 )
 """Every event name soulbeat publishes; publishing any other name is a bug."""
 
