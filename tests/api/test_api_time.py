@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 
@@ -146,3 +147,27 @@ async def test_the_model_schedules_its_own_follow_up_within_bounds(
     llm.script(tool_reply("heartbeat_respond", {"notify": False, "summary": "ok"}))
     await client.post(f"{url}/heartbeat/run-now")
     assert "heartbeat_remind" not in [tool.name for tool in llm.requests[-1].tools]
+
+
+async def test_a_skill_may_beat_on_cron(
+    client: httpx.AsyncClient, thread_id: str, clock: FakeClock, workspace: Path
+) -> None:
+    await clock.set(utc("2026-03-27T12:00"))  # Friday
+    skill = workspace / ".agents" / "skills" / "inbox-watch" / "SKILL.md"
+    text = skill.read_text()
+    skill.write_text(
+        text.replace('every: "1h"', 'cron: "30 8 * * MON-FRI"\n  timezone: Europe/Berlin')
+    )
+    detail = (await client.get(f"/api/threads/{thread_id}")).json()
+    [watch] = [s for s in detail["schedules"] if s["skill"] == "inbox-watch"]
+    assert watch["next_due_at"] == "2026-03-30T06:30:00+00:00"  # Monday 08:30 CEST
+
+
+async def test_a_health_target_must_be_a_configured_channel(
+    client: httpx.AsyncClient, thread_id: str
+) -> None:
+    url = f"/api/threads/{thread_id}/heartbeat/config"
+    refused = await client.post(url, json={"health_target": "pager"})
+    assert refused.status_code == 422 and "health_target" in refused.text
+    assert "not a configured channel" in refused.text
+    assert (await client.post(url, json={"health_target": "thread"})).status_code == 200

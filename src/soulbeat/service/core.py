@@ -27,6 +27,7 @@ from soulbeat.cluster import ClusterNode, WakeRequest
 from soulbeat.config import normalize_heartbeat_mapping, validate_thread_overrides
 from soulbeat.config.checks import config_warnings, target_problem
 from soulbeat.config.settings import Settings
+from soulbeat.config.time_keys import health_target_problem
 from soulbeat.doctor import DoctorReport, diagnose
 from soulbeat.errors import ConfigError, NotFoundError, StoreError
 from soulbeat.events.bus import EventBus, Listener
@@ -492,6 +493,9 @@ class Service:
                 value=target,
                 expected=", ".join(("thread", "last", "none", *sorted(self.settings.channels))),
             )
+        alerting = health_target_problem(effective.config.health_target, self.settings.channels)
+        if alerting is not None:  # issue 16: the dead-man's alert must go somewhere
+            raise ConfigError(f"health_target: {alerting}", key="health_target")
         return checked
 
     async def set_thread_enabled(self, thread_id: str, enabled: bool) -> Thread:
