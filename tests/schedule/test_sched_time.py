@@ -178,3 +178,35 @@ async def test_the_scheduler_sleeps_until_the_next_reminder(rig: Rig) -> None:
     await rig.park("ops")
     await _remind(rig, 7)
     assert await rig.scheduler._next_pass_at(0) == T0 + timedelta(minutes=7)
+
+
+async def test_a_healthy_thread_writes_its_health_rarely_and_is_not_declared_dead_early(
+    make_rig: MakeRig,
+) -> None:
+    alerts = Alerts()
+    rig = await make_rig(alerts=alerts)
+    await rig.clock.set(T0)
+    await rig.add("ops", health_target="pager", dead_after=2 * HOUR)  # beats every 30m
+    await rig.scheduler.run_due()
+    written: list[datetime] = []
+    for _ in range(6):
+        await rig.to_due("ops")
+        await rig.scheduler.run_due()
+        health = await rig.store.get_health("ops")
+        assert health is not None
+        written.append(health.updated_at)
+    assert len(set(written)) < 6  # not one write per beat
+    last = (await rig.beats("ops"))[-1]
+    assert last.finished_at is not None
+    await rig.park("ops")
+    stored = await rig.store.get_health("ops")
+    assert stored is not None and stored.dead_at is not None
+    assert stored.dead_at < last.finished_at + 2 * HOUR  # the lazy deadline is early ...
+    await rig.clock.set(stored.dead_at)
+    await rig.scheduler.run_due()
+    assert alerts.sent == []  # ... so it is checked against the beats first, and moved
+    moved = await rig.store.get_health("ops")
+    assert moved is not None and moved.dead_at == last.finished_at + 2 * HOUR
+    await rig.clock.set(last.finished_at + 2 * HOUR)
+    await rig.scheduler.run_due()
+    assert len(alerts.sent) == 1

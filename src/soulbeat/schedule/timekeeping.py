@@ -19,7 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from soulbeat.schedule.health import AlertSink, HealthKeeper, after_beat, backoff_delay
+from soulbeat.schedule.health import (
+    AlertSink,
+    HealthKeeper,
+    after_beat,
+    backoff_delay,
+    worth_writing,
+)
 from soulbeat.schedule.plan import BeatPlan, Planner
 from soulbeat.schedule.reminders import ReminderDesk
 from soulbeat.schedule.wakes import Wake
@@ -37,11 +43,13 @@ After = Callable[[BeatPlan, datetime], Awaitable[datetime | None]]
 
 @dataclass(frozen=True)
 class HealthStep:
-    """A finished beat's effect on its thread's health, computed before the beat is stored."""
+    """A finished beat's effect on its thread's health, computed before the beat is stored;
+    ``write`` False when nothing worth a write changed (`worth_writing`)."""
 
     before: ThreadHealth | None
     after: ThreadHealth
     transition: str | None
+    write: bool = True
 
 
 class TimeKeeping:
@@ -61,15 +69,21 @@ class TimeKeeping:
         self.health: HealthKeeper | None = None
         if self._store is not None:
             self.reminders = ReminderDesk(self._store, self._main_plan, push)
-            self.health = HealthKeeper(self._store, publish, self._target_of, alerts)
+            self.health = HealthKeeper(
+                self._store, publish, self._main_plan, self._last_good, alerts
+            )
+        self._beats = store
 
     async def _main_plan(self, thread_id: str) -> BeatPlan | None:
         plans = await self._planner.plans(thread_id)
         return next((plan for plan in plans if plan.skill == MAIN), None)
 
-    async def _target_of(self, thread_id: str) -> str:
-        plan = await self._main_plan(thread_id)
-        return "none" if plan is None else plan.health_target
+    async def _last_good(self, thread_id: str) -> datetime | None:
+        """The finish time of the thread's latest beat that finished without failing."""
+        for beat in await self._beats.list_beats(thread_id=thread_id, limit=50):
+            if beat.status == "finished" and beat.outcome not in ("failed", "interrupted"):
+                return beat.finished_at
+        return None
 
     async def on_pass(self, now: datetime) -> None:
         if self.reminders is not None:
@@ -92,7 +106,8 @@ class TimeKeeping:
             return None
         before = await self._store.get_health(thread_id)
         after, transition = after_beat(before, thread_id, result, now, plan.dead_after)
-        return HealthStep(before, after, transition)
+        write = worth_writing(before, after, transition, plan.dead_after)
+        return HealthStep(before, after, transition, write)
 
     async def delayed_slot(
         self,
@@ -117,7 +132,7 @@ class TimeKeeping:
         """After the beat was stored: settle its reminder, store the health, publish, alert."""
         if self.reminders is not None:
             await self.reminders.settle(reason, beat_key, now)
-        if self.health is not None and step is not None:
+        if self.health is not None and step is not None and step.write:
             await self.health.commit(step.after, step.transition, now)
 
     def dropped(self, reason: str) -> None:

@@ -193,7 +193,7 @@ class Fleet:
         window = config.active_hours.to_active_hours() if config.active_hours else None
         return _Config(
             every=interval_or_disabled(config.every),
-            every_text=config.every,
+            every_text=config.every if config.cron is None else f"cron {config.cron}",
             on=config.enabled,
             dry_run=config.dry_run,
             target=config.target,
