@@ -171,3 +171,11 @@ async def test_a_health_target_must_be_a_configured_channel(
     assert refused.status_code == 422 and "health_target" in refused.text
     assert "not a configured channel" in refused.text
     assert (await client.post(url, json={"health_target": "thread"})).status_code == 200
+
+
+async def test_an_out_of_range_reminder_id_is_a_422(
+    client: httpx.AsyncClient, thread_id: str
+) -> None:
+    huge = await client.delete(f"/api/threads/{thread_id}/reminders/{2**120}")
+    assert huge.status_code == 422
+    assert (await client.delete(f"/api/threads/{thread_id}/reminders/0")).status_code == 422

@@ -210,3 +210,28 @@ async def test_a_healthy_thread_writes_its_health_rarely_and_is_not_declared_dea
     await rig.clock.set(last.finished_at + 2 * HOUR)
     await rig.scheduler.run_due()
     assert len(alerts.sent) == 1
+
+
+async def test_the_loop_sleeps_until_a_reminder_added_while_it_slept(rig: Rig) -> None:
+    import asyncio
+
+    from sched_support import until
+
+    await rig.clock.set(T0)
+    await rig.add("ops")
+    await rig.scheduler.run_due()
+    await rig.park("ops")
+    loop = asyncio.create_task(rig.scheduler.run_forever())
+    try:
+        await until(lambda: rig.scheduler.sleeping)
+        assert rig.scheduler.sleeping_until == T0 + timedelta(days=10)  # the parked slot
+        rid = await _remind(rig, 3)
+        rig.scheduler.replan()  # what the API does after storing a reminder
+        await until(lambda: rig.scheduler.sleeping_until == T0 + timedelta(minutes=3))
+        await rig.clock.set(T0 + timedelta(minutes=3))
+        await rig.runner.wait_for_calls(1)
+        assert rig.runner.reasons == [f"reminder:{rid}"]
+        await until(lambda: rig.scheduler.sleeping and not rig.scheduler.in_flight)
+    finally:
+        await rig.scheduler.shutdown()
+        await loop

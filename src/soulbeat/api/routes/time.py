@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from soulbeat.api.deps import ServiceDep, require_api
 from soulbeat.service.timing import ReminderRequest, reminder_view
 
 router = APIRouter(tags=["time"], dependencies=[Depends(require_api)])
+
+ReminderId = Annotated[int, Path(ge=1, le=2**62, description="The reminder's id.")]
 
 
 class ReminderCreate(BaseModel):
@@ -52,7 +54,7 @@ async def add_reminder(tid: str, body: ReminderCreate, service: ServiceDep) -> d
 
 
 @router.delete("/api/threads/{tid}/reminders/{rid}")
-async def cancel_reminder(tid: str, rid: int, service: ServiceDep) -> dict[str, Any]:
+async def cancel_reminder(tid: str, rid: ReminderId, service: ServiceDep) -> dict[str, Any]:
     """Cancel a pending reminder (a settled one is returned as it is)."""
     return reminder_view(await service.timing.cancel_reminder(tid, rid))
 
