@@ -214,7 +214,9 @@ class Timing:
         found = await self._store.get_reminder(reminder_id)
         if found.thread_id != thread_id:
             raise NotFoundError(f"thread {thread_id!r} has no reminder {reminder_id}")
-        return await self._store.cancel_reminder(reminder_id, self._clock.now())
+        cancelled = await self._store.cancel_reminder(reminder_id, self._clock.now())
+        self._replan()  # the scheduler may be waiting for this one
+        return cancelled
 
     async def health(self, thread_id: str) -> dict[str, Any]:
         await self._store.get_thread(thread_id)
