@@ -235,3 +235,19 @@ async def test_the_loop_sleeps_until_a_reminder_added_while_it_slept(rig: Rig) -
     finally:
         await rig.scheduler.shutdown()
         await loop
+
+
+async def test_a_disabled_thread_is_not_declared_dead(make_rig: MakeRig) -> None:
+    alerts = Alerts()
+    rig = await make_rig(alerts=alerts)
+    await rig.clock.set(T0)
+    await rig.add("ops", health_target="pager", dead_after=HOUR)
+    await rig.scheduler.run_due()
+    await rig.to_due("ops")
+    await rig.scheduler.run_due()
+    await rig.add("ops", health_target="pager", dead_after=HOUR, enabled=False)
+    await rig.clock.advance(5 * HOUR)
+    await rig.scheduler.run_due()
+    assert alerts.sent == []
+    health = await rig.store.get_health("ops")
+    assert health is not None and not health.unhealthy and health.dead_at is None

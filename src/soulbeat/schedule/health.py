@@ -174,7 +174,8 @@ class HealthKeeper:
         opened = []
         for health in await self._store.dead_threads(now):
             plan = await self._plan_of(health.thread_id)
-            dead_after = None if plan is None else plan.dead_after
+            watched = plan is not None and plan.enabled and plan.beats_on_its_own
+            dead_after = plan.dead_after if plan is not None and watched else None
             good = await self._last_good(health.thread_id)
             if dead_after is None or (good is not None and good + dead_after > now):
                 # not dead after all: no deadline any more, or a beat the lazy write left out
