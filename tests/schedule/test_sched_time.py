@@ -251,3 +251,41 @@ async def test_a_disabled_thread_is_not_declared_dead(make_rig: MakeRig) -> None
     assert alerts.sent == []
     health = await rig.store.get_health("ops")
     assert health is not None and not health.unhealthy and health.dead_at is None
+
+
+class NamedCounts:
+    """Wraps a store and counts calls by method name."""
+
+    def __init__(self, store: object) -> None:
+        self._store = store
+        self.names: list[str] = []
+
+    def __getattr__(self, name: str) -> object:
+        target = getattr(self._store, name)
+        if not callable(target):
+            return target
+
+        def counted(*args: object, **kwargs: object) -> object:
+            self.names.append(name)
+            return target(*args, **kwargs)
+
+        return counted
+
+
+async def test_an_idle_pass_reads_nothing_for_reminders_or_health(rig: Rig) -> None:
+    from soulbeat.schedule.scheduler import Scheduler
+
+    timed = {"due_reminders", "earliest_reminder", "dead_threads", "earliest_dead"}
+    counting = NamedCounts(rig.store)
+    scheduler = Scheduler(counting, rig.planner, rig.runner, rig.clock, worker_id="w1")  # type: ignore[arg-type]
+    await rig.clock.set(T0)
+    await rig.add("ops")
+    await scheduler.run_due()
+    await scheduler._next_pass_at(0)  # what the loop asks before it sleeps: now known
+    counting.names.clear()
+    await scheduler.run_due()  # an idle pass
+    await scheduler._next_pass_at(0)
+    assert timed.isdisjoint(counting.names), counting.names
+    scheduler.replan()  # e.g. a reminder was added: read again once
+    await scheduler.run_due()
+    assert "due_reminders" in counting.names
