@@ -77,6 +77,19 @@ class EditConflictError(WorkspaceError):
         self.version = version
 
 
+class ScratchConflictError(SoulbeatError):
+    """A scratch write based on a revision that is no longer the thread's (compare-and-swap)."""
+
+    def __init__(self, thread_id: str, expected: int, current: int) -> None:
+        super().__init__(
+            f"the scratch of thread {thread_id!r} is at revision {current}, not {expected}: "
+            "read it again and write on top of what it holds now"
+        )
+        self.thread_id = thread_id
+        self.expected = expected
+        self.current = current
+
+
 class StoreError(SoulbeatError):
     """The store could not do what was asked."""
 

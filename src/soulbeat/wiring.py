@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,7 @@ from soulbeat.channels.webhook import WebhookChannel
 from soulbeat.clock import Clock, SystemClock
 from soulbeat.cluster import ClusterNode, EventFeed
 from soulbeat.config.heartbeat import HeartbeatConfig
+from soulbeat.config.mcp import McpServerSettings
 from soulbeat.config.settings import Settings
 from soulbeat.events.bus import EventBus
 from soulbeat.ledger.context import LedgerContext
@@ -64,6 +66,8 @@ from soulbeat.ledger.service import LedgerService
 from soulbeat.llm.base import LLMProvider
 from soulbeat.llm.registry import create_provider
 from soulbeat.llm.resilience import CircuitBreakers, ResilientProvider
+from soulbeat.llm.slots import ModelSlots, SlottedProvider
+from soulbeat.memory.approvals import apply_file_edit, file_edit_proposer
 from soulbeat.schedule.identity import worker_identity
 from soulbeat.schedule.scheduler import Scheduler
 from soulbeat.service.core import Service
@@ -71,6 +75,8 @@ from soulbeat.service.files import WorkspaceFiles
 from soulbeat.service.timing import Timing
 from soulbeat.store.base import ActionStore, BeatStore, BoardStore, Store
 from soulbeat.store.sqlite import SQLiteStore
+from soulbeat.tools.assemble import ToolKit
+from soulbeat.tools.mcp_client import McpHub
 from soulbeat.turn.chat import ChatResponder
 from soulbeat.turn.delivery import Deliverer, resolve_route
 from soulbeat.turn.outcome import indicator_for
@@ -105,12 +111,31 @@ def build_store(settings: Settings) -> BeatStore:
     return SQLiteStore(database_path(settings))
 
 
-def build_provider(settings: Settings, clock: Clock, breakers: CircuitBreakers) -> LLMProvider:
+def model_slots(settings: Settings) -> ModelSlots:
+    """The model call limits (`soulbeat.llm.slots`): ``llm_max_in_flight`` for the configured
+    server, the default by address for any other."""
+    limits = (
+        {}
+        if settings.llm_max_in_flight is None
+        else {settings.llm_base_url: settings.llm_max_in_flight}
+    )
+    return ModelSlots(limits)
+
+
+def beats_in_flight(settings: Settings, slots: ModelSlots) -> int:
+    """``max_concurrent_beats``, else twice the model server's call limit."""
+    return settings.max_concurrent_beats or 2 * slots.limit(settings.llm_base_url)
+
+
+def build_provider(
+    settings: Settings, clock: Clock, breakers: CircuitBreakers, slots: ModelSlots | None = None
+) -> LLMProvider:
     inner = create_provider(
         settings.llm_provider, base_url=settings.llm_base_url, api_key=settings.llm_api_key
     )
+    # Under the retries: each attempt takes a slot, a backoff holds none.
     return ResilientProvider(
-        inner,
+        SlottedProvider(inner, slots or model_slots(settings)),
         clock,
         fallback_model=settings.llm_fallback_model,
         breaker=breakers.for_url(settings.llm_base_url),
@@ -292,6 +317,24 @@ def build_cluster(
     )
 
 
+def build_tool_kit(
+    settings: Settings, store: Store, clock: Clock, files: WorkspaceFiles, actions: Actions
+) -> ToolKit:
+    """Issue 15: what beats need for memory and tools — the workspace files, the agents' MCP
+    servers, the ledger for the read-only tools, the approval queue for proposed file edits."""
+
+    def servers_of(agent_id: str) -> Mapping[str, McpServerSettings]:
+        agent = settings.agents.get(agent_id)
+        return agent.mcp_servers if agent is not None else {}
+
+    propose = None
+    if actions.approvals is not None:
+        actions.approvals.file_edit = apply_file_edit(files)
+        propose = file_edit_proposer(store, clock)
+    hub = McpHub(servers_of, clock)
+    return ToolKit(files, hub, actions.ledger, propose)
+
+
 def build(
     settings: Settings,
     *,
@@ -307,11 +350,14 @@ def build(
     events = EventBus(clock)
     registry = AgentRegistry(settings, store)
     breakers = CircuitBreakers(clock)
-    provider = provider or build_provider(settings, clock, breakers)
+    slots = model_slots(settings)
+    provider = provider or build_provider(settings, clock, breakers, slots)
     channels = build_channels(settings)
     thread_channel = ThreadChannel(store, clock, events)
     deliver = approved_message_sender(store, registry, channels, thread_channel, events)
     actions = build_actions(store, registry, clock, events, deliver)
+    files = WorkspaceFiles(registry, store, clock)
+    tool_kit = build_tool_kit(settings, store, clock, files, actions)
     # issue 16: reminders (also the model's `heartbeat_remind`); the scheduler is made below
     timing = Timing(store, registry, clock, lambda: scheduler.replan())
     runner = TurnRunner(
@@ -325,6 +371,7 @@ def build(
         default_model=settings.llm_model,
         executor=actions.executor,
         context_sources=[LedgerContext(actions.ledger)] if actions.ledger is not None else [],
+        tool_kit=tool_kit,
         reminders=timing.model_reminder,
     )
     scheduler = Scheduler(
@@ -333,7 +380,7 @@ def build(
         runner,
         clock,
         worker_id=worker,
-        max_concurrent_beats=settings.max_concurrent_beats,
+        max_concurrent_beats=beats_in_flight(settings, slots),
         events=events,
         alerts=ChannelAlerts(channels, thread_channel),  # issue 16: the dead-man's one alert
     )
@@ -350,11 +397,12 @@ def build(
         scheduler=scheduler,
         provider=provider,
         chat=chat,
-        files=WorkspaceFiles(registry, store, clock),
+        files=files,
         breakers=breakers,
         ledger=actions.ledger,
         approvals=actions.approvals,
         cluster=cluster,
+        mcp=tool_kit.hub,
         timing=timing,
     )
     if actions.board is not None:

@@ -25,6 +25,19 @@ SIX_LAYERS: list[tuple[str, Mapping[str, Any]]] = [
     ("skill", {"context": "light", "prompt": "Run the skill."}),
 ]
 
+#: the heartbeat keys issue 15 added (memory, tools, the unchanged guard), last in the rows
+ISSUE_15_KEYS = (
+    "skip_unchanged",
+    "scratch_max_bytes",
+    "memory_edits",
+    "soul_edits",
+    "heartbeat_edits",
+    "tools",
+    "tool_timeout",
+    "mcp_max_calls",
+    "tool_result_chars",
+)
+
 
 def test_each_key_comes_from_the_highest_layer_that_sets_it() -> None:
     effective = resolve_effective(SIX_LAYERS)
@@ -70,6 +83,9 @@ def test_each_key_comes_from_the_highest_layer_that_sets_it() -> None:
         "health_target": "default",
         "max_pending_reminders": "default",
         "reminder_min_delay": "default",
+        **{key: "default" for key in ISSUE_15_KEYS},
+        "prompt_profile": "default",
+        "context_tokens": "default",
     }
     assert effective.sources["ack_max_chars"] == "default"
     assert effective.sources["actions.limits.vote"] == "default"
@@ -85,7 +101,7 @@ def test_rows_list_every_key_with_value_and_source() -> None:
     keys = [key for key, _, _ in rows]
     assert "visibility.show_ok" in keys
     assert ("actions.limits.comment", ["1/20s", "50/1d"], "default") in rows
-    assert keys[-1] == "reminder_min_delay"  # issue 16's keys come last
+    assert keys[-1] == ISSUE_15_KEYS[-1]  # issue 16's keys, then issue 15's, come last
 
 
 def test_active_hours_are_replaced_whole_never_merged() -> None:

@@ -111,9 +111,9 @@ async def test_one_threads_failing_prompt_does_not_open_the_breaker_for_the_othe
         await world.step(30)
 
     bad, good = await world.beats("bad"), await world.beats("good")
-    # The bad thread backs off after its third failure in a row (issue 16, SPEC §9.2:
-    # 30s, 1m, 2m, 4m, 8m later), so it beats ~8 times instead of ~40.
-    assert 6 <= len(bad) <= 12 and len(good) >= 8
+    # The bad thread backs off after three failures in a row (issue 16), yet it still fails more
+    # often than the breaker's threshold: enough to open a breaker shared by all callers.
+    assert len(bad) > world.breaker.failure_threshold and len(good) >= 8
     assert {beat.audit["failure"] for beat in bad if beat.outcome == "failed"} == {
         "provider-http-500"
     }

@@ -20,6 +20,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from soulbeat.config.actions import ActionsConfig
+from soulbeat.config.memory import (
+    DEFAULT_SCRATCH_BYTES,
+    EDIT_POLICIES,
+    MAX_SCRATCH_BYTES,
+    EditPolicy,
+    check_tool_patterns,
+)
 from soulbeat.config.problems import config_error
 from soulbeat.config.time_keys import (
     check_health_target,
@@ -142,6 +149,9 @@ class HeartbeatConfig(BaseModel):
     mean the provider's settings. ``max_tool_calls`` caps the tool calls of one beat.
     ``decision_mode`` is how the model is asked for its decision (`soulbeat.turn.modes`):
     ``tools`` (default), ``schema`` (structured output), ``text`` or ``auto`` (probe once).
+    ``prompt_profile`` is how much prompt a beat sends (`soulbeat.turn.profile`): ``full``,
+    ``compact`` (small models) or ``auto`` (by the model's context window, which the server
+    reports or else ``context_tokens`` gives).
     """
 
     model_config = _FROZEN
@@ -160,6 +170,8 @@ class HeartbeatConfig(BaseModel):
     dry_run: bool = False
     context: Literal["light", "full"] = "light"
     decision_mode: Literal["tools", "schema", "text", "auto"] = "tools"
+    prompt_profile: Literal["full", "compact", "auto"] = "auto"
+    context_tokens: int | None = None
     visibility: VisibilityConfig = Field(default_factory=VisibilityConfig)
     actions: ActionsConfig = Field(default_factory=ActionsConfig)
     dedupe: Literal["exact", "fuzzy", "off"] = "exact"
@@ -210,6 +222,56 @@ class HeartbeatConfig(BaseModel):
     @classmethod
     def _check_max_pending(cls, value: object) -> int:
         return check_int("max_pending_reminders", value, minimum=0, example=10, maximum=1000)
+
+    # -- issue 15: memory between beats, tools, the `unchanged` guard (soulbeat.config.memory) --
+    skip_unchanged: bool = True
+    scratch_max_bytes: int = DEFAULT_SCRATCH_BYTES
+    memory_edits: bool = True
+    soul_edits: EditPolicy = "off"
+    heartbeat_edits: EditPolicy = "off"
+    tools: tuple[str, ...] = ("*",)
+    tool_timeout: str = "20s"
+    mcp_max_calls: int = 5
+    tool_result_chars: int = 8_000
+
+    @field_validator("skip_unchanged", "memory_edits", mode="before")
+    @classmethod
+    def _check_memory_flag(cls, value: object, info: ValidationInfo) -> bool:
+        return check_bool(str(info.field_name), value)
+
+    @field_validator("soul_edits", "heartbeat_edits", mode="before")
+    @classmethod
+    def _check_edit_policy(cls, value: object, info: ValidationInfo) -> str:
+        return check_choice(str(info.field_name), value, EDIT_POLICIES, "an edit policy")
+
+    @field_validator("scratch_max_bytes", "mcp_max_calls", "tool_result_chars", mode="before")
+    @classmethod
+    def _check_memory_count(cls, value: object, info: ValidationInfo) -> int:
+        key = str(info.field_name)
+        example, top = {
+            "scratch_max_bytes": (DEFAULT_SCRATCH_BYTES, MAX_SCRATCH_BYTES),
+            "mcp_max_calls": (5, 100),
+            "tool_result_chars": (8_000, MAX_CHARS),
+        }[key]
+        low = 0 if key == "mcp_max_calls" else 1
+        return check_int(key, value, minimum=low, example=example, maximum=top)
+
+    @field_validator("tools", mode="before")
+    @classmethod
+    def _check_tools(cls, value: object) -> tuple[str, ...]:
+        return check_tool_patterns(value)
+
+    @field_validator("tool_timeout", mode="before")
+    @classmethod
+    def _check_tool_timeout(cls, value: object) -> str:
+        return check_interval("tool_timeout", value, positive=True)
+
+    @property
+    def tool_timeout_seconds(self) -> float:
+        """``tool_timeout`` in seconds."""
+        found = parse_interval(self.tool_timeout, key="tool_timeout")
+        assert found is not None  # checked positive when built
+        return found.total_seconds()
 
     @field_validator("enabled", "include_reasoning", "dry_run", mode="before")
     @classmethod
@@ -292,6 +354,19 @@ class HeartbeatConfig(BaseModel):
     def _check_decision_mode(cls, value: object) -> str:
         modes = ("tools", "schema", "text", "auto")
         return check_choice("decision_mode", value, modes, "a decision mode")
+
+    @field_validator("prompt_profile", mode="before")
+    @classmethod
+    def _check_prompt_profile(cls, value: object) -> str:
+        profiles = ("full", "compact", "auto")
+        return check_choice("prompt_profile", value, profiles, "a prompt profile")
+
+    @field_validator("context_tokens", mode="before")
+    @classmethod
+    def _check_context_tokens(cls, value: object) -> int | None:
+        if value is None:
+            return None
+        return check_int("context_tokens", value, minimum=256, example=8192, maximum=10_000_000)
 
     @field_validator("dedupe", mode="before")
     @classmethod

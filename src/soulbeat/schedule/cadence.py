@@ -81,8 +81,8 @@ def phase_offset(
     length = _micros(interval)
     if length <= 0:
         raise ValueError(f"a phase needs a positive interval, got {interval}")
-    digest = hashlib.sha256(f"{install_seed}:{schedule_id(thread_id, skill)}".encode()).hexdigest()
-    return timedelta(microseconds=int(digest, 16) % length)
+    digest = hashlib.sha256(f"{install_seed}:{schedule_id(thread_id, skill)}".encode()).digest()
+    return timedelta(microseconds=int.from_bytes(digest) % length)  # = int(hexdigest, 16)
 
 
 def next_slot(now: datetime, interval: timedelta, phase: timedelta) -> datetime:

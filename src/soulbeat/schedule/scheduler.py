@@ -150,6 +150,8 @@ class Scheduler:
         self._asleep_until: datetime | None = None
         self._held = False
         self._stopped = False
+        self._claimed_at: datetime | None = None
+        """The `now` the last pass claimed at: what was due then and not taken is held."""
         # issue 16: reminders, backoff and the dead-man check (`soulbeat.schedule.timekeeping`)
         self._time = TimeKeeping(store, planner, self._push_wake, self._publish, alerts)
 
@@ -176,10 +178,11 @@ class Scheduler:
             if enabled:
                 await self._store.reap_expired(self._clock.now())
                 await self._book.refresh()
-                await self._time.on_pass(self._clock.now())
-                works = await self._claim(self._clock.now())
+                self._claimed_at = self._clock.now()
+                await self._time.on_pass(self._claimed_at)
+                works = await self._claim(self._claimed_at)
             else:  # stopped (SPEC §9.1): claims nothing, writes nothing; manual wakes still run
-                now = self._clock.now()
+                now = self._claimed_at = self._clock.now()
                 works = await self._claim_wakes(now, self._free(), manual_only=True)
             for work in works:
                 if self._closing:  # shutting down: `shutdown` releases the claims not started
@@ -203,8 +206,17 @@ class Scheduler:
         self, now: datetime, room: int, *, manual_only: bool = False
     ) -> list[_Work]:
         works: list[_Work] = []
+        restarted: bool | None = None
         for wake in self._wakes.pop_ready(limit=room):
             if manual_only and wake.reason != MANUAL:
+                # The flag was read before this wake was taken; a wake asked for after a start
+                # (another process's) must not be dropped for a stop that is already over.
+                if restarted is None:
+                    restarted = await self.is_enabled()
+                if restarted:
+                    self._wakes.retry_at(wake, now)
+                    self._woken.set()
+                    continue
                 log.info(
                     "dropped a %s wake of %r: the scheduler is stopped", wake.reason, wake.thread_id
                 )
@@ -353,10 +365,12 @@ class Scheduler:
             beat.finishing = True
             return await self._finish_quietly(replace(work, claim=claim), plan, result, passed)
         finally:
+            full = self._free() <= 0
             self._inflight.pop(work.claim.beat_id, None)
             if not self._inflight:
                 self._idle.set()
-            self._woken.set()  # capacity is free again: the loop may claim more
+            if full:  # capacity is free again: the loop, asleep until woken, may claim more
+                self._woken.set()
 
     async def _finish(
         self, work: _Work, plan: BeatPlan | None, result: BeatResult, passed: tuple[str, ...]
@@ -384,7 +398,16 @@ class Scheduler:
         )
         self._publish("beat.finished", beat_data(work.claim, work.reason) | record_data(record))
         await self._time.finished(work.reason, record.key, step, now)
+        self._wake_for(next_due, work.claim.lease_expires_at)
         return record
+
+    def _wake_for(self, when: datetime | None, lease: datetime) -> None:
+        """After a finish: wake the loop when the new slot is sooner than it means to wake by
+        itself, when it means to wake for this very lease (now released), or when it is in a
+        pass (whose sleep may have been worked out before the slot was written)."""
+        until = self._asleep_until
+        if not self._asleep or until is None or until == lease or (when and when < until):
+            self._woken.set()
 
     async def _finish_quietly(
         self, work: _Work, plan: BeatPlan | None, result: BeatResult, passed: tuple[str, ...]
@@ -474,10 +497,11 @@ class Scheduler:
         times = [t for t in (due, self._wakes.next_ready_at(), timed) if t]
         if not times:
             return None
-        now, when = self._clock.now(), min(times)
-        if when <= now and handled == 0:
-            # Due, yet nothing could be claimed (held by another worker): do not spin.
-            return now + BUSY_RETRY
+        when, claimed_at = min(times), self._claimed_at
+        if handled == 0 and claimed_at is not None and when <= claimed_at:
+            # Due when the pass claimed, yet nothing was taken (held by another worker): do not
+            # spin. A slot that fell due after the pass claimed is simply due now.
+            return self._clock.now() + BUSY_RETRY
         return when
 
     def wake(self, thread_id: str, reason: str = MANUAL, skill: str = MAIN) -> Wake:

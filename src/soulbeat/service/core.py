@@ -51,6 +51,7 @@ from soulbeat.store.records import (
     Thread,
 )
 from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery
+from soulbeat.tools.mcp_client import McpHub
 from soulbeat.turn.chat import ChatResponder
 from soulbeat.workspace.heartbeat_md import (
     is_heartbeat_content_effectively_empty,
@@ -157,6 +158,7 @@ class Service:
         ledger: LedgerService | None = None,
         approvals: ApprovalQueue | None = None,
         cluster: ClusterNode | None = None,
+        mcp: McpHub | None = None,
         timing: Timing | None = None,
     ) -> None:
         self.settings = settings
@@ -176,6 +178,8 @@ class Service:
         #: on a database shared by several processes: signals between them and the durable
         #: event stream (`soulbeat.cluster`); None for a single process on SQLite
         self.cluster = cluster
+        #: issue 15: the agents' MCP servers and their last known status
+        self.mcp = mcp
         self._loop_task: asyncio.Task[None] | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._prune_task: asyncio.Task[None] | None = None
@@ -707,7 +711,7 @@ class Service:
 
     def _file_changed(self, kind: FileKind, agent: str, version: int | None) -> None:
         self.events.publish(
-            "soul.changed" if kind == "soul" else "config.changed",
+            {"soul": "soul.changed", "memory": "memory.changed"}.get(kind, "config.changed"),
             {"agent": agent, "file": kind, "version": version},
         )
         self.scheduler.replan()

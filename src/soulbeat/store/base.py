@@ -88,6 +88,7 @@ from soulbeat.store.records_board import (
     Submolt,
     VoteOutcome,
 )
+from soulbeat.store.records_memory import Scratch, ThreadChanges
 from soulbeat.store.records_time import NewReminder, Reminder, ReminderStatus, ThreadHealth
 from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, FleetRow, ThreadFacts
 
@@ -362,6 +363,30 @@ class BeatStore(Protocol):
 
     async def get_file_version(self, agent_id: str, kind: str, version: int) -> FileVersion:
         """Raises NotFoundError."""
+
+    # -- memory between beats (issue 15, migration 008) -----------------------------------------
+    async def get_scratch(self, thread_id: str) -> Scratch:
+        """The thread's scratch; revision 0 and empty when never written."""
+
+    async def write_scratch(
+        self,
+        thread_id: str,
+        content: str,
+        at: datetime,
+        *,
+        expected_revision: int | None = None,
+        beat_key: str | None = None,
+        effect: EffectRef | None = None,
+    ) -> Scratch:
+        """Replace the scratch, its revision + 1. With `expected_revision` (compare-and-swap) a
+        scratch at another revision is left alone and `ScratchConflictError` raised. With
+        `effect` (a beat's write, SPEC §9.4) the write and the effect's ``done`` record are one
+        transaction, and an effect already recorded returns the scratch without writing again."""
+
+    async def thread_changes(self, thread_id: str, agent_id: str, after: datetime) -> ThreadChanges:
+        """What arrived for the thread after `after` (the `unchanged` guard, SPEC §9.1): messages
+        not written by the agent, queued (unconsumed) events, scratch writes, versions of the
+        agent's workspace files, posts and comments on the built-in board."""
 
 
 @runtime_checkable

@@ -71,7 +71,7 @@ class RemindTool:
     effects: BeatEffects
 
     def wrap(self, act: ActOnCall) -> ActOnCall:
-        async def on_call(call: ToolCall) -> ActionResult | None:
+        async def on_call(call: ToolCall) -> ActionResult | str | None:
             if call.name != REMIND_TOOL_NAME or self.schedule is None:
                 return await act(call)
             return await self._remind(call)

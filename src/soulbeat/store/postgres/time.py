@@ -14,11 +14,11 @@ from soulbeat.errors import NotFoundError
 from soulbeat.store import time_sql as q
 from soulbeat.store.codec import from_micros, to_micros
 from soulbeat.store.postgres import tables
-from soulbeat.store.postgres.rows import event_from_row
 from soulbeat.store.postgres.signals import notify
 from soulbeat.store.postgres.tables import Conn, many, one
 from soulbeat.store.records import SystemEvent
 from soulbeat.store.records_time import NewReminder, Reminder, ReminderStatus, ThreadHealth
+from soulbeat.store.rows import event_from_row
 
 __all__ = ["PostgresTime"]
 

@@ -11,10 +11,10 @@ from soulbeat.store import time_sql as q
 from soulbeat.store.codec import from_micros, to_micros
 from soulbeat.store.records import SystemEvent
 from soulbeat.store.records_time import NewReminder, Reminder, ReminderStatus, ThreadHealth
+from soulbeat.store.rows import event_from_row
 from soulbeat.store.sqlite import tables
 from soulbeat.store.sqlite.claims import require_thread
 from soulbeat.store.sqlite.connection import SQLiteConnection
-from soulbeat.store.sqlite.rows import event_from_row
 
 __all__ = ["SQLiteTime"]
 
