@@ -260,6 +260,8 @@ def _check_skills(report: DoctorReport, ws: Workspace, settings: Settings | None
                 report.add("error", "skills", f"skill {skill.name}: {exc}")
             else:
                 row["every"] = format_interval(eff.interval)
+                if eff.cron is not None:  # issue 16: a skill on cron has no interval
+                    row["every"], row["cron"] = None, eff.cron
                 row["active_hours"] = eff.active_hours.model_dump() if eff.active_hours else None
                 problem = target_problem(eff.target, settings.channels)
                 if problem is not None:

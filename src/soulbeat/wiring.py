@@ -72,6 +72,7 @@ from soulbeat.schedule.identity import worker_identity
 from soulbeat.schedule.scheduler import Scheduler
 from soulbeat.service.core import Service
 from soulbeat.service.files import WorkspaceFiles
+from soulbeat.service.timing import Timing
 from soulbeat.store.base import ActionStore, BeatStore, BoardStore, Store
 from soulbeat.store.sqlite import SQLiteStore
 from soulbeat.tools.assemble import ToolKit
@@ -357,6 +358,8 @@ def build(
     actions = build_actions(store, registry, clock, events, deliver)
     files = WorkspaceFiles(registry, store, clock)
     tool_kit = build_tool_kit(settings, store, clock, files, actions)
+    # issue 16: reminders (also the model's `heartbeat_remind`); the scheduler is made below
+    timing = Timing(store, registry, clock, lambda: scheduler.replan())
     runner = TurnRunner(
         store,
         registry,
@@ -369,6 +372,7 @@ def build(
         executor=actions.executor,
         context_sources=[LedgerContext(actions.ledger)] if actions.ledger is not None else [],
         tool_kit=tool_kit,
+        reminders=timing.model_reminder,
     )
     scheduler = Scheduler(
         store,
@@ -399,6 +403,7 @@ def build(
         approvals=actions.approvals,
         cluster=cluster,
         mcp=tool_kit.hub,
+        timing=timing,
     )
     if actions.board is not None:
         service.on_close(actions.board.aclose)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 
-from soulbeat.testing import FakeClock
+from soulbeat.testing import FakeClock, ScriptedLLM
+from soulbeat.testing.llm import tool_calls_reply, tool_reply
 
 
 def utc(text: str) -> datetime:
@@ -112,3 +114,68 @@ async def test_health_routes_start_healthy(client: httpx.AsyncClient, thread_id:
     assert health == {"thread_id": thread_id, "state": "healthy", "failed_streak": 0}
     fleet = (await client.get("/api/health/threads")).json()
     assert fleet == {"items": [], "unhealthy": 0}
+
+
+async def test_the_model_schedules_its_own_follow_up_within_bounds(
+    client: httpx.AsyncClient, thread_id: str, clock: FakeClock, llm: ScriptedLLM
+) -> None:
+    await clock.set(utc("2026-06-01T10:00"))
+    url = f"/api/threads/{thread_id}"
+    config = {"max_pending_reminders": 1, "idle_pause": "0"}
+    await client.post(f"{url}/heartbeat/config", json=config)
+    llm.script(
+        tool_calls_reply(
+            ("heartbeat_remind", {"text": "check the deploy again", "in": "2h"}),
+            ("heartbeat_remind", {"text": "too soon", "in": "1m"}),
+        ),
+        tool_calls_reply(("heartbeat_remind", {"text": "over the cap", "in": "3h"})),
+        tool_reply("heartbeat_respond", {"notify": False, "summary": "deploy running"}),
+    )
+    beat = await client.post(f"{url}/heartbeat/run-now")
+    assert beat.status_code == 200, beat.text
+    offered = [tool.name for tool in llm.requests[0].tools]
+    assert "heartbeat_remind" in offered
+    reminders = (await client.get(f"{url}/reminders")).json()["items"]
+    assert [(r["text"], r["created_by"], r["due_at"]) for r in reminders] == [
+        ("check the deploy again", "model", "2026-06-01T12:00:00+00:00")
+    ]
+    answers = [m.content for m in llm.requests[1].messages if m.role == "tool"]
+    assert '"executed"' in answers[0] and "reminder_min_delay" in answers[1]
+    later = [m.content for m in llm.requests[2].messages if m.role == "tool"]
+    assert "max_pending_reminders" in later[-1]
+    await client.post(f"{url}/heartbeat/config", json={"max_pending_reminders": 0})
+    llm.script(tool_reply("heartbeat_respond", {"notify": False, "summary": "ok"}))
+    await client.post(f"{url}/heartbeat/run-now")
+    assert "heartbeat_remind" not in [tool.name for tool in llm.requests[-1].tools]
+
+
+async def test_a_skill_may_beat_on_cron(
+    client: httpx.AsyncClient, thread_id: str, clock: FakeClock, workspace: Path
+) -> None:
+    await clock.set(utc("2026-03-27T12:00"))  # Friday
+    skill = workspace / ".agents" / "skills" / "inbox-watch" / "SKILL.md"
+    text = skill.read_text()
+    skill.write_text(
+        text.replace('every: "1h"', 'cron: "30 8 * * MON-FRI"\n  timezone: Europe/Berlin')
+    )
+    detail = (await client.get(f"/api/threads/{thread_id}")).json()
+    [watch] = [s for s in detail["schedules"] if s["skill"] == "inbox-watch"]
+    assert watch["next_due_at"] == "2026-03-30T06:30:00+00:00"  # Monday 08:30 CEST
+
+
+async def test_a_health_target_must_be_a_configured_channel(
+    client: httpx.AsyncClient, thread_id: str
+) -> None:
+    url = f"/api/threads/{thread_id}/heartbeat/config"
+    refused = await client.post(url, json={"health_target": "pager"})
+    assert refused.status_code == 422 and "health_target" in refused.text
+    assert "not a configured channel" in refused.text
+    assert (await client.post(url, json={"health_target": "thread"})).status_code == 200
+
+
+async def test_an_out_of_range_reminder_id_is_a_422(
+    client: httpx.AsyncClient, thread_id: str
+) -> None:
+    huge = await client.delete(f"/api/threads/{thread_id}/reminders/{2**120}")
+    assert huge.status_code == 422
+    assert (await client.delete(f"/api/threads/{thread_id}/reminders/0")).status_code == 422

@@ -178,3 +178,114 @@ async def test_the_scheduler_sleeps_until_the_next_reminder(rig: Rig) -> None:
     await rig.park("ops")
     await _remind(rig, 7)
     assert await rig.scheduler._next_pass_at(0) == T0 + timedelta(minutes=7)
+
+
+async def test_a_healthy_thread_writes_its_health_rarely_and_is_not_declared_dead_early(
+    make_rig: MakeRig,
+) -> None:
+    alerts = Alerts()
+    rig = await make_rig(alerts=alerts)
+    await rig.clock.set(T0)
+    await rig.add("ops", health_target="pager", dead_after=2 * HOUR)  # beats every 30m
+    await rig.scheduler.run_due()
+    written: list[datetime] = []
+    for _ in range(6):
+        await rig.to_due("ops")
+        await rig.scheduler.run_due()
+        health = await rig.store.get_health("ops")
+        assert health is not None
+        written.append(health.updated_at)
+    assert len(set(written)) < 6  # not one write per beat
+    last = (await rig.beats("ops"))[-1]
+    assert last.finished_at is not None
+    await rig.park("ops")
+    stored = await rig.store.get_health("ops")
+    assert stored is not None and stored.dead_at is not None
+    assert stored.dead_at < last.finished_at + 2 * HOUR  # the lazy deadline is early ...
+    await rig.clock.set(stored.dead_at)
+    await rig.scheduler.run_due()
+    assert alerts.sent == []  # ... so it is checked against the beats first, and moved
+    moved = await rig.store.get_health("ops")
+    assert moved is not None and moved.dead_at == last.finished_at + 2 * HOUR
+    await rig.clock.set(last.finished_at + 2 * HOUR)
+    await rig.scheduler.run_due()
+    assert len(alerts.sent) == 1
+
+
+async def test_the_loop_sleeps_until_a_reminder_added_while_it_slept(rig: Rig) -> None:
+    import asyncio
+
+    from sched_support import until
+
+    await rig.clock.set(T0)
+    await rig.add("ops")
+    await rig.scheduler.run_due()
+    await rig.park("ops")
+    loop = asyncio.create_task(rig.scheduler.run_forever())
+    try:
+        await until(lambda: rig.scheduler.sleeping)
+        assert rig.scheduler.sleeping_until == T0 + timedelta(days=10)  # the parked slot
+        rid = await _remind(rig, 3)
+        rig.scheduler.replan()  # what the API does after storing a reminder
+        await until(lambda: rig.scheduler.sleeping_until == T0 + timedelta(minutes=3))
+        await rig.clock.set(T0 + timedelta(minutes=3))
+        await rig.runner.wait_for_calls(1)
+        assert rig.runner.reasons == [f"reminder:{rid}"]
+        await until(lambda: rig.scheduler.sleeping and not rig.scheduler.in_flight)
+    finally:
+        await rig.scheduler.shutdown()
+        await loop
+
+
+async def test_a_disabled_thread_is_not_declared_dead(make_rig: MakeRig) -> None:
+    alerts = Alerts()
+    rig = await make_rig(alerts=alerts)
+    await rig.clock.set(T0)
+    await rig.add("ops", health_target="pager", dead_after=HOUR)
+    await rig.scheduler.run_due()
+    await rig.to_due("ops")
+    await rig.scheduler.run_due()
+    await rig.add("ops", health_target="pager", dead_after=HOUR, enabled=False)
+    await rig.clock.advance(5 * HOUR)
+    await rig.scheduler.run_due()
+    assert alerts.sent == []
+    health = await rig.store.get_health("ops")
+    assert health is not None and not health.unhealthy and health.dead_at is None
+
+
+class NamedCounts:
+    """Wraps a store and counts calls by method name."""
+
+    def __init__(self, store: object) -> None:
+        self._store = store
+        self.names: list[str] = []
+
+    def __getattr__(self, name: str) -> object:
+        target = getattr(self._store, name)
+        if not callable(target):
+            return target
+
+        def counted(*args: object, **kwargs: object) -> object:
+            self.names.append(name)
+            return target(*args, **kwargs)
+
+        return counted
+
+
+async def test_an_idle_pass_reads_nothing_for_reminders_or_health(rig: Rig) -> None:
+    from soulbeat.schedule.scheduler import Scheduler
+
+    timed = {"due_reminders", "earliest_reminder", "dead_threads", "earliest_dead"}
+    counting = NamedCounts(rig.store)
+    scheduler = Scheduler(counting, rig.planner, rig.runner, rig.clock, worker_id="w1")  # type: ignore[arg-type]
+    await rig.clock.set(T0)
+    await rig.add("ops")
+    await scheduler.run_due()
+    await scheduler._next_pass_at(0)  # what the loop asks before it sleeps: now known
+    counting.names.clear()
+    await scheduler.run_due()  # an idle pass
+    await scheduler._next_pass_at(0)
+    assert timed.isdisjoint(counting.names), counting.names
+    scheduler.replan()  # e.g. a reminder was added: read again once
+    await scheduler.run_due()
+    assert "due_reminders" in counting.names

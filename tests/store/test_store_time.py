@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from conftest import OpenStore
 from soulbeat.errors import NotFoundError
 from soulbeat.store.base import Store, TimeStore
 from soulbeat.store.records import Agent, Thread
 from soulbeat.store.records_time import NewReminder, ThreadHealth
 
+OpenStore = Callable[[], Awaitable[Store]]
 T0 = datetime(2026, 3, 27, 12, 0, tzinfo=UTC)
 
 

@@ -23,6 +23,12 @@ name                                        type       what
 ``soulbeat_events_published``               gauge      events published since start (last id)
 ``soulbeat_event_subscribers_dropped``      gauge      streams dropped for falling behind
 ``soulbeat_breakers_open``                  gauge      model servers whose circuit is not closed
+``soulbeat_thread_health_events_total``     counter    ``thread.unhealthy`` / ``thread.recovered``
+                                                       events, by ``event`` (issue 16)
+``soulbeat_threads_unhealthy``              gauge      threads in an unhealthy episode now
+``soulbeat_thread_unhealthy``               gauge      1 per unhealthy thread, by ``thread``
+``soulbeat_thread_failed_streak``           gauge      failed beats in a row, by ``thread`` (only
+                                                       threads with a streak or an episode)
 ==========================================  =========  ==========================================
 
 Counting: a bus listener counts ``beat.started`` and ``beat.finished`` at once (outcome and skip
@@ -97,11 +103,35 @@ class BeatMetrics:
             for name, doc in _GAUGES.items()
         }
         self._pending: deque[int] = deque(maxlen=_PENDING_LIMIT)
+        # issue 16: health
+        self._health_events = Counter(
+            "soulbeat_thread_health_events",
+            "thread.unhealthy and thread.recovered events, by event.",
+            ["event"],
+            registry=self.registry,
+        )
+        self._unhealthy_count = Gauge(
+            "soulbeat_threads_unhealthy", "Threads in an unhealthy episode.", registry=self.registry
+        )
+        self._unhealthy = Gauge(
+            "soulbeat_thread_unhealthy",
+            "1 per unhealthy thread.",
+            ["thread"],
+            registry=self.registry,
+        )
+        self._streak = Gauge(
+            "soulbeat_thread_failed_streak",
+            "Failed beats in a row, per thread with a streak or an episode.",
+            ["thread"],
+            registry=self.registry,
+        )
 
     def on_event(self, event: Event) -> None:
         """The bus listener: counts beats as their events pass."""
         if event.name == "beat.started":
             self._started.inc()
+        elif event.name in ("thread.unhealthy", "thread.recovered"):
+            self._health_events.labels(event.name).inc()
         elif event.name == "beat.finished" and event.data.get("status") == "finished":
             outcome = str(event.data.get("outcome") or "unknown")
             self._beats.labels(outcome, str(event.data.get("skip_reason") or "")).inc()
@@ -120,7 +150,19 @@ class BeatMetrics:
         for name, value in (await service.gauges()).items():
             if name in self._gauges:
                 self._gauges[name].set(value)
+        await self._set_health(service)
         return generate_latest(self.registry)
+
+    async def _set_health(self, service: Service) -> None:
+        rows = [r for r in await service.timing.all_health() if r["state"] != "healthy"]
+        self._unhealthy.clear()
+        self._streak.clear()
+        sick = [r for r in rows if r["state"] == "unhealthy"]
+        self._unhealthy_count.set(len(sick))
+        for row in sick:
+            self._unhealthy.labels(row["thread_id"]).set(1)
+        for row in rows:
+            self._streak.labels(row["thread_id"]).set(row["failed_streak"])
 
     def _observe(self, record: BeatRecord) -> None:
         if record.started_at is not None and record.finished_at is not None:

@@ -13,11 +13,11 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from soulbeat.config.problems import config_error
+from soulbeat.config.problems import config_error, quote
 from soulbeat.config.values import NAME_PATTERN
 from soulbeat.contract.active_hours import resolve_timezone
 from soulbeat.contract.cron import next_fires
@@ -33,6 +33,7 @@ __all__ = [
     "check_one_cadence",
     "check_zone_name",
     "dead_after_of",
+    "health_target_problem",
 ]
 
 DEAD_AFTER_FLOOR = timedelta(hours=1)
@@ -68,6 +69,14 @@ def check_health_target(value: object) -> str:
     raise config_error(
         "health_target", value, "is not an alert target", "none, thread or a channel name"
     )
+
+
+def health_target_problem(target: str, channels: Collection[str]) -> str | None:
+    """Why ``health_target`` goes nowhere (the text after ``health_target: ``), or None."""
+    if target in HEALTH_TARGET_KEYWORDS or target in channels:
+        return None
+    known = ", ".join([*HEALTH_TARGET_KEYWORDS, *sorted(channels)])
+    return f"{quote(target)} is not a configured channel (expected {known})"
 
 
 def dead_after_of(config: HeartbeatConfig) -> timedelta | None:

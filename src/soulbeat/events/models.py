@@ -50,6 +50,8 @@ EVENT_NAMES: tuple[str, ...] = (
     "memory.changed",
     "scratch.changed",
     "tool.called",
+    "thread.unhealthy",  # issue 16: the dead-man check and failure streaks
+    "thread.recovered",
 )
 """Every event name soulbeat publishes; publishing any other name is a bug."""
 

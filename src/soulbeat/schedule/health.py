@@ -12,6 +12,11 @@ The rules, per thread (all of its schedules together):
   scheduler is alive and deciding) + ``dead_after`` (default 3 x interval, at least 1 h). Each
   scheduler pass asks the store for threads past their ``dead_at`` (`TimeStore.dead_threads`),
   and sleeps no longer than the earliest one, so nothing is scanned.
+* **Few writes.** A beat that changes nothing but the deadline writes the row only when the
+  stored ``dead_at`` is more than half of ``dead_after`` behind (`worth_writing`): a healthy
+  thread costs one extra write per half ``dead_after``, not one per beat. A stored deadline may
+  therefore be early; before a thread is declared dead its beat history is asked for the last
+  beat that finished without failing (`LastGood`), and a newer one moves the deadline instead.
 * **Episodes.** A thread becomes ``unhealthy`` when its streak reaches 3 (``failing``) or its
   ``dead_at`` passes (``silent``): one ``thread.unhealthy`` event and one alert to its
   ``health_target``. The alert is claimed in the store first (`TimeStore.claim_alert`), so an
@@ -28,6 +33,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from soulbeat.schedule.plan import BeatPlan
 from soulbeat.store.base import TimeStore
 from soulbeat.store.records import BeatResult
 from soulbeat.store.records_time import ThreadHealth
@@ -40,6 +46,7 @@ __all__ = [
     "after_beat",
     "backoff_delay",
     "declare_dead",
+    "worth_writing",
 ]
 
 log = logging.getLogger(__name__)
@@ -96,6 +103,25 @@ def after_beat(
     return new, None
 
 
+def worth_writing(
+    before: ThreadHealth | None,
+    after: ThreadHealth,
+    transition: str | None,
+    dead_after: timedelta | None,
+) -> bool:
+    """Whether a beat's new health must be stored now (see "Few writes")."""
+    if before is None or transition is not None:
+        return True
+    if (before.failed_streak, before.unhealthy_since) != (
+        after.failed_streak,
+        after.unhealthy_since,
+    ):
+        return True
+    if after.dead_at is None or dead_after is None:
+        return before.dead_at != after.dead_at
+    return before.dead_at is None or after.dead_at - before.dead_at >= dead_after / 2
+
+
 def declare_dead(health: ThreadHealth, now: datetime) -> ThreadHealth:
     """The health of a thread whose ``dead_at`` passed: a new ``silent`` episode. Pure."""
     return _open(replace(health, updated_at=now), now, SILENT)
@@ -108,7 +134,9 @@ def _open(health: ThreadHealth, now: datetime, reason: str) -> ThreadHealth:
 
 
 Publish = Callable[[str, Mapping[str, Any]], None]
-TargetOf = Callable[[str], Awaitable[str]]
+PlanOf = Callable[[str], Awaitable[BeatPlan | None]]
+LastGood = Callable[[str], Awaitable[datetime | None]]
+"""When the thread's latest beat finished without failing (from its audit trail), if any."""
 
 
 class HealthKeeper:
@@ -118,10 +146,12 @@ class HealthKeeper:
         self,
         store: TimeStore,
         publish: Publish,
-        target_of: TargetOf,
+        plan_of: PlanOf,
+        last_good: LastGood,
         alerts: AlertSink | None = None,
     ) -> None:
-        self._store, self._publish, self._target_of = store, publish, target_of
+        self._store, self._publish, self._plan_of = store, publish, plan_of
+        self._last_good = last_good
         self._alerts = alerts
 
     async def after_beat(
@@ -143,7 +173,16 @@ class HealthKeeper:
         """Open a ``silent`` episode for every thread past its ``dead_at``."""
         opened = []
         for health in await self._store.dead_threads(now):
-            sick = declare_dead(health, now)
+            plan = await self._plan_of(health.thread_id)
+            watched = plan is not None and plan.enabled and plan.beats_on_its_own
+            dead_after = plan.dead_after if plan is not None and watched else None
+            good = await self._last_good(health.thread_id)
+            if dead_after is None or (good is not None and good + dead_after > now):
+                # not dead after all: no deadline any more, or a beat the lazy write left out
+                later = None if dead_after is None or good is None else good + dead_after
+                await self._store.put_health(replace(health, dead_at=later, updated_at=now))
+                continue
+            sick = declare_dead(replace(health, last_ok_at=good or health.last_ok_at), now)
             await self._store.put_health(sick)
             await self._transition(sick, "thread.unhealthy", now)
             opened.append(sick)
@@ -161,7 +200,8 @@ class HealthKeeper:
     async def _alert_once(self, health: ThreadHealth, now: datetime) -> None:
         if not await self._store.claim_alert(health.thread_id, health.episode, now):
             return  # this episode was alerted already (before a restart, or by another worker)
-        target = await self._target_of(health.thread_id)
+        plan = await self._plan_of(health.thread_id)
+        target = "none" if plan is None else plan.health_target
         if target == "none" or self._alerts is None:
             return
         try:

@@ -507,11 +507,13 @@ class Scheduler:
     def wake(self, thread_id: str, reason: str = MANUAL, skill: str = MAIN) -> Wake:
         """Ask for a beat of one schedule; it runs on the next pass once coalesced (250 ms)."""
         wake = self._wakes.push(thread_id, reason, skill)
+        self._time.invalidate()
         self._woken.set()
         return wake
 
     def replan(self) -> None:
         """Wake the loop for a pass now, e.g. after a config change (the pass re-syncs)."""
+        self._time.invalidate()
         self._woken.set()
 
     async def run_now(self, thread_id: str, skill: str = MAIN) -> BeatRecord:

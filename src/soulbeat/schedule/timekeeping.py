@@ -9,6 +9,11 @@
   stored health (events, the one alert) and the settled reminder.
 
 Needs a store with the `TimeStore` part; with any other store every hook does nothing.
+
+An idle pass costs no query: the next reminder and the next deadline are kept once read, and
+forgotten (read again on the next pass) when something may have moved them — a reminder fired
+or settled, a health row written, or `invalidate()` (the scheduler's `replan()` and `wake()`:
+a reminder added or cancelled, a config change, another worker's change on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -19,9 +24,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from soulbeat.schedule.health import AlertSink, HealthKeeper, after_beat, backoff_delay
+from soulbeat.schedule.health import (
+    AlertSink,
+    HealthKeeper,
+    after_beat,
+    backoff_delay,
+    worth_writing,
+)
 from soulbeat.schedule.plan import BeatPlan, Planner
-from soulbeat.schedule.reminders import ReminderDesk
+from soulbeat.schedule.reminders import ReminderDesk, reminder_id
 from soulbeat.schedule.wakes import Wake
 from soulbeat.store.base import BeatStore, TimeStore
 from soulbeat.store.records import MAIN, BeatResult
@@ -35,13 +46,26 @@ Publish = Callable[[str, Mapping[str, Any]], None]
 After = Callable[[BeatPlan, datetime], Awaitable[datetime | None]]
 
 
+class _Unknown:
+    """Not read yet (or forgotten): the next pass reads it from the store."""
+
+
+UNKNOWN = _Unknown()
+
+
+def _maybe_due(cached: datetime | _Unknown | None, now: datetime) -> bool:
+    return isinstance(cached, _Unknown) or (cached is not None and cached <= now)
+
+
 @dataclass(frozen=True)
 class HealthStep:
-    """A finished beat's effect on its thread's health, computed before the beat is stored."""
+    """A finished beat's effect on its thread's health, computed before the beat is stored;
+    ``write`` False when nothing worth a write changed (`worth_writing`)."""
 
     before: ThreadHealth | None
     after: ThreadHealth
     transition: str | None
+    write: bool = True
 
 
 class TimeKeeping:
@@ -61,29 +85,43 @@ class TimeKeeping:
         self.health: HealthKeeper | None = None
         if self._store is not None:
             self.reminders = ReminderDesk(self._store, self._main_plan, push)
-            self.health = HealthKeeper(self._store, publish, self._target_of, alerts)
+            self.health = HealthKeeper(
+                self._store, publish, self._main_plan, self._last_good, alerts
+            )
+        self._beats = store
+        self._next_reminder: datetime | _Unknown | None = UNKNOWN
+        self._next_dead: datetime | _Unknown | None = UNKNOWN
+
+    def invalidate(self) -> None:
+        """Forget the cached next reminder and deadline (something may have moved them)."""
+        self._next_reminder = self._next_dead = UNKNOWN
 
     async def _main_plan(self, thread_id: str) -> BeatPlan | None:
         plans = await self._planner.plans(thread_id)
         return next((plan for plan in plans if plan.skill == MAIN), None)
 
-    async def _target_of(self, thread_id: str) -> str:
-        plan = await self._main_plan(thread_id)
-        return "none" if plan is None else plan.health_target
+    async def _last_good(self, thread_id: str) -> datetime | None:
+        """The finish time of the thread's latest beat that finished without failing."""
+        for beat in await self._beats.list_beats(thread_id=thread_id, limit=50):
+            if beat.status == "finished" and beat.outcome not in ("failed", "interrupted"):
+                return beat.finished_at
+        return None
 
     async def on_pass(self, now: datetime) -> None:
-        if self.reminders is not None:
+        if self.reminders is not None and _maybe_due(self._next_reminder, now):
             await self.reminders.fire_due(now)
-        if self.health is not None:
+            self._next_reminder = UNKNOWN
+        if self.health is not None and _maybe_due(self._next_dead, now):
             await self.health.check_dead(now)
+            self._next_dead = UNKNOWN
 
     async def next_at(self, now: datetime) -> datetime | None:
-        times = []
-        if self.reminders is not None:
-            times.append(await self.reminders.next_due_at(now))
-        if self.health is not None:
-            times.append(await self.health.next_check_at())
-        return min((t for t in times if t is not None), default=None)
+        if self.reminders is not None and isinstance(self._next_reminder, _Unknown):
+            self._next_reminder = await self.reminders.next_due_at(now)
+        if self.health is not None and isinstance(self._next_dead, _Unknown):
+            self._next_dead = await self.health.next_check_at()
+        times = (self._next_reminder, self._next_dead)
+        return min((t for t in times if isinstance(t, datetime)), default=None)
 
     async def health_after(
         self, thread_id: str, result: BeatResult, plan: BeatPlan | None, now: datetime
@@ -92,7 +130,8 @@ class TimeKeeping:
             return None
         before = await self._store.get_health(thread_id)
         after, transition = after_beat(before, thread_id, result, now, plan.dead_after)
-        return HealthStep(before, after, transition)
+        write = worth_writing(before, after, transition, plan.dead_after)
+        return HealthStep(before, after, transition, write)
 
     async def delayed_slot(
         self,
@@ -115,14 +154,17 @@ class TimeKeeping:
         self, reason: str, beat_key: str, step: HealthStep | None, now: datetime
     ) -> None:
         """After the beat was stored: settle its reminder, store the health, publish, alert."""
-        if self.reminders is not None:
+        if self.reminders is not None and reminder_id(reason) is not None:
             await self.reminders.settle(reason, beat_key, now)
-        if self.health is not None and step is not None:
+            self._next_reminder = UNKNOWN
+        if self.health is not None and step is not None and step.write:
             await self.health.commit(step.after, step.transition, now)
+            self._next_dead = UNKNOWN
 
     def dropped(self, reason: str) -> None:
         if self.reminders is not None:
             self.reminders.dropped(reason)
+            self._next_reminder = UNKNOWN
 
     @staticmethod
     def backoff_of(health: ThreadHealth | None, interval: timedelta | None) -> timedelta | None:

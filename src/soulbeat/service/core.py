@@ -27,6 +27,7 @@ from soulbeat.cluster import ClusterNode, WakeRequest
 from soulbeat.config import normalize_heartbeat_mapping, validate_thread_overrides
 from soulbeat.config.checks import config_warnings, target_problem
 from soulbeat.config.settings import Settings
+from soulbeat.config.time_keys import health_target_problem
 from soulbeat.doctor import DoctorReport, diagnose
 from soulbeat.errors import ConfigError, NotFoundError, StoreError
 from soulbeat.events.bus import EventBus, Listener
@@ -158,6 +159,7 @@ class Service:
         approvals: ApprovalQueue | None = None,
         cluster: ClusterNode | None = None,
         mcp: McpHub | None = None,
+        timing: Timing | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -191,7 +193,7 @@ class Service:
             replan=scheduler.replan,
         )
         #: reminders, schedules (cron's next fires) and health (issue 16)
-        self.timing = Timing(store, registry, clock, scheduler.replan)
+        self.timing = timing or Timing(store, registry, clock, scheduler.replan)
 
     @property
     def board(self) -> Board:
@@ -495,6 +497,9 @@ class Service:
                 value=target,
                 expected=", ".join(("thread", "last", "none", *sorted(self.settings.channels))),
             )
+        alerting = health_target_problem(effective.config.health_target, self.settings.channels)
+        if alerting is not None:  # issue 16: the dead-man's alert must go somewhere
+            raise ConfigError(f"health_target: {alerting}", key="health_target")
         return checked
 
     async def set_thread_enabled(self, thread_id: str, enabled: bool) -> Thread:

@@ -17,7 +17,9 @@ A thread's ``state``, first that applies:
 ``scheduled``    otherwise
 ===============  ================================================================================
 
-A page row also says ``failing`` when its latest finished beat failed. "Today" is the UTC day.
+A page row also says ``failing`` when its latest finished beat failed, and ``health`` (issue 16):
+``healthy``, ``failing`` (a failure streak) or ``unhealthy`` with its ``failed_streak``; the page
+says how many threads are ``unhealthy`` in all. "Today" is the UTC day.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from soulbeat.contract.active_hours import ActiveHours, is_within_active_hours
 from soulbeat.contract.interval import interval_or_disabled
 from soulbeat.errors import ConfigError, NotFoundError
 from soulbeat.events.bus import EventBus
+from soulbeat.service.timing import health_view
 from soulbeat.service.views import beat_view, plain
 from soulbeat.store.base import Store
 from soulbeat.store.records import Thread
@@ -113,6 +116,7 @@ class Fleet:
         page = chosen[query.offset : query.offset + limit]
         today = now.replace(hour=0, minute=0, second=0, microsecond=0)
         facts = await self._store.thread_facts([r.thread.thread_id for r in page], today)
+        health = {h.thread_id: h for h in await self._store.list_health()}  # issue 16
         items = []
         for row in page:
             fact = facts.get(row.thread.thread_id)
@@ -123,6 +127,7 @@ class Fleet:
                     "last_beat": beat_view(last) if last else None,
                     "failing": bool(last and last.outcome == "failed"),
                     "tokens_today": fact.tokens if fact else 0,
+                    "health": health_view(health.get(row.thread.thread_id), row.thread.thread_id),
                 }
             )
         return {
@@ -132,6 +137,7 @@ class Fleet:
             "offset": query.offset,
             "next_offset": query.offset + limit if query.offset + limit < len(chosen) else None,
             "counts": counts,
+            "unhealthy": sum(1 for h in health.values() if h.unhealthy),
             "threads": len(rows),
             "running": running,
             "now": plain(now),
@@ -187,7 +193,7 @@ class Fleet:
         window = config.active_hours.to_active_hours() if config.active_hours else None
         return _Config(
             every=interval_or_disabled(config.every),
-            every_text=config.every,
+            every_text=config.every if config.cron is None else f"cron {config.cron}",
             on=config.enabled,
             dry_run=config.dry_run,
             target=config.target,

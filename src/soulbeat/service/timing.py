@@ -195,6 +195,13 @@ class Timing:
             )
         return due
 
+    async def model_reminder(
+        self, thread_id: str, text: str, at: str | None, after: str | None
+    ) -> dict[str, Any]:
+        """`add_reminder` for the model's ``heartbeat_remind`` call (`ScheduleReminder`)."""
+        request = ReminderRequest(text, at=at, after=after)
+        return reminder_view(await self.add_reminder(thread_id, request, by="model"))
+
     async def reminders(self, thread_id: str, *, status: str | None = None) -> list[Reminder]:
         await self._store.get_thread(thread_id)  # 404 for an unknown thread
         if status is not None and status not in ("pending", "done", "cancelled"):
@@ -207,7 +214,9 @@ class Timing:
         found = await self._store.get_reminder(reminder_id)
         if found.thread_id != thread_id:
             raise NotFoundError(f"thread {thread_id!r} has no reminder {reminder_id}")
-        return await self._store.cancel_reminder(reminder_id, self._clock.now())
+        cancelled = await self._store.cancel_reminder(reminder_id, self._clock.now())
+        self._replan()  # the scheduler may be waiting for this one
+        return cancelled
 
     async def health(self, thread_id: str) -> dict[str, Any]:
         await self._store.get_thread(thread_id)

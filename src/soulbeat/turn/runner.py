@@ -72,6 +72,7 @@ from soulbeat.turn.outcome import DEDUPE_WINDOW, Outcome, decide_outcome, indica
 from soulbeat.turn.prepare import BeatSetup, prepare_beat
 from soulbeat.turn.profile import PromptProfile, PromptProfiles, minimal_tools
 from soulbeat.turn.prompt import Prompt, build_prompt, current_time_line
+from soulbeat.turn.remind_tool import RemindTool, ScheduleReminder, remind_tools
 from soulbeat.turn.reply import read_reply
 from soulbeat.turn.rounds import ActOnCall, Exchange, exchange
 from soulbeat.turn.tools import tools_for
@@ -127,6 +128,7 @@ class TurnRunner:
         decision_modes: DecisionModes | None = None,
         tool_kit: ToolKit | None = None,
         prompt_profiles: PromptProfiles | None = None,
+        reminders: ScheduleReminder | None = None,
     ) -> None:
         self._store, self._registry, self._provider, self._clock = store, registry, provider, clock
         self._default_model = default_model.strip()
@@ -138,6 +140,8 @@ class TurnRunner:
         self._modes = decision_modes or DecisionModes()
         self._kit = tool_kit
         self._profiles = prompt_profiles or PromptProfiles()
+        self._reminders = reminders
+        """Stores a reminder the model asks for with `heartbeat_remind` (issue 16)."""
 
     async def run(self, claim: Claim, plan: BeatPlan, *, started_at: datetime) -> BeatResult:
         beat = await self._begin(claim, plan, started_at)
@@ -293,6 +297,8 @@ class TurnRunner:
         tools = tools_for(config.actions.allowed) if offer else ()
         if prompt.profile == "compact":
             tools = minimal_tools(tools)
+        if self._reminders is not None:  # issue 16: the model's own follow-up
+            tools = (*tools, *remind_tools(config, offer))
         if offer and beat.kit is not None:  # the kit's tools as their servers describe them
             tools = (*tools, *beat.kit.tools.specs)
         schema = decision_schema(config.actions.allowed) if mode == "schema" else None
@@ -320,7 +326,9 @@ class TurnRunner:
             recorded,
             request,
             max_tool_calls=config.max_tool_calls,
-            act=self._act(beat),
+            act=RemindTool(
+                self._reminders, beat.claim.thread_id, config.dry_run, beat.effects
+            ).wrap(self._act(beat)),
             time_left=remaining,
         )
 

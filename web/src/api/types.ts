@@ -171,6 +171,44 @@ export interface FleetRow {
   last_beat: Beat | null;
   failing: boolean;
   tokens_today: number;
+  /** Issue 16: healthy, failing (a streak) or unhealthy (an episode), with its streak. */
+  health?: ThreadHealth;
+}
+
+/** A thread's health (issue 16): failure streak, unhealthy episodes, the dead-man deadline. */
+export interface ThreadHealth {
+  thread_id: string;
+  state: "healthy" | "failing" | "unhealthy";
+  failed_streak: number;
+  reason?: string | null;
+  unhealthy_since?: string | null;
+  last_ok_at?: string | null;
+  dead_at?: string | null;
+}
+
+/** A one-shot reminder (issue 16). */
+export interface Reminder {
+  id: number;
+  thread_id: string;
+  text: string;
+  due_at: string;
+  urgent: boolean;
+  created_by: "person" | "model";
+  status: "pending" | "done" | "cancelled";
+  reason: string;
+}
+
+/** `GET /api/threads/{tid}/schedule`: when a thread beats (issue 16). */
+export interface ThreadSchedule {
+  thread_id: string;
+  every: string | null;
+  cron: string | null;
+  timezone: string;
+  next_due_at: string | null;
+  next_fires: string[];
+  quiet_after_message: string;
+  health: ThreadHealth;
+  reminders: Reminder[];
 }
 
 export interface FleetPage {

@@ -143,5 +143,16 @@ export function panelApi(): FakeApi {
     .on("GET /api/threads/main", THREAD)
     .on("GET /api/heartbeat/status", STATUS)
     .on("GET /api/threads/main/heartbeat/config", makeConfig())
-    .on("GET /api/heartbeat/heartbeat.md", HEARTBEAT_FILE);
+    .on("GET /api/heartbeat/heartbeat.md", HEARTBEAT_FILE)
+    .on("GET /api/threads/main/schedule", {
+      thread_id: "main",
+      every: "30m",
+      cron: null,
+      timezone: "user",
+      next_due_at: THREAD.next_due_at,
+      next_fires: [],
+      quiet_after_message: "0",
+      health: { thread_id: "main", state: "healthy", failed_streak: 0 },
+      reminders: [],
+    });
 }

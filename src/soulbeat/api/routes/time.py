@@ -12,6 +12,8 @@ from soulbeat.service.timing import ReminderRequest, reminder_view
 
 router = APIRouter(tags=["time"], dependencies=[Depends(require_api)])
 
+ReminderId = Annotated[int, Path(ge=1, le=2**62, description="The reminder's id.")]
+
 
 class ReminderCreate(BaseModel):
     """A one-shot reminder: ``text`` and exactly one of ``at`` (ISO 8601; without an offset it
@@ -31,9 +33,6 @@ async def thread_schedule(tid: str, service: ServiceDep) -> dict[str, Any]:
     times, the thread's health and its pending reminders."""
     await service.thread_detail(tid)  # plans the thread now when the scheduler has not yet
     return await service.timing.schedule(tid)
-
-
-ReminderId = Annotated[int, Path(ge=1, le=2**62, description="The reminder's id.")]
 
 
 @router.get("/api/threads/{tid}/reminders")

@@ -9,10 +9,12 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
+from soulbeat.cluster.base import CHANGED
 from soulbeat.errors import NotFoundError
 from soulbeat.store import time_sql as q
 from soulbeat.store.codec import from_micros, to_micros
 from soulbeat.store.postgres import tables
+from soulbeat.store.postgres.signals import notify
 from soulbeat.store.postgres.tables import Conn, many, one
 from soulbeat.store.records import SystemEvent
 from soulbeat.store.records_time import NewReminder, Reminder, ReminderStatus, ThreadHealth
@@ -52,6 +54,7 @@ class PostgresTime:
                 return None
             row = await one(conn, q.pg(q.ADD_REMINDER) + " RETURNING *", q.reminder_args(new))
             assert row is not None
+            await notify(conn, CHANGED)  # every worker's scheduler plans the new reminder
             return q.reminder_from_row(row)
 
         return await self._run(job)

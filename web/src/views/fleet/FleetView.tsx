@@ -34,6 +34,11 @@ function StateBadge({ row }: { row: FleetRow }) {
       {STATE_TEXT[row.state] ?? row.state}
       {row.dry_run ? <span className="tag">dry run</span> : null}
       {row.failing ? <span className="tag tag-bad">failing</span> : null}
+      {row.health?.state === "unhealthy" ? (
+        <span className="tag tag-bad" data-testid="unhealthy">
+          unhealthy · {row.health.failed_streak} failed in a row
+        </span>
+      ) : null}
     </span>
   );
 }

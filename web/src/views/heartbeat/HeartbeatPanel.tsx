@@ -10,6 +10,7 @@ import { ConfigForm } from "./ConfigForm";
 import { HeartbeatMdEditor } from "./HeartbeatMdEditor";
 import { RulesForm } from "./RulesForm";
 import { StatusArea } from "./StatusArea";
+import { TimePanel } from "./TimePanel";
 import { describeEvent } from "./activity";
 import type { ActivityEntry } from "./activity";
 
@@ -250,6 +251,11 @@ export function HeartbeatPanel() {
       {config ? (
         <div className="card">
           <ConfigForm config={config} defaultModel={status?.model?.model ?? null} onSave={saveConfig} />
+        </div>
+      ) : null}
+      {selected !== null ? (
+        <div className="card">
+          <TimePanel threadId={selected} onNote={(text) => note("ok", text)} />
         </div>
       ) : null}
       {config ? (
