@@ -38,6 +38,7 @@ def test_the_order_is_the_specs() -> None:
         "budget",
         "empty-heartbeat-file",
         "no-tasks-due",
+        "unchanged",
         "no-route",
         "alerts-disabled",
     )
@@ -146,3 +147,12 @@ def test_no_tasks_due(reason: str, expected: str | None) -> None:
 def test_no_route_and_alerts_disabled() -> None:
     assert skip_of("manual", has_route=False) == "no-route"
     assert skip_of("manual", alerts_visible=False) == "alerts-disabled"
+
+
+def test_unchanged_skips_scheduled_beats_only() -> None:
+    assert skip_of(unchanged=True, skip_unchanged=True) == "unchanged"
+    assert skip_of("skill:digest", unchanged=True, skip_unchanged=True) == "unchanged"
+    for reason in ("manual", "event", "hook:ci", "reminder:7", "retry"):
+        assert skip_of(reason, unchanged=True, skip_unchanged=True) is None, reason
+    assert skip_of(unchanged=True, skip_unchanged=False) is None
+    assert skip_of(unchanged=False, skip_unchanged=True) is None

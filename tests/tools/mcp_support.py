@@ -4,6 +4,7 @@ the `FakeLLMServer` over HTTP) with an agent whose MCP servers are the SDK-writt
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import sys
@@ -67,6 +68,7 @@ async def wire(
 ) -> Wired:
     workspace = tmp_path / "ws"
     init_workspace(workspace)
+    shutil.rmtree(workspace / ".agents", ignore_errors=True)  # the template's skill schedules
     (workspace / "HEARTBEAT.md").write_text(HEARTBEAT, encoding="utf-8")
     settings = Settings(
         data_dir=tmp_path / "data",

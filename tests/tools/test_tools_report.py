@@ -76,4 +76,4 @@ def test_the_doctor_lists_mcp_servers_and_their_problems(tmp_path: Path) -> None
     problems = [f.message for f in report.findings if f.topic == "tools"]
     assert len(problems) == 1 and "MCP server gone is missing" in problems[0]
     budget = report.details["tools"]["default"]["budget"]
-    assert budget["respond_schema_tokens"] > 20
+    assert budget["respond_schema_tokens"] > 20 and budget["local_schema_tokens"] > 100

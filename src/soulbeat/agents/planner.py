@@ -34,6 +34,7 @@ from soulbeat.errors import NotFoundError, WorkspaceError
 from soulbeat.schedule.plan import BeatPlan, PlanChanges
 from soulbeat.store.base import BeatStore
 from soulbeat.store.records import MAIN, Schedule, Thread
+from soulbeat.workspace.digest import workspace_digest
 from soulbeat.workspace.loader import Workspace
 from soulbeat.workspace.tasks import due_tasks
 
@@ -41,6 +42,18 @@ _PUBLIC_ACTIONS = frozenset({"post", "comment", "vote"})
 WATCH_DEBOUNCE_MS = 50
 
 log = logging.getLogger(__name__)
+
+
+def quiet_facts(
+    plan: BeatPlan, registry: AgentRegistry, thread: Thread, workspace: Workspace | None
+) -> BeatPlan:
+    """Issue 15: what the `unchanged` guard needs beyond the config — whether the beat has MCP
+    tools (an agent with MCP servers and a non-empty ``tools`` allow-list) and the workspace's
+    digest now."""
+    agent = registry.agent_settings(thread.agent_id)
+    outside = bool(agent is not None and agent.mcp_servers)
+    digest = workspace_digest(workspace) if workspace is not None else ""
+    return replace(plan, reaches_outside=outside, agent_id=thread.agent_id, workspace_digest=digest)
 
 
 def plan_from_config(
@@ -71,6 +84,7 @@ def plan_from_config(
         alerts_visible=visibility.show_ok or visibility.show_alerts or visibility.use_indicator,
         timeout=config.effective_timeout(),
         inputs=inputs,
+        skip_unchanged=config.skip_unchanged,
     )
 
 
@@ -157,6 +171,8 @@ class WorkspacePlanner:
         plans = self._thread_plans(thread, view, "", only=skill)
         plan = next((p for p in plans if p.skill == skill), None)
         source = view.sources.get(skill)
+        if plan is not None and plan.skip_unchanged:
+            plan = quiet_facts(plan, self._registry, thread, view.workspace)
         if plan is None or source is None or not plan.has_cadence_tasks:
             return plan
         tasks = source.instructions.tasks if source.instructions else ()

@@ -169,5 +169,6 @@ def _show_tools(reports: dict[str, Any]) -> None:
         budget = found["budget"]
         con.print(
             f"  prompt tokens: heartbeat_respond {budget['respond_schema_tokens']}, "
+            f"built-in and memory tools {budget['local_schema_tokens']}, "
             f"MCP schemas {budget['mcp_schema_tokens']}, MEMORY.md {budget['memory_tokens']}"
         )

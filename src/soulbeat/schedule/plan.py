@@ -50,6 +50,14 @@ class BeatPlan:
     timeout: timedelta = timedelta(minutes=10)
     inputs: str = ""
     """The fingerprint of what this plan was made from (stored with the schedule)."""
+    # -- issue 15: the `unchanged` guard (SPEC §9.1); the last three are set by `plan_for_beat`
+    skip_unchanged: bool = False
+    """The config's ``skip_unchanged``."""
+    reaches_outside: bool = False
+    """The beat may call tools that reach outside soulbeat (MCP): never skipped as unchanged."""
+    agent_id: str = ""
+    workspace_digest: str = ""
+    """`soulbeat.workspace.digest.workspace_digest` of the agent's workspace now."""
 
 
 @dataclass(frozen=True)

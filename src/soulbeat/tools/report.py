@@ -19,7 +19,10 @@ from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.config.layers import effective_config
 from soulbeat.config.settings import Settings
 from soulbeat.llm.base import estimate_tokens
+from soulbeat.tools.builtin import SPECS as BUILTIN_SPECS
 from soulbeat.tools.mcp_client import McpHub, ServerStatus, tool_name
+from soulbeat.tools.memory_tools import SPECS as MEMORY_SPECS
+from soulbeat.tools.memory_tools import propose_spec
 from soulbeat.tools.registry import allowed
 from soulbeat.turn.tools import HEARTBEAT_RESPOND
 
@@ -52,6 +55,15 @@ def _local_names(config: HeartbeatConfig) -> list[str]:
     return names
 
 
+def _local_tokens(name: str, config: HeartbeatConfig) -> int:
+    if name.endswith("_propose"):
+        kind = name.removesuffix("_propose")
+        spec = propose_spec(kind, config.soul_edits if kind == "soul" else config.heartbeat_edits)
+    else:
+        spec = {**BUILTIN_SPECS, **MEMORY_SPECS}[name]
+    return _schema_tokens(spec.name + spec.description, spec.parameters)
+
+
 def _schema_tokens(description: str, schema: Any) -> int:
     return estimate_tokens(description + json.dumps(schema))
 
@@ -77,9 +89,15 @@ def agent_tools(
     config = effective_config(settings, agent_id=agent_id).config
     patterns = config.tools
     local = [
-        {"name": name, "kind": _LOCAL_TOOLS[name], "allowed": allowed(name, patterns)}
+        {
+            "name": name,
+            "kind": _LOCAL_TOOLS[name],
+            "allowed": allowed(name, patterns),
+            "schema_tokens": _local_tokens(name, config),
+        }
         for name in _local_names(config)
     ]
+    local_tokens = sum(_local_tokens(str(t["name"]), config) for t in local if t["allowed"])
     found = statuses if statuses is not None else (hub.status(agent_id) if hub else [])
     servers = []
     mcp_tokens = 0
@@ -112,9 +130,9 @@ def agent_tools(
         "mcp_servers": servers,
         "budget": {
             "respond_schema_tokens": respond,
+            "local_schema_tokens": local_tokens,
             "mcp_schema_tokens": mcp_tokens,
             "memory_tokens": _memory_tokens(Path(workspace)),
-            "note": "built-in and memory tool schemas are counted per beat on the audit record",
         },
     }
 

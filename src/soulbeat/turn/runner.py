@@ -73,6 +73,7 @@ from soulbeat.turn.prompt import Prompt, build_prompt, current_time_line
 from soulbeat.turn.reply import read_reply
 from soulbeat.turn.rounds import ActOnCall, Exchange, exchange
 from soulbeat.turn.tools import tools_for
+from soulbeat.workspace.digest import workspace_digest
 
 __all__ = ["TurnRunner"]
 
@@ -184,6 +185,7 @@ class TurnRunner:
         audit.set_config(setup.effective)
         audit.instructions = setup.instructions.as_record()
         audit.set_warnings(setup.workspace.bootstrap.warnings)
+        audit.extra["workspace_digest"] = workspace_digest(setup.workspace)  # the unchanged guard
         route = resolve_route(
             config.target, config.to, setup.thread, self._channels, self._thread_channel
         )
