@@ -92,3 +92,18 @@ async def test_with_mcp_tools_or_the_switch_off_the_beat_runs(
         assert (await off.service.run_now("t1")).outcome == "ok-token"  # manual: always runs
     finally:
         await off.service.close()
+
+
+async def test_mcp_servers_outside_the_allow_list_do_not_count(
+    tmp_path: Path, server: FakeLLMServer, clock: FakeClock
+) -> None:
+    wired = await wire(
+        tmp_path, server, clock, {"ci": stdio_server()}, heartbeat={"tools": ["current_time"]}
+    )
+    try:
+        first = await next_beat(wired)
+        assert first.audit["tools"]["servers"] == []  # not even started: no MCP tool allowed
+        assert (await next_beat(wired)).skip_reason == "unchanged"
+        assert len(server.requests) == 1
+    finally:
+        await wired.service.close()

@@ -29,6 +29,7 @@ from datetime import datetime
 from soulbeat.agents.registry import AgentRegistry, HeartbeatSource
 from soulbeat.agents.snapshots import Signature
 from soulbeat.config import ConfigError, EffectiveConfig
+from soulbeat.config.memory import may_allow_mcp
 from soulbeat.contract.active_hours import resolve_timezone
 from soulbeat.errors import NotFoundError, WorkspaceError
 from soulbeat.schedule.plan import BeatPlan, PlanChanges
@@ -48,10 +49,10 @@ def quiet_facts(
     plan: BeatPlan, registry: AgentRegistry, thread: Thread, workspace: Workspace | None
 ) -> BeatPlan:
     """Issue 15: what the `unchanged` guard needs beyond the config — whether the beat has MCP
-    tools (an agent with MCP servers and a non-empty ``tools`` allow-list) and the workspace's
+    tools (an agent with MCP servers and an allow-list that may let one through) and the workspace's
     digest now."""
     agent = registry.agent_settings(thread.agent_id)
-    outside = bool(agent is not None and agent.mcp_servers)
+    outside = plan.reaches_outside and bool(agent is not None and agent.mcp_servers)
     digest = workspace_digest(workspace) if workspace is not None else ""
     return replace(plan, reaches_outside=outside, agent_id=thread.agent_id, workspace_digest=digest)
 
@@ -85,6 +86,7 @@ def plan_from_config(
         timeout=config.effective_timeout(),
         inputs=inputs,
         skip_unchanged=config.skip_unchanged,
+        reaches_outside=may_allow_mcp(config.tools),  # narrowed to agents with MCP servers
     )
 
 

@@ -54,7 +54,9 @@ class BeatPlan:
     skip_unchanged: bool = False
     """The config's ``skip_unchanged``."""
     reaches_outside: bool = False
-    """The beat may call tools that reach outside soulbeat (MCP): never skipped as unchanged."""
+    """The beat may call tools that reach outside soulbeat (MCP): never skipped as unchanged.
+    From the config alone the allow-list's "may"; `plan_for_beat` narrows it to agents that have
+    MCP servers."""
     agent_id: str = ""
     workspace_digest: str = ""
     """`soulbeat.workspace.digest.workspace_digest` of the agent's workspace now."""

@@ -14,7 +14,12 @@ from typing import Any
 from soulbeat.agents.registry import AgentRegistry
 from soulbeat.llm.base import ChatMessage, estimate_tokens
 from soulbeat.memory.completion import task_report
-from soulbeat.memory.prompt import MEMORY_SECTION, TASKS_SECTION, scratch_block
+from soulbeat.memory.prompt import (
+    MEMORY_SECTION,
+    MEMORY_TOOLS_SECTION,
+    TASKS_SECTION,
+    scratch_block,
+)
 from soulbeat.tools.assemble import BeatKit
 from soulbeat.turn.context import TurnContext
 from soulbeat.turn.memory_fields import memory_fields
@@ -31,8 +36,10 @@ def with_scratch(context: TurnContext, kit: BeatKit) -> TurnContext:
     return replace(context, blocks=(*context.blocks, block))
 
 
-def with_memory_rules(prompt: Prompt, *, tasks_due: bool) -> Prompt:
-    rules = [MEMORY_SECTION, *([TASKS_SECTION] if tasks_due else [])]
+def with_memory_rules(prompt: Prompt, *, tasks_due: bool, tools: bool) -> Prompt:
+    rules = [MEMORY_SECTION]
+    rules += [MEMORY_TOOLS_SECTION] if tools else []
+    rules += [TASKS_SECTION] if tasks_due else []
     system = f"{prompt.system}\n\n# Memory\n" + "\n".join(rules)
     messages = (ChatMessage("system", system), *prompt.messages[1:])
     return Prompt(messages, system, prompt.user)

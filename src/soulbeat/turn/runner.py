@@ -265,7 +265,8 @@ class TurnRunner:
             mode=mode,
         )
         if beat.kit is not None:
-            prompt = with_memory_rules(prompt, tasks_due=bool(beat.plan.due_tasks))
+            tools = config.max_tool_calls > 0 and mode == "tools"
+            prompt = with_memory_rules(prompt, tasks_due=bool(beat.plan.due_tasks), tools=tools)
         beat.audit.set_prompt(prompt)
         return prompt
 
