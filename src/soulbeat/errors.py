@@ -58,6 +58,10 @@ class InvalidTimezoneError(ConfigError):
     """A timezone that is neither an IANA name nor `local` / `user`."""
 
 
+class InvalidCronError(ConfigError):
+    """Text that is not a five-field cron expression (SPEC §9.2)."""
+
+
 class WorkspaceError(SoulbeatError):
     """The workspace cannot be used as asked (a path escaping it, an unknown template)."""
 

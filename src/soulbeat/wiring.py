@@ -50,6 +50,7 @@ from soulbeat.actions.models import MessageAction
 from soulbeat.actions.policy import TargetLookup
 from soulbeat.agents.planner import WorkspacePlanner
 from soulbeat.agents.registry import AgentRegistry
+from soulbeat.channels.alerts import ChannelAlerts
 from soulbeat.channels.base import Channel, Receipt
 from soulbeat.channels.thread import ThreadChannel
 from soulbeat.channels.webhook import WebhookChannel
@@ -65,6 +66,7 @@ from soulbeat.ledger.service import LedgerService
 from soulbeat.llm.base import LLMProvider
 from soulbeat.llm.registry import create_provider
 from soulbeat.llm.resilience import CircuitBreakers, ResilientProvider
+from soulbeat.llm.slots import ModelSlots, SlottedProvider
 from soulbeat.memory.approvals import apply_file_edit, file_edit_proposer
 from soulbeat.schedule.identity import worker_identity
 from soulbeat.schedule.scheduler import Scheduler
@@ -108,12 +110,31 @@ def build_store(settings: Settings) -> BeatStore:
     return SQLiteStore(database_path(settings))
 
 
-def build_provider(settings: Settings, clock: Clock, breakers: CircuitBreakers) -> LLMProvider:
+def model_slots(settings: Settings) -> ModelSlots:
+    """The model call limits (`soulbeat.llm.slots`): ``llm_max_in_flight`` for the configured
+    server, the default by address for any other."""
+    limits = (
+        {}
+        if settings.llm_max_in_flight is None
+        else {settings.llm_base_url: settings.llm_max_in_flight}
+    )
+    return ModelSlots(limits)
+
+
+def beats_in_flight(settings: Settings, slots: ModelSlots) -> int:
+    """``max_concurrent_beats``, else twice the model server's call limit."""
+    return settings.max_concurrent_beats or 2 * slots.limit(settings.llm_base_url)
+
+
+def build_provider(
+    settings: Settings, clock: Clock, breakers: CircuitBreakers, slots: ModelSlots | None = None
+) -> LLMProvider:
     inner = create_provider(
         settings.llm_provider, base_url=settings.llm_base_url, api_key=settings.llm_api_key
     )
+    # Under the retries: each attempt takes a slot, a backoff holds none.
     return ResilientProvider(
-        inner,
+        SlottedProvider(inner, slots or model_slots(settings)),
         clock,
         fallback_model=settings.llm_fallback_model,
         breaker=breakers.for_url(settings.llm_base_url),
@@ -328,7 +349,8 @@ def build(
     events = EventBus(clock)
     registry = AgentRegistry(settings, store)
     breakers = CircuitBreakers(clock)
-    provider = provider or build_provider(settings, clock, breakers)
+    slots = model_slots(settings)
+    provider = provider or build_provider(settings, clock, breakers, slots)
     channels = build_channels(settings)
     thread_channel = ThreadChannel(store, clock, events)
     deliver = approved_message_sender(store, registry, channels, thread_channel, events)
@@ -354,8 +376,9 @@ def build(
         runner,
         clock,
         worker_id=worker,
-        max_concurrent_beats=settings.max_concurrent_beats,
+        max_concurrent_beats=beats_in_flight(settings, slots),
         events=events,
+        alerts=ChannelAlerts(channels, thread_channel),  # issue 16: the dead-man's one alert
     )
     cluster = build_cluster(store, events, clock, scheduler, worker_id=worker)
     chat = ChatResponder(

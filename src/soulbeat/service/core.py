@@ -37,6 +37,7 @@ from soulbeat.schedule.scheduler import Scheduler
 from soulbeat.service.board import Board
 from soulbeat.service.files import FileKind, FileView, WorkspaceFiles
 from soulbeat.service.fleet import Fleet
+from soulbeat.service.timing import Timing, fires_view, next_fires
 from soulbeat.service.views import beat_view, plain
 from soulbeat.store.base import Store
 from soulbeat.store.records import (
@@ -85,6 +86,8 @@ class ThreadConfigView:
     """One row per key: key, value, source (default, file, env, agent, thread, skill)."""
     warnings: list[str] = dataclasses.field(default_factory=list)
     """What works but is probably not meant (`soulbeat.config.checks.config_warnings`)."""
+    next_fires: list[str] = dataclasses.field(default_factory=list)
+    """A cron thread's next five fire times (`soulbeat.service.timing`), ISO UTC."""
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,8 @@ class Service:
             is_running=scheduler.is_enabled,
             replan=scheduler.replan,
         )
+        #: reminders, schedules (cron's next fires) and health (issue 16)
+        self.timing = Timing(store, registry, clock, scheduler.replan)
 
     @property
     def board(self) -> Board:
@@ -293,6 +298,7 @@ class Service:
             "in_flight": [c.key for c in self.scheduler.in_flight],
             "next_due_at": plain(await self.store.earliest_due()),
             "last_beat": beat_view(last[0]) if last else None,
+            "unhealthy": [h for h in await self.timing.all_health() if h["state"] == "unhealthy"],
             "model": {
                 "provider": self.settings.llm_provider,
                 "base_url": self.settings.llm_base_url,
@@ -431,7 +437,11 @@ class Service:
         effective = self.registry.effective(thread)
         rows = [{"key": k, "value": v, "source": s} for k, v, s in effective.rows()]
         warnings = config_warnings(effective.config)
-        return ThreadConfigView(thread.id, thread.enabled, dict(thread.config), rows, warnings)
+        zone = self.registry.user_timezone(thread.agent_id)
+        fires = fires_view(next_fires(effective.config, zone, self.clock.now()))
+        return ThreadConfigView(
+            thread.id, thread.enabled, dict(thread.config), rows, warnings, fires
+        )
 
     async def set_thread_config(
         self, thread_id: str, changes: Mapping[str, Any], *, replace: bool = False

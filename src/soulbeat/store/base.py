@@ -8,6 +8,7 @@ part it needs:
   on this part alone.
 - `BoardStore`: the ledger's tables (submolts, posts, comments, votes).
 - `ActionStore`: the action log and the approval queue.
+- `TimeStore`: one-shot reminders and each thread's health (issue 16).
 
 Every backend implements all three (`soulbeat.store.sqlite.SQLiteStore` now, PostgreSQL later)
 and speaks only the records of `soulbeat.store.records`, so `store/` needs nothing above it. Each
@@ -88,6 +89,7 @@ from soulbeat.store.records_board import (
     VoteOutcome,
 )
 from soulbeat.store.records_memory import Scratch, ThreadChanges
+from soulbeat.store.records_time import NewReminder, Reminder, ReminderStatus, ThreadHealth
 from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, FleetRow, ThreadFacts
 
 
@@ -538,6 +540,65 @@ class ActionStore(Protocol):
         """Keep the `ActionResult` record of a decided approval."""
 
 
-class Store(BeatStore, BoardStore, ActionStore, Protocol):
+@runtime_checkable
+class TimeStore(Protocol):
+    """Issue 16's part: one-shot reminders and each thread's health.
+
+    Reminders: `add_reminder` stores one unless the thread already has ``max_pending`` pending
+    (then None, nothing stored; the check and the insert are one transaction). A pending reminder
+    is `due_reminders` once ``due_at <= now``; `fire_reminder` queues its text as a system event
+    once (a second call returns the same event), `settle_reminder` marks it ``done`` with its
+    beat's key, `cancel_reminder` marks a pending one ``cancelled`` (a settled one is returned as
+    it is). Deleting a thread deletes its reminders and its health row.
+
+    Health: `put_health` replaces a thread's row; `dead_threads(now)` lists the rows that are not
+    unhealthy and whose ``dead_at <= now``; `claim_alert` sets ``alerted_at`` of the given
+    unhealthy episode only if nobody did before, and says whether this call did it (the one alert
+    per episode, across restarts and workers).
+    """
+
+    async def add_reminder(self, new: NewReminder, *, max_pending: int) -> Reminder | None: ...
+
+    async def get_reminder(self, reminder_id: int) -> Reminder:
+        """Raises NotFoundError when there is no such reminder."""
+
+    async def list_reminders(
+        self,
+        thread_id: str | None = None,
+        *,
+        status: ReminderStatus | None = None,
+        limit: int = 100,
+    ) -> list[Reminder]:
+        """Soonest due first."""
+
+    async def cancel_reminder(self, reminder_id: int, at: datetime) -> Reminder: ...
+
+    async def due_reminders(self, now: datetime, *, limit: int = 100) -> list[Reminder]: ...
+
+    async def earliest_reminder(self, *, after: datetime | None = None) -> datetime | None:
+        """The earliest ``due_at`` of a pending reminder (only those due after ``after``)."""
+
+    async def fire_reminder(self, reminder_id: int, at: datetime) -> SystemEvent:
+        """Queue the reminder's text as a system event once (source ``reminder``)."""
+
+    async def retime_reminder(self, reminder_id: int, due_at: datetime) -> None: ...
+
+    async def settle_reminder(self, reminder_id: int, beat_key: str, at: datetime) -> None: ...
+
+    async def get_health(self, thread_id: str) -> ThreadHealth | None: ...
+
+    async def list_health(self) -> list[ThreadHealth]: ...
+
+    async def put_health(self, health: ThreadHealth) -> None: ...
+
+    async def dead_threads(self, now: datetime, *, limit: int = 100) -> list[ThreadHealth]: ...
+
+    async def earliest_dead(self) -> datetime | None:
+        """The earliest ``dead_at`` of a thread that is not unhealthy yet."""
+
+    async def claim_alert(self, thread_id: str, episode: int, at: datetime) -> bool: ...
+
+
+class Store(BeatStore, BoardStore, ActionStore, TimeStore, Protocol):
     """Everything: the three parts on one database, so a beat's record, its delivery and its
     actions can share a transaction. `soulbeat.wiring.build()` takes a `Store`."""

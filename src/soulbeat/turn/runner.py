@@ -4,8 +4,9 @@ A beat that passed the scheduler's guards runs like this:
 
 1. **prepare** (`prepare_beat`): thread, workspace, effective config (a skill's over the
    thread's), the instructions due now, the user's zone, the end of the last beat.
-2. **context** (`gather_context`) and **prompt** (`build_prompt`); bootstrap truncation warnings
-   go on the audit record.
+2. **context** (`gather_context`) and **prompt** (`build_prompt`, in the prompt profile of
+   `soulbeat.turn.profile`: ``full`` or ``compact``, ``auto`` by the model's context window);
+   bootstrap truncation warnings go on the audit record.
 3. **model** (`exchange`): the provider is asked with the thread's ``model`` (trimmed; else
    ``default_model``), ``temperature`` and ``max_tokens``, in the beat's decision mode
    (`soulbeat.turn.modes`: the tools of `tools_for` — none when ``max_tool_calls`` is 0 —, or
@@ -65,11 +66,12 @@ from soulbeat.turn.decision import decision_schema
 from soulbeat.turn.decisions import RecordedModel
 from soulbeat.turn.delivery import Deliverer, resolve_route
 from soulbeat.turn.effects import BeatEffects
-from soulbeat.turn.memory_step import settle_memory, with_memory_rules, with_scratch
+from soulbeat.turn.memory_step import memory_sections, settle_memory
 from soulbeat.turn.modes import DecisionMode, DecisionModes
 from soulbeat.turn.outcome import DEDUPE_WINDOW, Outcome, decide_outcome, indicator_for
 from soulbeat.turn.prepare import BeatSetup, prepare_beat
-from soulbeat.turn.prompt import Prompt, build_prompt, current_time_line
+from soulbeat.turn.profile import PromptProfile, PromptProfiles, minimal_tools
+from soulbeat.turn.prompt import Prompt, PromptSection, build_prompt, current_time_line
 from soulbeat.turn.reply import read_reply
 from soulbeat.turn.rounds import ActOnCall, Exchange, exchange
 from soulbeat.turn.tools import tools_for
@@ -125,6 +127,7 @@ class TurnRunner:
         context_sources: Sequence[ContextSource] = (),
         decision_modes: DecisionModes | None = None,
         tool_kit: ToolKit | None = None,
+        prompt_profiles: PromptProfiles | None = None,
     ) -> None:
         self._store, self._registry, self._provider, self._clock = store, registry, provider, clock
         self._default_model = default_model.strip()
@@ -135,6 +138,7 @@ class TurnRunner:
         self._sources = tuple(context_sources)
         self._modes = decision_modes or DecisionModes()
         self._kit = tool_kit
+        self._profiles = prompt_profiles or PromptProfiles()
 
     async def run(self, claim: Claim, plan: BeatPlan, *, started_at: datetime) -> BeatResult:
         beat = await self._begin(claim, plan, started_at)
@@ -148,7 +152,8 @@ class TurnRunner:
         claim = beat.claim
         context = await self._context(beat)
         mode = await self._decision_mode(beat)
-        prompt = self._prompt(beat, context, mode)
+        profile = await self._prompt_profile(beat)
+        prompt = self._prompt(beat, context, mode, profile)
         done = await self._ask(beat, prompt, mode)
         beat.audit.exchange = done
         if done.error is not None:
@@ -234,8 +239,6 @@ class TurnRunner:
             setup.thread, beat.claim.skill, beat.config.context, setup.since, self._clock.now()
         )
         context = await gather_context(self._store, scope, setup.workspace.bootstrap, self._sources)
-        if beat.kit is not None:
-            context = with_scratch(context, beat.kit)
         beat.audit.context = {
             "mode": context.mode,
             "since": setup.since.isoformat() if setup.since else None,
@@ -252,7 +255,18 @@ class TurnRunner:
         beat.audit.decision_mode = mode
         return mode
 
-    def _prompt(self, beat: _Beat, context: TurnContext, mode: DecisionMode) -> Prompt:
+    async def _prompt_profile(self, beat: _Beat) -> PromptProfile:
+        model = (beat.config.model or self._default_model).strip()
+        config = beat.config
+        profile, window = await self._profiles.resolve(
+            self._provider, model, config.prompt_profile, config.context_tokens
+        )
+        beat.audit.context_window = window.as_record() if window else None
+        return profile
+
+    def _prompt(
+        self, beat: _Beat, context: TurnContext, mode: DecisionMode, profile: PromptProfile
+    ) -> Prompt:
         setup, config = beat.setup, beat.config
         time_line = current_time_line(self._clock.now(), setup.zone, setup.zone_name)
         prompt = build_prompt(
@@ -263,12 +277,18 @@ class TurnRunner:
             time_line=time_line,
             tools_offered=config.max_tool_calls > 0 and mode == "tools",
             mode=mode,
+            profile=profile,
+            sections=self._sections(beat, mode),
         )
-        if beat.kit is not None:
-            tools = config.max_tool_calls > 0 and mode == "tools"
-            prompt = with_memory_rules(prompt, tasks_due=bool(beat.plan.due_tasks), tools=tools)
         beat.audit.set_prompt(prompt)
         return prompt
+
+    def _sections(self, beat: _Beat, mode: DecisionMode) -> tuple[PromptSection, ...]:
+        """Issue 15: the memory lines, when the beat has memory and tools."""
+        if beat.kit is None:
+            return ()
+        tools = beat.config.max_tool_calls > 0 and mode == "tools"
+        return memory_sections(beat.kit, tasks_due=bool(beat.plan.due_tasks), tools=tools)
 
     async def _ask(self, beat: _Beat, prompt: Prompt, mode: DecisionMode) -> Exchange:
         config = beat.config
@@ -277,7 +297,9 @@ class TurnRunner:
         beat.audit.provider = {"name": self._provider.name, "url": self._provider.base_url}
         offer = config.max_tool_calls > 0 and mode == "tools"
         tools = tools_for(config.actions.allowed) if offer else ()
-        if offer and beat.kit is not None:
+        if prompt.profile == "compact":
+            tools = minimal_tools(tools)
+        if offer and beat.kit is not None:  # the kit's tools as their servers describe them
             tools = (*tools, *beat.kit.tools.specs)
         schema = decision_schema(config.actions.allowed) if mode == "schema" else None
         request = ChatRequest(

@@ -15,6 +15,7 @@ from soulbeat.api.routes import (
     stream,
     system,
     threads,
+    time,
     tools,
 )
 
@@ -31,6 +32,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     system.router,
     ledger.router,
     approvals.router,
+    time.router,
     tools.router,
 )
 """Routers whose routes need a token (the API token; the hook token for `hooks`)."""

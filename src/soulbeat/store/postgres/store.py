@@ -41,6 +41,7 @@ from soulbeat.store.postgres import search as beat_search
 from soulbeat.store.postgres.migrate import apply_migrations, load_postgres_migrations
 from soulbeat.store.postgres.signals import notify
 from soulbeat.store.postgres.tables import Conn
+from soulbeat.store.postgres.time import PostgresTime
 from soulbeat.store.records import (
     Agent,
     BeatRecord,
@@ -74,7 +75,7 @@ def describe(url: str) -> str:
     return f"PostgreSQL database {name or '(default)'} at {host}:{port}"
 
 
-class PostgresStore:
+class PostgresStore(PostgresTime):
     """The `Store` on the PostgreSQL database at `url` (a `postgresql://` URL or conninfo)."""
 
     parts_pending: ClassVar[tuple[str, ...]] = ("BoardStore", "ActionStore")
