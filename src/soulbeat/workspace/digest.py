@@ -10,9 +10,24 @@ from soulbeat.workspace.loader import Workspace
 
 __all__ = ["workspace_digest"]
 
+_SEEN: dict[int, tuple[Workspace, str]] = {}
+_SEEN_MAX = 1024
+
 
 def workspace_digest(workspace: Workspace) -> str:
-    """sha256 over (name, content) of the bootstrap files and HEARTBEAT.md, in a fixed order."""
+    """sha256 over (name, content) of the bootstrap files and HEARTBEAT.md, in a fixed order.
+    A workspace snapshot is immutable and reused until a file changes, so its digest is
+    remembered per snapshot (by identity) instead of hashed again at every beat."""
+    seen = _SEEN.get(id(workspace))
+    if seen is not None and seen[0] is workspace:
+        return seen[1]
+    if len(_SEEN) >= _SEEN_MAX:
+        _SEEN.clear()
+    found = _SEEN[id(workspace)] = (workspace, _digest(workspace))
+    return found[1]
+
+
+def _digest(workspace: Workspace) -> str:
     digest = hashlib.sha256()
     parts = sorted((f.name, f.content) for f in workspace.bootstrap.files)
     parts.append(("HEARTBEAT.md", workspace.heartbeat_text or ""))
