@@ -39,7 +39,7 @@ The runner never finishes the beat in the store and never writes the transcript 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -218,8 +218,10 @@ class TurnRunner:
         acting = Acting(self._executor, ctx, deliverer, config, self._events, effects)
         beat = _Beat(claim, plan, started_at, setup, audit, deliverer, acting, effects)
         if self._kit is not None:
+            may_offer = config.max_tool_calls > 0 and config.decision_mode in ("tools", "auto")
+            kit = self._kit if may_offer else replace(self._kit, hub=None)  # no MCP unused
             beat.kit = await assemble_beat_tools(
-                self._kit,
+                kit,
                 self._store,
                 self._clock,
                 self._events,
