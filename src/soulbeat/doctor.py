@@ -101,6 +101,8 @@ def diagnose(
         if probe_model and settings is not None:
             _check_model(report, settings)
             _check_ledgers(report, settings, env)
+        if settings is not None:
+            _check_tools(report, settings, connect=probe_model)
     _check_soul(report, ws)
     _check_heartbeat(report, ws)
     _check_skills(report, ws, settings)
@@ -108,6 +110,16 @@ def diagnose(
     if settings is not None:
         _check_budget(report, ws, settings, probe_model)
     return report
+
+
+def _check_tools(report: DoctorReport, settings: Settings, *, connect: bool) -> None:
+    """Issue 15: each agent's tools, MCP servers (started and listed when `connect`) and the
+    prompt tokens their schemas and memory cost."""
+    from soulbeat.tools.report import doctor_tools
+
+    report.details["tools"], problems = doctor_tools(settings, connect=connect)
+    for problem in problems:
+        report.add("warn", "tools", problem)
 
 
 def _check_settings(

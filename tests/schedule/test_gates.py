@@ -39,6 +39,7 @@ def test_the_order_is_the_specs() -> None:
         "budget",
         "empty-heartbeat-file",
         "no-tasks-due",
+        "unchanged",
         "no-route",
         "alerts-disabled",
     )
@@ -187,3 +188,12 @@ def test_a_reminder_passes_quiet_hours_idle_and_the_file_gates() -> None:
 def test_a_cron_plan_without_an_interval_is_not_disabled() -> None:
     assert skip_of(interval=None, cron="0 9 * * *") is None
     assert skip_of(interval=None, cron=None) == "disabled"
+
+
+def test_unchanged_skips_scheduled_beats_only() -> None:
+    assert skip_of(unchanged=True, skip_unchanged=True) == "unchanged"
+    assert skip_of("skill:digest", unchanged=True, skip_unchanged=True) == "unchanged"
+    for reason in ("manual", "event", "hook:ci", "reminder:7", "retry"):
+        assert skip_of(reason, unchanged=True, skip_unchanged=True) is None, reason
+    assert skip_of(unchanged=True, skip_unchanged=False) is None
+    assert skip_of(unchanged=False, skip_unchanged=True) is None

@@ -4,7 +4,9 @@ prompt makes the server fail; after an outage the first beat goes through within
 
 Real scheduler, real turn, real HTTP to a `FakeLLMServer`, the default `ResilientProvider`
 (2 retries with backoff, breaker threshold 5, trial after 10 s); time is a `FakeClock` that the
-test moves while the beats run, so the retries' backoff passes without real sleeping.
+test moves while the beats run, so the retries' backoff passes without real sleeping. Every
+thread asks the model at each slot (``skip_unchanged = false``: the `unchanged` guard would
+otherwise skip a quiet thread's beats).
 """
 
 from __future__ import annotations
@@ -103,8 +105,8 @@ async def test_one_threads_failing_prompt_does_not_open_the_breaker_for_the_othe
     bench: Bench, server: FakeLLMServer, world: World
 ) -> None:
     server.on(poisoned, status=500, error="model crashed on this prompt")
-    await bench.thread("bad", every="30s", prompt=POISON)
-    await bench.thread("good", every="2m")
+    await bench.thread("bad", every="30s", prompt=POISON, skip_unchanged=False)
+    await bench.thread("good", every="2m", skip_unchanged=False)
     await world.scheduler.run_due()  # plans; nothing is due at start-up
 
     for _ in range(40):  # 20 minutes: the good thread beats ~10 times
@@ -130,8 +132,8 @@ async def test_a_server_failing_everyone_opens_the_breaker_and_the_first_beat_af
 ) -> None:
     outage = {"on": False}
     server.on(lambda body: outage["on"], status=503, error="loading model")
-    await bench.thread("a", every="1m")
-    await bench.thread("b", every="1m")
+    await bench.thread("a", every="1m", skip_unchanged=False)
+    await bench.thread("b", every="1m", skip_unchanged=False)
     await world.scheduler.run_due()
     await world.step(60)  # both healthy
     assert [b.outcome for b in await world.beats("a")] == ["ok-token"]
@@ -157,7 +159,7 @@ async def test_a_single_thread_server_still_gets_a_breaker(
     bench: Bench, server: FakeLLMServer, world: World
 ) -> None:
     server.on(status=500, error="everything is broken")
-    await bench.thread("only", every="1m")
+    await bench.thread("only", every="1m", skip_unchanged=False)
     await world.scheduler.run_due()
     await world.step(60)
     await world.step(60)  # 6 failures from the only caller: the server fails everyone it has

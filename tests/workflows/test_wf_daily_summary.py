@@ -113,7 +113,7 @@ async def test_a_phase_outside_the_window_still_beats_only_inside_it(flow: Flow)
     tid = await thread_id_with_phase(
         flow.service, "outside", DAY, timedelta(hours=12), timedelta(hours=20)
     )
-    await flow.thread(tid)
+    await flow.thread(tid, skip_unchanged=False)  # a quiet board would skip days 2-3 (§9.1)
     beats = [await flow.next_beat(tid) for _ in range(3)]
     assert all(9 <= b.due_at.hour < 10 for b in beats), [b.due_at for b in beats]
     assert [b.skip_reason for b in beats] == [None, None, None]

@@ -28,11 +28,13 @@ from datetime import datetime
 from soulbeat.agents.registry import AgentRegistry, HeartbeatSource
 from soulbeat.agents.snapshots import Signature
 from soulbeat.config import ConfigError, EffectiveConfig
+from soulbeat.config.memory import may_allow_mcp
 from soulbeat.contract.active_hours import resolve_timezone
 from soulbeat.errors import NotFoundError, WorkspaceError
 from soulbeat.schedule.plan import BeatPlan, PlanChanges
 from soulbeat.store.base import BeatStore
 from soulbeat.store.records import MAIN, Schedule, Thread
+from soulbeat.workspace.digest import workspace_digest
 from soulbeat.workspace.loader import Workspace
 from soulbeat.workspace.tasks import due_tasks
 
@@ -43,6 +45,18 @@ WATCH_TRUST_SECONDS = 1.0
 (`WorkspaceSnapshots.trust`): the watch reports changes sooner than that."""
 
 log = logging.getLogger(__name__)
+
+
+def quiet_facts(
+    plan: BeatPlan, registry: AgentRegistry, thread: Thread, workspace: Workspace | None
+) -> BeatPlan:
+    """Issue 15: what the `unchanged` guard needs beyond the config — whether the beat has MCP
+    tools (an agent with MCP servers and an allow-list that may let one through) and the workspace's
+    digest now."""
+    agent = registry.agent_settings(thread.agent_id)
+    outside = plan.reaches_outside and bool(agent is not None and agent.mcp_servers)
+    digest = workspace_digest(workspace) if workspace is not None else ""
+    return replace(plan, reaches_outside=outside, agent_id=thread.agent_id, workspace_digest=digest)
 
 
 def plan_from_config(
@@ -78,6 +92,8 @@ def plan_from_config(
         quiet_after_message=config.quiet_after,
         dead_after=config.dead_after_interval(),
         health_target=config.health_target,
+        skip_unchanged=config.skip_unchanged,
+        reaches_outside=may_allow_mcp(config.tools),  # narrowed to agents with MCP servers
     )
 
 
@@ -175,6 +191,8 @@ class WorkspacePlanner:
         plans = self._thread_plans(thread, view, "", only=skill)
         plan = next((p for p in plans if p.skill == skill), None)
         source = view.sources.get(skill)
+        if plan is not None and plan.skip_unchanged:
+            plan = quiet_facts(plan, self._registry, thread, view.workspace)
         if plan is None or source is None or not plan.has_cadence_tasks:
             return plan
         tasks = source.instructions.tasks if source.instructions else ()

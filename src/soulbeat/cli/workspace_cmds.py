@@ -167,7 +167,32 @@ def _show(report: DoctorReport) -> None:
             ((f["name"], f["chars"], f["truncated"]) for f in boot["files"]),
         )
     _show_budget(report.details.get("budget"))
+    _show_tools(report.details.get("tools") or {})
     colours = {"error": "bold red", "warn": "yellow", "info": "cyan"}
     for f in report.findings:
         con.print(f"[{colours[f.level]}]{f.level:5}[/] {f.topic}: {render._escape(f.message)}")
     con.print("[green]ok[/]" if report.ok else "[bold red]problems found[/]")
+
+
+def _show_tools(reports: dict[str, Any]) -> None:
+    """Issue 15: each agent's tools, MCP servers (and why one is missing), prompt tokens."""
+    con = render.console
+    for agent_id, found in reports.items():
+        allowed = [t["name"] for t in found["tools"] if t["allowed"]]
+        con.print(
+            f"[bold]tools[/] of {agent_id} (allow-list {found['allow_list']}): "
+            f"{', '.join(allowed) or '-'}"
+        )
+        for server in found["mcp_servers"]:
+            state = "ok" if server["ok"] else f"missing: {server['missing_because']}"
+            names = ", ".join(t["name"] for t in server["tools"] if t["allowed"])
+            con.print(
+                f"  MCP {server['server']} ({server['transport']} {server['where']}): "
+                f"{render._escape(state)}{'; ' + names if names else ''}"
+            )
+        budget = found["budget"]
+        con.print(
+            f"  prompt tokens: heartbeat_respond {budget['respond_schema_tokens']}, "
+            f"built-in and memory tools {budget['local_schema_tokens']}, "
+            f"MCP schemas {budget['mcp_schema_tokens']}, MEMORY.md {budget['memory_tokens']}"
+        )

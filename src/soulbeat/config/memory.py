@@ -26,6 +26,7 @@ __all__ = [
     "EDIT_POLICIES",
     "EditPolicy",
     "check_tool_patterns",
+    "may_allow_mcp",
 ]
 
 EditPolicy = Literal["off", "approval", "direct"]
@@ -33,6 +34,12 @@ EDIT_POLICIES: tuple[EditPolicy, ...] = ("off", "approval", "direct")
 DEFAULT_SCRATCH_BYTES = 256 * 1024
 MAX_SCRATCH_BYTES = 16 * 1024 * 1024
 _PATTERN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.*?[]")
+
+
+def may_allow_mcp(patterns: tuple[str, ...]) -> bool:
+    """Whether an allow-list could let an MCP tool (``<server>.<tool>``) through: a pattern with
+    a ``.`` or a glob character. Built-in tool names have neither."""
+    return any(set(p) & set(".*?[") for p in patterns)
 
 
 def check_tool_patterns(value: object) -> tuple[str, ...]:

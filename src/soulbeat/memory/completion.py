@@ -9,7 +9,7 @@ A task may say what "done" means, in lines of its body:
   tool names: ``ci.status``, ``read_file``) in the beat counts as addressing the task.
 
 `task_report` puts together the beat's record: the tasks due, those addressed (named in the
-decision's ``tasks_addressed`` — matched case-insensitively to the due names — or done by a
+decision's ``tasks_addressed`` — the task's name or its label, in any case — or done by a
 tool), and those due but not addressed; a beat that only acknowledged without naming any task
 leaves every due task unaddressed, visible in history and in the panel.
 """
@@ -43,6 +43,24 @@ def done_rule(body: str) -> DoneRule:
     return DoneRule(when.group(1) if when else None, tuple(tools))
 
 
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
+
+
+def _match(said: str, due: Sequence[str]) -> str | None:
+    """The due task a name given by the model means: the task's name (any case, spaces or
+    dashes), or its label — the end of the name after the cadence (``inbox`` for
+    ``every-1h-inbox``)."""
+    wanted = _slug(said)
+    if not wanted:
+        return None
+    exact = [name for name in due if _slug(name) == wanted]
+    if exact:
+        return exact[0]
+    labelled = [name for name in due if _slug(name).endswith("-" + wanted)]
+    return labelled[0] if len(labelled) == 1 else None
+
+
 def task_report(
     due: Sequence[str],
     bodies: Mapping[str, str],
@@ -52,12 +70,11 @@ def task_report(
     """The beat's ``tasks`` record: ``due``, ``addressed`` (with ``how``), ``unaddressed``,
     ``done_when`` per due task that states it, and ``named_unknown`` (names given that were not
     due tasks)."""
-    by_fold = {name.casefold().strip(): name for name in due}
     said = [str(n) for n in named or ()]
     addressed: dict[str, str] = {}
     unknown: list[str] = []
     for name in said:
-        found = by_fold.get(name.casefold().strip())
+        found = _match(name, due)
         if found is None:
             unknown.append(name)
         else:

@@ -22,6 +22,8 @@ empty-heartbeat-file    the instructions file is effectively empty             e
                                                                                reminder
 no-tasks-due            the file has cadence tasks and none of them is due     event, hook, manual,
                                                                                reminder
+unchanged               nothing new since the last beat, which was an ack,     event, hook, manual,
+                        and no MCP tools (SPEC §9.1; `GateInputs.unchanged`)   reminder, retry
 no-route                the outcome could go nowhere                           -
 alerts-disabled         all three visibility flags are off                     -
 ======================  =====================================================  ================
@@ -73,6 +75,9 @@ class GateInputs:
     recent_starts: tuple[datetime, ...] = ()
     """The thread's beat starts; those in the last 60 s count towards the flood limit."""
     tokens_used_today: int = 0
+    unchanged: bool = False
+    """Issue 15: `soulbeat.schedule.unchanged` found nothing new since the thread's last beat,
+    an acknowledgement, and the beat has no tools reaching outside soulbeat."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +186,12 @@ def _no_tasks_due(i: GateInputs) -> _Stop | None:
     return _Stop() if i.plan.has_cadence_tasks and not i.plan.due_tasks else _PASS
 
 
+def _unchanged(i: GateInputs) -> _Stop | None:
+    if i.reason != "interval" and not i.reason.startswith("skill:"):
+        return _PASS  # event, hook, reminder, manual and retry wakes bypass (SPEC §9.1)
+    return _Stop() if i.unchanged and i.plan.skip_unchanged else _PASS
+
+
 def _no_route(i: GateInputs) -> _Stop | None:
     return _PASS if i.plan.has_route else _Stop()
 
@@ -200,6 +211,7 @@ GUARDS: tuple[tuple[str, Guard], ...] = (
     ("budget", _budget),
     ("empty-heartbeat-file", _empty_heartbeat_file),
     ("no-tasks-due", _no_tasks_due),
+    ("unchanged", _unchanged),
     ("no-route", _no_route),
     ("alerts-disabled", _alerts_disabled),
 )

@@ -62,6 +62,17 @@ class BeatPlan:
     health_target: str = "none"
     """Where the dead-man alert goes: ``none``, ``thread`` or a channel name."""
 
+    # -- issue 15: the `unchanged` guard (SPEC §9.1); the last three are set by `plan_for_beat`
+    skip_unchanged: bool = False
+    """The config's ``skip_unchanged``."""
+    reaches_outside: bool = False
+    """The beat may call tools that reach outside soulbeat (MCP): never skipped as unchanged.
+    From the config alone the allow-list's "may"; `plan_for_beat` narrows it to agents that have
+    MCP servers."""
+    agent_id: str = ""
+    workspace_digest: str = ""
+    """`soulbeat.workspace.digest.workspace_digest` of the agent's workspace now."""
+
     @property
     def beats_on_its_own(self) -> bool:
         """Whether the schedule has slots: an interval or a cron expression."""

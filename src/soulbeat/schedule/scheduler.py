@@ -70,6 +70,7 @@ from soulbeat.schedule.plan import BeatPlan, Planner
 from soulbeat.schedule.runner import BeatRunner
 from soulbeat.schedule.slots import SlotBook, is_finished
 from soulbeat.schedule.timekeeping import TimeKeeping
+from soulbeat.schedule.unchanged import nothing_new
 from soulbeat.schedule.wakes import INTERVAL, MANUAL, Wake, WakeQueue, skill_reason
 from soulbeat.store.base import BeatStore
 from soulbeat.store.records import MAIN, BeatRecord, BeatResult, Claim, Schedule, beat_key
@@ -280,6 +281,8 @@ class Scheduler:
             return await self._finish(work, None, skipped_result(now, "disabled", ()), ())
         inputs = await self._gate_inputs(work, plan, schedules, enabled, now)
         decision = evaluate_gates(inputs)
+        if decision.runs and await nothing_new(self._store, plan, work.reason, now):
+            decision = evaluate_gates(replace(inputs, unchanged=True))  # asked only when it counts
         if decision.defer_until is not None and decision.skip is not None:
             return await self._defer(work, decision.skip, decision.defer_until, decision.passed)
         if decision.skip is not None:

@@ -183,6 +183,7 @@ class Service:
         self._loop_task: asyncio.Task[None] | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._prune_task: asyncio.Task[None] | None = None
+        self._mcp_task: asyncio.Task[None] | None = None
         #: the fleet overview and bulk enable/disable (the panel's first view)
         self.fleet = Fleet(
             store=store,
@@ -240,6 +241,9 @@ class Service:
                 self.cluster.accept_wakes = True
         if self._prune_task is None or self._prune_task.done():
             self._prune_task = asyncio.create_task(self._prune_daily(), name="retention")
+        if self.mcp is not None and self._mcp_task is None:  # issue 15: list tools at start
+            agents = self.registry.agent_ids
+            self._mcp_task = asyncio.create_task(self.mcp.refresh_all(agents), name="mcp-list")
         return self._loop_task
 
     async def prune(self) -> dict[str, Any]:
@@ -273,7 +277,7 @@ class Service:
         """Finish or interrupt in-flight beats, stop the loop, close the store and providers.
         Open event subscriptions (SSE streams) end."""
         await self.scheduler.shutdown(grace)
-        for task in (self._loop_task, self._prune_task):
+        for task in (self._loop_task, self._prune_task, self._mcp_task):
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)

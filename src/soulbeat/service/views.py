@@ -73,6 +73,10 @@ def beat_view(beat: BeatRecord, *, full: bool = False) -> dict[str, Any]:
         "completion_tokens": beat.completion_tokens,
         "alert_text": beat.alert_text,
     }
+    tasks = beat.audit.get("tasks")
+    if isinstance(tasks, Mapping):  # issue 15: which due tasks the beat dealt with
+        view["tasks_addressed"] = [t.get("task") for t in tasks.get("addressed") or []]
+        view["tasks_unaddressed"] = list(tasks.get("unaddressed") or [])
     if beat.started_at and beat.finished_at:
         view["duration_ms"] = round((beat.finished_at - beat.started_at).total_seconds() * 1000, 1)
     if full:

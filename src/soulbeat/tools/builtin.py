@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # imported for types only: the turn imports this module
     from soulbeat.ledger.reader import LedgerReader
 
 
-__all__ = ["BUILTIN_NAMES", "BuiltinScope", "builtin_tools", "workspace_file"]
+__all__ = ["BUILTIN_NAMES", "SPECS", "BuiltinScope", "builtin_tools", "workspace_file"]
 
 BUILTIN_NAMES = (
     "read_file",
@@ -108,6 +108,46 @@ def _cut(text: str | None, limit: int = TEXT_CHARS) -> str:
     return text if len(text) <= limit else text[:limit] + " … [cut]"
 
 
+SPECS: dict[str, ToolSpec] = {
+    "read_file": _spec(
+        "read_file",
+        "Read a text file of your workspace (a path inside it, such as notes/todo.md).",
+        {"path": {"type": "string"}},
+        ["path"],
+    ),
+    "recent_messages": _spec(
+        "recent_messages",
+        "The newest messages of this thread, oldest first.",
+        {"limit": {"type": "integer", "minimum": 1, "maximum": 50}},
+        [],
+    ),
+    "beat_history": _spec(
+        "beat_history",
+        "Your own last heartbeats in this thread: outcome, summary, tasks addressed.",
+        {"limit": {"type": "integer", "minimum": 1, "maximum": 50}},
+        [],
+    ),
+    "current_time": _spec("current_time", "The current time in the user's timezone.", {}, []),
+    "ledger_search": _spec(
+        "ledger_search",
+        "Search recent ledger posts by words in their title or text.",
+        {
+            "query": {"type": "string"},
+            "submolt": {"type": "string"},
+            "limit": {"type": "integer", "minimum": 1, "maximum": 25},
+        },
+        ["query"],
+    ),
+    "ledger_read": _spec(
+        "ledger_read",
+        "Read one ledger post and its comments.",
+        {"post_id": {"type": "string"}},
+        ["post_id"],
+    ),
+}
+"""The schemas of these tools by name (also what the doctor counts in tokens)."""
+
+
 def builtin_tools(scope: BuiltinScope) -> list[Tool]:
     """The built-in tools of one beat (the ledger ones only when there is a ledger)."""
 
@@ -174,40 +214,25 @@ def builtin_tools(scope: BuiltinScope) -> list[Tool]:
 
     tools = [
         Tool(
-            _spec(
-                "read_file",
-                "Read a text file of your workspace (a path inside it, such as notes/todo.md).",
-                {"path": {"type": "string"}},
-                ["path"],
-            ),
+            SPECS["read_file"],
             "read_file",
             "builtin",
             read_file,
         ),
         Tool(
-            _spec(
-                "recent_messages",
-                "The newest messages of this thread, oldest first.",
-                {"limit": {"type": "integer", "minimum": 1, "maximum": 50}},
-                [],
-            ),
+            SPECS["recent_messages"],
             "recent_messages",
             "builtin",
             recent_messages,
         ),
         Tool(
-            _spec(
-                "beat_history",
-                "Your own last heartbeats in this thread: outcome, summary, tasks addressed.",
-                {"limit": {"type": "integer", "minimum": 1, "maximum": 50}},
-                [],
-            ),
+            SPECS["beat_history"],
             "beat_history",
             "builtin",
             beat_history,
         ),
         Tool(
-            _spec("current_time", "The current time in the user's timezone.", {}, []),
+            SPECS["current_time"],
             "current_time",
             "builtin",
             current_time,
@@ -267,28 +292,14 @@ def _ledger_tools(ledger: LedgerReader) -> list[Tool]:
 
     return [
         Tool(
-            _spec(
-                "ledger_search",
-                "Search recent ledger posts by words in their title or text.",
-                {
-                    "query": {"type": "string"},
-                    "submolt": {"type": "string"},
-                    "limit": {"type": "integer", "minimum": 1, "maximum": 25},
-                },
-                ["query"],
-            ),
+            SPECS["ledger_search"],
             "ledger_search",
             "builtin",
             ledger_search,
             untrusted=True,
         ),
         Tool(
-            _spec(
-                "ledger_read",
-                "Read one ledger post and its comments.",
-                {"post_id": {"type": "string"}},
-                ["post_id"],
-            ),
+            SPECS["ledger_read"],
             "ledger_read",
             "builtin",
             ledger_read,

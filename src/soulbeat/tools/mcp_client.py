@@ -269,6 +269,15 @@ class McpHub:
             statuses.append(status)
         return opened, statuses
 
+    async def refresh_all(self, agent_ids: list[str]) -> None:
+        """List every agent's servers (at start); failures only end up in the statuses."""
+        for agent_id in agent_ids:
+            if self.servers_of(agent_id):
+                try:
+                    await self.refresh(agent_id)
+                except Exception:  # never: open() records failures; belt and braces at start
+                    log.exception("listing the MCP servers of agent %s failed", agent_id)
+
     async def refresh(self, agent_id: str) -> list[ServerStatus]:
         """List every server of the agent now (connect, list, close)."""
         sessions, statuses = await self.open(agent_id)

@@ -20,7 +20,7 @@ from soulbeat.llm.base import ToolSpec
 from soulbeat.memory.beat import BeatMemory
 from soulbeat.tools.base import Tool, ToolAnswer, as_json, problem
 
-__all__ = ["memory_tools"]
+__all__ = ["SPECS", "memory_tools", "propose_spec"]
 
 
 def _spec(name: str, description: str, props: Mapping[str, Any], required: list[str]) -> ToolSpec:
@@ -43,6 +43,48 @@ def _answer(edit: Mapping[str, Any]) -> ToolAnswer:
     answer = as_json(shown)
     ok = edit.get("status") in ("written", "would-do", "pending-approval")
     return ToolAnswer(answer.text, ok)
+
+
+SPECS: dict[str, ToolSpec] = {
+    "scratch_write": _spec(
+        "scratch_write",
+        "Rewrite your scratch for this thread: a note your next "
+        "heartbeat will be shown. Give the whole new text.",
+        {
+            "content": {"type": "string"},
+            "base_revision": {
+                "type": "integer",
+                "description": "The scratch revision you were shown.",
+            },
+        },
+        ["content"],
+    ),
+    "memory_append": _spec(
+        "memory_append",
+        "Add an entry at the end of your MEMORY.md.",
+        {"entry": {"type": "string"}},
+        ["entry"],
+    ),
+    "memory_replace_section": _spec(
+        "memory_replace_section",
+        "Replace the text under one heading of your MEMORY.md (the section is added when missing).",
+        {"heading": {"type": "string"}, "body": {"type": "string"}},
+        ["heading", "body"],
+    ),
+}
+"""The schemas of these tools by name (also what the doctor counts in tokens)."""
+
+
+def propose_spec(kind: str, policy: str) -> ToolSpec:
+    """The schema of ``soul_propose`` / ``heartbeat_propose`` under a policy."""
+    name = "SOUL.md" if kind == "soul" else "HEARTBEAT.md"
+    waits = " A person approves it first." if policy == "approval" else ""
+    return _spec(
+        f"{kind}_propose",
+        f"Propose the whole new text of your {name}.{waits}",
+        {"content": {"type": "string"}, "why": {"type": "string"}},
+        ["content", "why"],
+    )
 
 
 def memory_tools(memory: BeatMemory) -> list[Tool]:
@@ -80,19 +122,7 @@ def memory_tools(memory: BeatMemory) -> list[Tool]:
 
     tools = [
         Tool(
-            _spec(
-                "scratch_write",
-                "Rewrite your scratch for this thread: a note your next "
-                "heartbeat will be shown. Give the whole new text.",
-                {
-                    "content": {"type": "string"},
-                    "base_revision": {
-                        "type": "integer",
-                        "description": "The scratch revision you were shown.",
-                    },
-                },
-                ["content"],
-            ),
+            SPECS["scratch_write"],
             "scratch_write",
             "memory",
             scratch_write,
@@ -101,24 +131,13 @@ def memory_tools(memory: BeatMemory) -> list[Tool]:
     if config.memory_edits:
         tools += [
             Tool(
-                _spec(
-                    "memory_append",
-                    "Add an entry at the end of your MEMORY.md.",
-                    {"entry": {"type": "string"}},
-                    ["entry"],
-                ),
+                SPECS["memory_append"],
                 "memory_append",
                 "memory",
                 memory_append,
             ),
             Tool(
-                _spec(
-                    "memory_replace_section",
-                    "Replace the text under one heading of your "
-                    "MEMORY.md (the section is added when missing).",
-                    {"heading": {"type": "string"}, "body": {"type": "string"}},
-                    ["heading", "body"],
-                ),
+                SPECS["memory_replace_section"],
                 "memory_replace_section",
                 "memory",
                 memory_replace_section,
@@ -131,16 +150,9 @@ def memory_tools(memory: BeatMemory) -> list[Tool]:
     for kind, policy in kinds:
         if policy == "off":
             continue
-        name = "SOUL.md" if kind == "soul" else "HEARTBEAT.md"
-        waits = " A person approves it first." if policy == "approval" else ""
         tools.append(
             Tool(
-                _spec(
-                    f"{kind}_propose",
-                    f"Propose the whole new text of your {name}.{waits}",
-                    {"content": {"type": "string"}, "why": {"type": "string"}},
-                    ["content", "why"],
-                ),
+                propose_spec(kind, policy),
                 f"{kind}_propose",
                 "memory",
                 proposer(kind),

@@ -31,6 +31,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from soulbeat.config.heartbeat import HeartbeatConfig
+from soulbeat.config.memory import may_allow_mcp
 from soulbeat.events.models import EventSink
 from soulbeat.llm.base import ToolCall, ToolSpec, estimate_tokens
 from soulbeat.store.records import EffectRef
@@ -235,7 +236,7 @@ async def open_beat_tools(
     allowed, the tools of the agent's MCP servers, connected now."""
     sessions: dict[str, McpSession] = {}
     statuses: list[ServerStatus] = []
-    if hub is not None and config.tools and hub.configured(agent_id):
+    if hub is not None and may_allow_mcp(config.tools) and hub.configured(agent_id):
         sessions, statuses = await hub.open(agent_id)
     remote = mcp_tools(sessions, statuses, lambda: config.tool_timeout_seconds)
     return BeatTools([*local, *remote], config, servers=statuses, sessions=sessions, **kwargs)

@@ -1,41 +1,46 @@
 """The turn's memory-and-tools steps (issue 15), called from `TurnRunner` with a few lines each:
 
-* `with_scratch`: the thread's scratch as the last context block;
-* `with_memory_rules`: the system prompt's memory (and tasks) lines, when the beat can keep notes;
+* `memory_sections`: the system prompt's memory (and tasks) lines and the thread's scratch, as
+  sections of the prompt;
 * `settle_memory`: after the reply — the decision's ``scratch`` written (an effect of the beat),
   the tasks report, and the audit's ``memory``, ``tools``, ``tasks`` and ``budget`` parts.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from soulbeat.agents.registry import AgentRegistry
-from soulbeat.llm.base import ChatMessage, estimate_tokens
+from soulbeat.llm.base import estimate_tokens
 from soulbeat.memory.completion import task_report
-from soulbeat.memory.prompt import MEMORY_SECTION, TASKS_SECTION, scratch_block
+from soulbeat.memory.prompt import (
+    MEMORY_SECTION,
+    MEMORY_TOOLS_SECTION,
+    TASKS_SECTION,
+    scratch_block,
+)
 from soulbeat.tools.assemble import BeatKit
-from soulbeat.turn.context import TurnContext
 from soulbeat.turn.memory_fields import memory_fields
-from soulbeat.turn.prompt import Prompt
+from soulbeat.turn.prompt import PromptSection
 from soulbeat.turn.reply import Reading
 from soulbeat.turn.rounds import Exchange
 from soulbeat.workspace.loader import Workspace
 
-__all__ = ["settle_memory", "with_memory_rules", "with_scratch"]
+__all__ = ["memory_sections", "settle_memory"]
 
 
-def with_scratch(context: TurnContext, kit: BeatKit) -> TurnContext:
+def memory_sections(kit: BeatKit, *, tasks_due: bool, tools: bool) -> tuple[PromptSection, ...]:
+    """The system prompt's memory lines and the user message's scratch, as sections
+    `build_prompt` places (after the soul; after the context) and counts (``memory``,
+    ``scratch``) in the prompt's parts."""
+    rules = [MEMORY_SECTION]
+    rules += [MEMORY_TOOLS_SECTION] if tools else []
+    rules += [TASKS_SECTION] if tasks_due else []
     block = scratch_block(kit.memory.scratch, kit.memory.scope.config.scratch_max_bytes)
-    return replace(context, blocks=(*context.blocks, block))
-
-
-def with_memory_rules(prompt: Prompt, *, tasks_due: bool) -> Prompt:
-    rules = [MEMORY_SECTION, *([TASKS_SECTION] if tasks_due else [])]
-    system = f"{prompt.system}\n\n# Memory\n" + "\n".join(rules)
-    messages = (ChatMessage("system", system), *prompt.messages[1:])
-    return Prompt(messages, system, prompt.user)
+    return (
+        PromptSection("memory", "# Memory\n" + "\n".join(rules), "system"),
+        PromptSection("scratch", f"# {block.title}\n{block.text}", "user"),
+    )
 
 
 def _task_bodies(workspace: Workspace, skill: str) -> dict[str, str]:

@@ -39,7 +39,7 @@ The runner never finishes the beat in the store and never writes the transcript 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -66,16 +66,17 @@ from soulbeat.turn.decision import decision_schema
 from soulbeat.turn.decisions import RecordedModel
 from soulbeat.turn.delivery import Deliverer, resolve_route
 from soulbeat.turn.effects import BeatEffects
-from soulbeat.turn.memory_step import settle_memory, with_memory_rules, with_scratch
+from soulbeat.turn.memory_step import memory_sections, settle_memory
 from soulbeat.turn.modes import DecisionMode, DecisionModes
 from soulbeat.turn.outcome import DEDUPE_WINDOW, Outcome, decide_outcome, indicator_for
 from soulbeat.turn.prepare import BeatSetup, prepare_beat
 from soulbeat.turn.profile import PromptProfile, PromptProfiles, minimal_tools
-from soulbeat.turn.prompt import Prompt, build_prompt, current_time_line
+from soulbeat.turn.prompt import Prompt, PromptSection, build_prompt, current_time_line
 from soulbeat.turn.remind_tool import RemindTool, ScheduleReminder, remind_tools
 from soulbeat.turn.reply import read_reply
 from soulbeat.turn.rounds import ActOnCall, Exchange, exchange
 from soulbeat.turn.tools import tools_for
+from soulbeat.workspace.digest import workspace_digest
 
 __all__ = ["TurnRunner"]
 
@@ -193,6 +194,7 @@ class TurnRunner:
         audit.set_config(setup.effective)
         audit.instructions = setup.instructions.as_record()
         audit.set_warnings(setup.workspace.bootstrap.warnings)
+        audit.extra["workspace_digest"] = workspace_digest(setup.workspace)  # the unchanged guard
         route = resolve_route(
             config.target, config.to, setup.thread, self._channels, self._thread_channel
         )
@@ -220,8 +222,10 @@ class TurnRunner:
         acting = Acting(self._executor, ctx, deliverer, config, self._events, effects)
         beat = _Beat(claim, plan, started_at, setup, audit, deliverer, acting, effects)
         if self._kit is not None:
+            may_offer = config.max_tool_calls > 0 and config.decision_mode in ("tools", "auto")
+            kit = self._kit if may_offer else replace(self._kit, hub=None)  # no MCP unused
             beat.kit = await assemble_beat_tools(
-                self._kit,
+                kit,
                 self._store,
                 self._clock,
                 self._events,
@@ -241,8 +245,6 @@ class TurnRunner:
             setup.thread, beat.claim.skill, beat.config.context, setup.since, self._clock.now()
         )
         context = await gather_context(self._store, scope, setup.workspace.bootstrap, self._sources)
-        if beat.kit is not None:
-            context = with_scratch(context, beat.kit)
         beat.audit.context = {
             "mode": context.mode,
             "since": setup.since.isoformat() if setup.since else None,
@@ -282,11 +284,17 @@ class TurnRunner:
             tools_offered=config.max_tool_calls > 0 and mode == "tools",
             mode=mode,
             profile=profile,
+            sections=self._sections(beat, mode),
         )
-        if beat.kit is not None:
-            prompt = with_memory_rules(prompt, tasks_due=bool(beat.plan.due_tasks))
         beat.audit.set_prompt(prompt)
         return prompt
+
+    def _sections(self, beat: _Beat, mode: DecisionMode) -> tuple[PromptSection, ...]:
+        """Issue 15: the memory lines, when the beat has memory and tools."""
+        if beat.kit is None:
+            return ()
+        tools = beat.config.max_tool_calls > 0 and mode == "tools"
+        return memory_sections(beat.kit, tasks_due=bool(beat.plan.due_tasks), tools=tools)
 
     async def _ask(self, beat: _Beat, prompt: Prompt, mode: DecisionMode) -> Exchange:
         config = beat.config

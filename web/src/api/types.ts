@@ -79,6 +79,8 @@ export interface Beat {
   prompt_tokens: number;
   completion_tokens: number;
   alert_text?: string | null;
+  tasks_addressed?: string[];
+  tasks_unaddressed?: string[];
   duration_ms?: number | null;
   audit?: Record<string, unknown> | null;
   audit_url?: string;

@@ -16,6 +16,7 @@ from soulbeat.api.routes import (
     system,
     threads,
     time,
+    tools,
 )
 
 __all__ = ["OPEN_ROUTERS", "ROUTERS"]
@@ -32,6 +33,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     ledger.router,
     approvals.router,
     time.router,
+    tools.router,
 )
 """Routers whose routes need a token (the API token; the hook token for `hooks`)."""
 

@@ -5,6 +5,7 @@ import type { Beat } from "../../api/types";
 import { ErrorNote } from "../../components/ErrorNote";
 import { OutcomeBadge } from "../../components/OutcomeBadge";
 import { asText, formatMs, formatTime } from "../../lib/format";
+import { BeatMemory } from "./BeatMemory";
 
 type Json = Record<string, unknown>;
 
@@ -133,6 +134,12 @@ export function BeatDetail({ beatId }: { beatId: number }) {
           ))}
         </dl>
       </Section>
+
+      {audit["tasks"] || audit["memory"] || audit["tools"] ? (
+        <Section title="Tasks, memory and tools">
+          <BeatMemory audit={audit} />
+        </Section>
+      ) : null}
 
       <Section title="Tokens">
         <p data-testid="beat-tokens">

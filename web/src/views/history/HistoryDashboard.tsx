@@ -216,7 +216,15 @@ export function HistoryDashboard() {
                   <td data-label="Outcome">
                     <OutcomeBadge outcome={beat.outcome} status={beat.status} />
                   </td>
-                  <td className="why model-text">{whyText(beat) || beat.alert_text || ""}</td>
+                  <td className="why model-text">
+                    {whyText(beat) || beat.alert_text || ""}
+                    {beat.tasks_unaddressed?.length ? (
+                      <span className="warn" data-testid="row-unaddressed">
+                        {" "}
+                        not addressed: {beat.tasks_unaddressed.join(", ")}
+                      </span>
+                    ) : null}
+                  </td>
                   <td data-label="Tokens" className="num">{formatCount(beat.prompt_tokens + beat.completion_tokens)}</td>
                   <td data-label="Took" className="num">{formatMs(beat.duration_ms)}</td>
                   <td>
