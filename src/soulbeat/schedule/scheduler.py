@@ -193,8 +193,17 @@ class Scheduler:
         self, now: datetime, room: int, *, manual_only: bool = False
     ) -> list[_Work]:
         works: list[_Work] = []
+        restarted: bool | None = None
         for wake in self._wakes.pop_ready(limit=room):
             if manual_only and wake.reason != MANUAL:
+                # The flag was read before this wake was taken; a wake asked for after a start
+                # (another process's) must not be dropped for a stop that is already over.
+                if restarted is None:
+                    restarted = await self.is_enabled()
+                if restarted:
+                    self._wakes.retry_at(wake, now)
+                    self._woken.set()
+                    continue
                 log.info(
                     "dropped a %s wake of %r: the scheduler is stopped", wake.reason, wake.thread_id
                 )
