@@ -8,11 +8,8 @@ On PostgreSQL the service also gets a `ClusterNode`: LISTEN/NOTIFY wakes its sch
 another process changes something, and its event stream comes from the durable event journal.
 
 The store must have all three parts of `Store` (`BeatStore`, `BoardStore`, `ActionStore`):
-`build` refuses one that lacks a part (TypeError naming it) rather than run with less. The one
-exception is transitional and loud: a backend whose class lists the parts it does not have yet
-in ``parts_pending`` (PostgreSQL, until its board and action parts land) is accepted with a
-warning naming what is off, and runs with no ledger, no action log, no approval queue and the
-ungoverned `BareExecutor`.
+`build` refuses one that lacks a part (TypeError naming it) rather than run with less: both
+backends (SQLite and PostgreSQL) have all three.
 
 Actions (`build_actions`): the ledger (`LedgerService`), the action log, the approval queue and
 a `GovernedExecutor` over them, all on the store; the queue and the ledger are given to the
@@ -36,7 +33,6 @@ from soulbeat.actions.approvals import (
     ApprovalQueue,
     ApprovedMessageSender,
 )
-from soulbeat.actions.bare import BareExecutor
 from soulbeat.actions.executor import (
     ActionContext,
     ActionExecutor,
@@ -149,21 +145,12 @@ def missing_parts(store: object) -> list[str]:
 
 
 def check_store(store: object) -> Store:
-    """``store`` when it has every part of `Store`; else TypeError naming the missing parts, or,
-    for parts its class declares pending (``parts_pending``), a warning (module docstring)."""
+    """``store`` when it has every part of `Store`; else TypeError naming the missing parts."""
     missing = missing_parts(store)
-    pending = set(getattr(type(store), "parts_pending", ()))
-    if any(entry.split(" ")[0] not in pending for entry in missing):
+    if missing:
         raise TypeError(
             f"{type(store).__name__} is not a complete store: it lacks {', '.join(missing)}; "
             "soulbeat needs BeatStore, BoardStore and ActionStore (soulbeat.store.base)"
-        )
-    if missing:
-        log.warning(
-            "%s has no %s part yet: the ledger, the action log, approvals, rate limits and the "
-            "duplicate guard are OFF on this store",
-            type(store).__name__,
-            " and ".join(sorted(pending)),
         )
     return store  # type: ignore[return-value]
 
@@ -242,8 +229,6 @@ def build_actions(
 ) -> Actions:
     """The executor of the model's actions with its ledger and approval queue (module
     docstring)."""
-    if missing_parts(store):  # accepted by check_store: parts pending, warned
-        return Actions(BareExecutor())
     ledger = LedgerService(store, clock, events, action_limits={})
     log = ActionLog(store, clock)
     exists = fresh_exists(ledger)
