@@ -6,6 +6,7 @@ settings (wrapped in retries, a fallback model and a circuit breaker), the threa
 webhook channel per configured channel, the event bus, the scheduler and the service over them.
 On PostgreSQL the service also gets a `ClusterNode`: LISTEN/NOTIFY wakes its scheduler when
 another process changes something, and its event stream comes from the durable event journal.
+On SQLite its event stream comes from the store's own journal too (durable event ids).
 
 The store must have all three parts of `Store` (`BeatStore`, `BoardStore`, `ActionStore`):
 `build` refuses one that lacks a part (TypeError naming it) rather than run with less: both
@@ -49,7 +50,7 @@ from soulbeat.channels.base import Channel, Receipt
 from soulbeat.channels.thread import ThreadChannel
 from soulbeat.channels.webhook import WebhookChannel
 from soulbeat.clock import Clock, SystemClock
-from soulbeat.cluster import ClusterNode, EventFeed
+from soulbeat.cluster import EVENTS, ClusterNode, EventFeed
 from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.config.settings import Settings
 from soulbeat.events.bus import EventBus
@@ -257,8 +258,17 @@ def build_actions(
 def build_cluster(
     store: Store, events: EventBus, clock: Clock, scheduler: Scheduler, *, worker_id: str
 ) -> ClusterNode | None:
-    """Signals and the durable event stream for a store several processes share (PostgreSQL);
-    None for any other store."""
+    """Signals and the durable event stream: for a store several processes share (PostgreSQL)
+    with LISTEN/NOTIFY and wake requests; for the SQLite store, its own journal with signals
+    within the process (durable event ids, nothing shared). None for any other store."""
+    if isinstance(store, SQLiteStore):
+        from soulbeat.cluster import LocalSignals
+        from soulbeat.store.sqlite.journal import SQLiteJournal
+
+        local = LocalSignals()
+        journal = SQLiteJournal(store, on_append=lambda: local.signal(EVENTS))
+        own = EventFeed(journal, events, clock, origin=worker_id)
+        return ClusterNode(local, own, on_change=scheduler.replan)
     # Not loaded means no PostgresStore exists: SQLite processes never import psycopg.
     postgres = sys.modules.get("soulbeat.store.postgres.store")
     if postgres is None or not isinstance(store, postgres.PostgresStore):

@@ -252,7 +252,7 @@ class Service:
     async def _wake(self, thread_id: str, reason: str) -> None:
         """Wake the thread: through this process's scheduler when its loop runs; in a process
         without one (`serve --no-scheduler`) on a shared database, through a worker."""
-        if self.cluster is not None and self._loop_task is None:
+        if self.cluster is not None and self.cluster.shared and self._loop_task is None:
             request = WakeRequest(thread_id, MAIN, reason, self.clock.now())
             await self.cluster.wake(request)
             return
@@ -614,9 +614,13 @@ class Service:
     def subscribe(self, after_id: int | None = None) -> AsyncIterator[Event]:
         """Every event published from now on; with `after_id`, the buffered ones after it first.
         An id from before a restart (greater than the last id) replays the whole buffer. With a
-        cluster, the events of every process on the database, by their durable journal ids."""
+        cluster, the events of every process on the database, by their durable journal ids (on a
+        database of its own, an id above the journal's newest replays the journal)."""
         if self.cluster is not None:
-            return self.cluster.feed.subscribe(after_id)
+            feed = self.cluster.feed
+            if not self.cluster.shared and after_id is not None and after_id > feed.last_id:
+                after_id = 0
+            return feed.subscribe(after_id)
         if after_id is not None and after_id > self.events.last_id:
             after_id = 0
         return self.events.subscribe(after_id)
