@@ -37,6 +37,7 @@ from soulbeat.schedule.scheduler import Scheduler
 from soulbeat.service.board import Board
 from soulbeat.service.files import FileKind, FileView, WorkspaceFiles
 from soulbeat.service.fleet import Fleet
+from soulbeat.service.handoff import run_on_a_worker
 from soulbeat.service.views import beat_view, plain
 from soulbeat.store.base import Store
 from soulbeat.store.records import (
@@ -491,8 +492,12 @@ class Service:
 
     # -- beats ----------------------------------------------------------------------------------
     async def run_now(self, thread_id: str, skill: str = MAIN) -> BeatRecord:
-        """Run one manual beat of the thread (or of one of its skills) and return its record."""
+        """Run one manual beat of the thread (or of one of its skills) and return its record;
+        in a process without a scheduler on a shared database, on a worker (`handoff`)."""
         await self.store.get_thread(thread_id)
+        if self.cluster is not None and self.cluster.shared and self._loop_task is None:
+            await self.scheduler.ensure_schedule(thread_id, skill)
+            return await run_on_a_worker(self.cluster, self.store, self.clock, thread_id, skill)
         return await self.scheduler.run_now(thread_id, skill)
 
     async def history(
