@@ -64,7 +64,7 @@ class PostgresStore(PostgresBoard, PostgresActions):
         return self._seed
 
     async def get_flag(self, name: str, default: bool) -> bool:
-        stored = await self._run(lambda conn: tables.get_flag(conn, name))
+        stored = await self._read(lambda conn: tables.get_flag(conn, name))
         return default if stored is None else stored
 
     async def set_flag(self, name: str, value: bool) -> None:
@@ -167,14 +167,14 @@ class PostgresStore(PostgresBoard, PostgresActions):
 
     # -- schedules and claiming -----------------------------------------------------------------
     async def get_schedule(self, thread_id: str, skill: str) -> Schedule | None:
-        return await self._run(lambda conn: claims.get_schedule(conn, thread_id, skill))
+        return await self._read(lambda conn: claims.get_schedule(conn, thread_id, skill))
 
     async def list_schedules(self, thread_id: str | None = None) -> list[Schedule]:
-        return await self._run(lambda conn: claims.list_schedules(conn, thread_id))
+        return await self._read(lambda conn: claims.list_schedules(conn, thread_id))
 
     async def main_schedules(self, thread_ids: Sequence[str]) -> list[Schedule]:
         ids = list(thread_ids)
-        return await self._run(lambda conn: claims.main_schedules(conn, ids))
+        return await self._read(lambda conn: claims.main_schedules(conn, ids))
 
     async def put_schedule(
         self,
@@ -220,10 +220,10 @@ class PostgresStore(PostgresBoard, PostgresActions):
         await self._changing(lambda conn: claims.delete_schedules(conn, thread_id, skill))
 
     async def earliest_due(self) -> datetime | None:
-        return await self._run(claims.earliest_due)
+        return await self._read(claims.earliest_due)
 
     async def stale_schedules(self, now: datetime, *, limit: int = 100) -> list[Schedule]:
-        return await self._run(lambda conn: claims.stale_schedules(conn, now, limit))
+        return await self._read(lambda conn: claims.stale_schedules(conn, now, limit))
 
     async def claim_due(
         self, now: datetime, worker_id: str, lease: timedelta, *, limit: int = 100
@@ -321,7 +321,7 @@ class PostgresStore(PostgresBoard, PostgresActions):
         return await self._run(lambda conn: tables.get_beat(conn, beat_id))
 
     async def get_beat_by_key(self, key: str) -> BeatRecord | None:
-        return await self._run(lambda conn: tables.get_beat_by_key(conn, key))
+        return await self._read(lambda conn: tables.get_beat_by_key(conn, key))
 
     async def list_beats(
         self,
@@ -380,7 +380,7 @@ class PostgresStore(PostgresBoard, PostgresActions):
 
     async def tokens_used(self, thread_id: str, since: datetime) -> int:
         after = to_micros(since)
-        return await self._run(lambda conn: tables.tokens_used(conn, thread_id, after))
+        return await self._read(lambda conn: tables.tokens_used(conn, thread_id, after))
 
     async def last_alert(self, thread_id: str, since: datetime) -> str | None:
         after = to_micros(since)
