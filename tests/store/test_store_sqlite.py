@@ -106,7 +106,9 @@ async def test_migrations_are_recorded_once_across_reopen(db: Path) -> None:
 
 def test_packaged_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == list(range(1, len(migrations) + 1))
+    versions = [m.version for m in migrations]
+    # increasing without repeats; gaps are allowed (each parallel branch has its own number)
+    assert versions == sorted(set(versions)) and versions[0] == 1
     assert migrations[0].name == "initial"
 
 
