@@ -143,7 +143,9 @@ async def run_soulbeat(threads: int, window: float, folder: Path) -> dict[str, A
                 lateness.record(claim.due_at, clock.now())
             return BeatResult("ok-token", started_at, clock.now())
 
-    scheduler = Scheduler(store, WorkspacePlanner(store, registry), Beat(), clock, worker_id="b")
+    scheduler = Scheduler(
+        store, WorkspacePlanner(store, registry, watch=True), Beat(), clock, worker_id="b"
+    )
 
     began = time.perf_counter()
     now = clock.now()

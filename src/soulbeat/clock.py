@@ -47,6 +47,8 @@ class SystemClock:
 
 def to_utc(moment: datetime) -> datetime:
     """Return `moment` in UTC; a naive datetime is refused because its zone would be a guess."""
+    if moment.tzinfo is UTC:  # the common case, without a conversion (hot in the store)
+        return moment
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"naive datetime {moment.isoformat()} has no timezone; pass an aware one")
     return moment.astimezone(UTC)

@@ -35,7 +35,7 @@ def test_defaults(tmp_path: Path) -> None:
     )
     assert settings.heartbeat_enabled is True
     assert (settings.bootstrap_per_file_cap, settings.bootstrap_total_cap) == (20_000, 150_000)
-    assert settings.max_concurrent_beats == 4
+    assert (settings.max_concurrent_beats, settings.llm_max_in_flight) == (None, None)  # derived
     assert settings.heartbeat_layers == ()
     assert list(settings.agents) == ["default"]
     assert settings.agents["default"].workspace == Path("workspace")

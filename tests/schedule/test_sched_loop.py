@@ -159,7 +159,7 @@ async def test_run_forever_sleeps_until_the_earliest_due_slot_or_a_wake(rig: Rig
     )
     await rig.add("t1")
     loop = asyncio.create_task(scheduler.run_forever())
-    await until(lambda: scheduler.sleeping)
+    await until(lambda: scheduler.sleeping and rig.clock.sleepers > 0)  # its timer is set
     due = await rig.due("t1")
     assert scheduler.sleeping_until == due
     assert rig.clock.sleepers == 1
@@ -233,4 +233,41 @@ async def test_shutdown_ends_run_forever(rig: Rig) -> None:
     await until(lambda: rig.scheduler.sleeping)
     assert rig.scheduler.sleeping_until is None  # nothing planned: sleeps until woken
     await rig.scheduler.shutdown()
+    await asyncio.wait_for(loop, 5)
+
+
+class SlowClaimStore(CountingStore):
+    """A store whose `claim_due` takes a while: the clock moves on while it runs."""
+
+    def __init__(self, store: SQLiteStore, clock: Any, delay: timedelta) -> None:
+        super().__init__(store)
+        self._clock, self._delay = clock, delay
+
+    async def claim_due(self, *args: Any, **kwargs: Any) -> Any:
+        claims = await self._store.claim_due(*args, **kwargs)
+        await self._clock.advance(self._delay)
+        return claims
+
+
+async def test_a_slot_falling_due_while_a_pass_claims_is_run_at_once(rig: Rig) -> None:
+    """A pass that claimed nothing and finds a slot due only since it claimed must not back
+    off for a second (that was a whole second of lateness for beats due just after a pass)."""
+    await rig.add("t1")
+    store = SlowClaimStore(rig.store, rig.clock, timedelta(milliseconds=5))
+    scheduler = Scheduler(
+        store,  # type: ignore[arg-type]
+        rig.planner,
+        rig.runner,
+        rig.clock,
+        worker_id="w1",
+    )
+    await scheduler.sync_schedules()
+    due = await rig.due("t1")
+    await rig.clock.set(due - timedelta(milliseconds=2))  # the pass claims 2 ms before due
+    loop = asyncio.create_task(scheduler.run_forever())
+    await rig.runner.wait_for_calls(1)  # ... and the next pass runs it, without a 1 s wait
+    [call] = rig.runner.calls
+    assert call.started_at - due < timedelta(milliseconds=20)
+    await until(lambda: scheduler.sleeping and not scheduler.in_flight)
+    await scheduler.shutdown(timedelta(seconds=1))
     await asyncio.wait_for(loop, 5)

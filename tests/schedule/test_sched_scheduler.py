@@ -116,7 +116,8 @@ async def test_a_skip_is_recorded_and_the_slot_advances(rig: Rig) -> None:
         "empty-heartbeat-file",
     )
     assert beat.audit["guards_passed"] == [
-        "disabled", "quiet-hours", "busy", "cooldown", "flood", "idle", "budget",
+        "disabled", "quiet-hours", "quiet-after-message", "busy", "cooldown", "flood", "idle",
+        "budget",
     ]  # fmt: skip
     assert rig.runner.calls == []
     assert await rig.due("t1") == due + timedelta(minutes=30)

@@ -173,3 +173,41 @@ async def _until_async(condition: object) -> None:
         if await condition():
             return
         await asyncio.sleep(0.02)
+
+
+async def test_a_full_sync_is_not_planned_again_by_the_next_pass(bench: Bench) -> None:
+    await add_threads(bench, "t1", "t2", "t3")
+    fleet = Fleet(bench)
+    await fleet.scheduler.sync_schedules()  # plans every thread (start-up, `add-many`)
+    assert fleet.planner.planned == 3
+    await fleet.scheduler.run_due()  # the first pass: only what changed since, i.e. nothing
+    assert fleet.planner.planned == 3
+    await bench.thread("t4")
+    await fleet.scheduler.run_due()
+    assert fleet.planner.planned == 4
+
+
+async def test_a_watched_workspace_is_not_stat_checked_until_the_watch_reports(
+    bench: Bench,
+) -> None:
+    """While the planner's watch runs, a checked snapshot is trusted for `trust` seconds (no
+    stat per beat); an edit is seen once the watch reports it (`invalidate`), or once the trust
+    runs out even if the watch never reports it."""
+    await add_threads(bench, "t1")
+    ticks = [0.0]
+    fleet = Fleet(bench)
+    fleet.registry.snapshots = WorkspaceSnapshots(wall=lambda: 4e9, monotonic=lambda: ticks[0])
+    snapshots = fleet.registry.snapshots
+    snapshots.trust = 1.0
+    first = fleet.registry.workspace("default")
+    write_workspace(bench.workspace, {"HEARTBEAT.md": EMPTY})
+    assert fleet.registry.workspace("default") is first  # trusted: not looked at again
+    snapshots.invalidate()  # the watch reported the edit
+    edited = fleet.registry.workspace("default")
+    assert edited is not first and snapshots.reads == 2
+    write_workspace(bench.workspace, {"HEARTBEAT.md": "# Checks\n- look again\n"})
+    ticks[0] = 0.5
+    assert fleet.registry.workspace("default") is edited
+    ticks[0] = 1.6  # no report came: the trust ran out, the stats are checked again
+    assert fleet.registry.workspace("default") is not edited
+    assert snapshots.reads == 3

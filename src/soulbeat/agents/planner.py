@@ -19,7 +19,6 @@ unrelated wake (issue 10 item 6).
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
@@ -39,6 +38,9 @@ from soulbeat.workspace.tasks import due_tasks
 
 _PUBLIC_ACTIONS = frozenset({"post", "comment", "vote"})
 WATCH_DEBOUNCE_MS = 50
+WATCH_TRUST_SECONDS = 1.0
+"""While the watch runs, a workspace checked this recently is not stat'd again
+(`WorkspaceSnapshots.trust`): the watch reports changes sooner than that."""
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,7 @@ def plan_from_config(
         thread_id=thread.id,
         skill=skill,
         enabled=thread.enabled and config.enabled,
-        interval=config.interval,
+        interval=None if config.cron is not None else config.interval,
         active_hours=config.active_window,
         user_timezone=user_timezone,
         idle_pause=config.idle_pause_interval,
@@ -71,6 +73,11 @@ def plan_from_config(
         alerts_visible=visibility.show_ok or visibility.show_alerts or visibility.use_indicator,
         timeout=config.effective_timeout(),
         inputs=inputs,
+        cron=config.cron,
+        cron_timezone=config.timezone,
+        quiet_after_message=config.quiet_after,
+        dead_after=config.dead_after_interval(),
+        health_target=config.health_target,
     )
 
 
@@ -100,8 +107,15 @@ class WorkspacePlanner:
             except NotFoundError:
                 return []
         else:
+            signatures = self._signatures()
             threads = await self._store.list_threads()
+            # Every plan as of now: the next `changes()` needs only what changed after this.
+            # (Without this, the first pass after a full sync re-planned the whole fleet.)
+            self._advance(threads, signatures)
         return self._plans_of(threads)
+
+    def _signatures(self) -> dict[str, Signature]:
+        return {a: self._registry.skills_signature(a) for a in self._registry.agent_ids}
 
     def _plans_of(self, threads: Sequence[Thread]) -> list[BeatPlan]:
         """Plans of many threads: each agent's workspace is looked at once, not per thread."""
@@ -116,25 +130,29 @@ class WorkspacePlanner:
             plans.extend(self._thread_plans(thread, view, f"{thread.revision}:{view.digest}"))
         return plans
 
-    def _view(self, agent_id: str) -> _AgentView:
+    def _view(self, agent_id: str, *, digest: bool = True) -> _AgentView:
+        """The agent's view; ``digest=False`` (a beat's plan, whose `inputs` are not stored)
+        skips the skills digest."""
         registry = self._registry
-        digest = _digest(registry.skills_signature(agent_id))
+        digest_text = _digest(registry.skills_signature(agent_id)) if digest else ""
         zone = registry.user_timezone(agent_id)
         try:
             workspace = registry.workspace(agent_id)
         except WorkspaceError:
-            return _AgentView(None, {}, zone, digest)
+            return _AgentView(None, {}, zone, digest_text)
         names = [MAIN, *(s.name for s in workspace.skills.skills if s.has_schedule)]
         sources = {name: registry.source(agent_id, name)[1] for name in names}
-        return _AgentView(workspace, sources, zone, digest)
+        return _AgentView(workspace, sources, zone, digest_text)
 
     async def changes(self) -> PlanChanges:
-        signatures = {a: self._registry.skills_signature(a) for a in self._registry.agent_ids}
+        signatures = self._signatures()
         if self._cursor is None:
             threads = await self._store.list_threads()
             self._advance(threads, signatures)
             return PlanChanges(self._plans_of(threads))
-        changed = {t.id: t for t in await self._store.threads_changed_since(self._cursor)}
+        changed: dict[str, Thread] = {}
+        if await self._store.thread_revision() > self._cursor:  # a probe; the list when needed
+            changed = {t.id: t for t in await self._store.threads_changed_since(self._cursor)}
         for agent, signature in signatures.items():
             if self._skills.get(agent) != signature:
                 changed.update((t.id, t) for t in await self._store.list_threads(agent))
@@ -153,7 +171,7 @@ class WorkspacePlanner:
             thread = await self._store.get_thread(thread_id)
         except NotFoundError:
             return None
-        view = self._view(thread.agent_id)
+        view = self._view(thread.agent_id, digest=False)
         plans = self._thread_plans(thread, view, "", only=skill)
         plan = next((p for p in plans if p.skill == skill), None)
         source = view.sources.get(skill)
@@ -175,11 +193,17 @@ class WorkspacePlanner:
             return
         from watchfiles import awatch  # only a serving scheduler needs it
 
+        snapshots = registry.snapshots
+        snapshots.trust = WATCH_TRUST_SECONDS  # the watch tells of changes: fewer stat checks
         try:
             async for _ in awatch(*folders, debounce=WATCH_DEBOUNCE_MS, step=20, recursive=True):
+                snapshots.invalidate()
                 changed()
         except (OSError, RuntimeError) as error:  # the folder went away; stat checks remain
             log.warning("stopped watching %s: %s", ", ".join(folders), error)
+        finally:
+            snapshots.trust = 0.0
+            snapshots.invalidate()
 
     def _thread_plans(
         self, thread: Thread, view: _AgentView, inputs: str, *, only: str | None = None
@@ -248,9 +272,10 @@ def _for_thread(template: BeatPlan, **own: object) -> BeatPlan:
     """``dataclasses.replace(template, **own)`` for the four per-thread fields, at a fraction of
     its cost (planning 100,000 threads calls this 100,000 times): a shallow copy of the frozen
     template whose fields are set before anyone else can see it."""
-    plan = copy.copy(template)
-    for name, value in own.items():
-        object.__setattr__(plan, name, value)
+    plan: BeatPlan = object.__new__(BeatPlan)
+    fields = plan.__dict__
+    fields.update(template.__dict__)
+    fields.update(own)
     return plan
 
 

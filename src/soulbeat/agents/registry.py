@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from soulbeat.agents.snapshots import Signature, WorkspaceSnapshots, skills_signature
+from soulbeat.agents.snapshots import Signature, WorkspaceSnapshots
 from soulbeat.config import EffectiveConfig, effective_config
 from soulbeat.config.settings import AgentSettings, Settings
 from soulbeat.store.base import BeatStore
@@ -64,6 +64,8 @@ class AgentRegistry:
         self.snapshots = WorkspaceSnapshots()
         self._configs: dict[tuple[Any, ...], EffectiveConfig] = {}
         self._configs_of: Settings = settings
+        self._paths: dict[str, tuple[Path, tuple[Path, ...]]] = {}
+        self._paths_for: Settings = settings
 
     @property
     def agent_ids(self) -> list[str]:
@@ -95,9 +97,7 @@ class AgentRegistry:
     def _snapshot(self, agent_id: str) -> tuple[Workspace, dict[object, object]]:
         agent = self.settings.agents.get(agent_id)
         soul_path = agent.soul_path if agent is not None else None
-        root = self.workspace_path(agent_id).expanduser().absolute()
-        home = Path(self._home) if self._home is not None else Path.home()
-        extra = (home / ".agents" / "SOUL.md",) + ((Path(soul_path),) if soul_path else ())
+        root, extra = self._paths_of(agent_id)
         settings = self.settings
 
         def load() -> Workspace:
@@ -113,7 +113,23 @@ class AgentRegistry:
 
     def skills_signature(self, agent_id: str) -> Signature:
         """The stat facts that decide the agent's skill schedules (`snapshots.skills_signature`)."""
-        return skills_signature(self.workspace_path(agent_id).expanduser().absolute())
+        return self.snapshots.skills_signature(self._paths_of(agent_id)[0])
+
+    def _paths_of(self, agent_id: str) -> tuple[Path, tuple[Path, ...]]:
+        """The agent's workspace root and the extra files its workspace reads (the soul paths),
+        worked out once per agent while the settings are the same object (pathlib's
+        `expanduser`/`home` cost more than the stat checks they lead to)."""
+        if self._paths_for is not self.settings:
+            self._paths, self._paths_for = {}, self.settings
+        found = self._paths.get(agent_id)
+        if found is None:
+            agent = self.settings.agents.get(agent_id)
+            soul_path = agent.soul_path if agent is not None else None
+            root = self.workspace_path(agent_id).expanduser().absolute()
+            home = Path(self._home) if self._home is not None else Path.home()
+            extra = (home / ".agents" / "SOUL.md",) + ((Path(soul_path),) if soul_path else ())
+            found = self._paths[agent_id] = (root, extra)
+        return found
 
     def source(self, agent_id: str, skill: str = MAIN) -> tuple[Workspace, HeartbeatSource]:
         """The workspace and the instructions of one schedule, both from the current snapshot

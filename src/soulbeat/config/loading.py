@@ -75,7 +75,13 @@ HEARTBEAT_ENV_PREFIX = "SOULBEAT_HEARTBEAT_"
 _SECTION_FIELDS = ("heartbeat", "heartbeat_layers", "agents", "channels")
 _PLAIN_FIELDS = tuple(name for name in Settings.model_fields if name not in _SECTION_FIELDS)
 _FILE_KEYS = tuple(name for name in Settings.model_fields if name != "heartbeat_layers")
-_INT_FIELDS = ("port", "bootstrap_per_file_cap", "bootstrap_total_cap", "max_concurrent_beats")
+_INT_FIELDS = (
+    "port",
+    "bootstrap_per_file_cap",
+    "bootstrap_total_cap",
+    "max_concurrent_beats",
+    "llm_max_in_flight",
+)
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off")
 _BOOL_EXPECTED = "true, false, 1, 0, yes, no, on or off"

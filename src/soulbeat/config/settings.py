@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from soulbeat.config.checks import target_problem
 from soulbeat.config.heartbeat import TARGET_KEYWORDS, HeartbeatConfig
 from soulbeat.config.layers import resolve_effective
+from soulbeat.config.mcp import McpServerSettings
 from soulbeat.config.normalize import validate_partial_config
 from soulbeat.config.problems import InvalidConfigError, config_error
 from soulbeat.config.values import check_bool, check_choice, check_int, check_name, check_text
@@ -174,6 +175,13 @@ class AgentSettings(BaseModel):
     soul_path: Path | None = None
     ledger: LedgerSettings | None = None
     """A remote board for this agent's actions; None: the built-in ledger."""
+    mcp_servers: dict[str, McpServerSettings] = Field(default_factory=dict)
+    """Issue 15: MCP servers whose tools this agent's beats may call (`soulbeat.config.mcp`)."""
+
+    @field_validator("mcp_servers", mode="before")
+    @classmethod
+    def _check_mcp_servers(cls, value: object) -> object:
+        return {} if value is None else _check_names("mcp_servers", value, "a server name")
 
     @field_validator("workspace", "soul_path", mode="before")
     @classmethod
@@ -223,7 +231,12 @@ class Settings(BaseModel):
     user_timezone: str | None = None
     bootstrap_per_file_cap: int = 20_000
     bootstrap_total_cap: int = 150_000
-    max_concurrent_beats: int = 4
+    max_concurrent_beats: int | None = None
+    """Beats in flight at once (claimed and running); unset: twice the model server's call
+    limit, so the next beats are ready as soon as a model slot frees (issue 12)."""
+    llm_max_in_flight: int | None = None
+    """Model calls in flight at once to ``llm_base_url`` (`soulbeat.llm.slots`); unset: 4 for a
+    server on this machine, 64 for any other."""
     retention: str = "30d"
     """How long beats (the audit trail), the action log and consumed system events are kept;
     `soulbeat prune` and a daily pass delete what is older. ``0`` keeps everything."""
@@ -325,8 +338,17 @@ class Settings(BaseModel):
         "bootstrap_per_file_cap", "bootstrap_total_cap", "max_concurrent_beats", mode="before"
     )
     @classmethod
-    def _check_counts(cls, value: object, info: ValidationInfo) -> int:
+    def _check_counts(cls, value: object, info: ValidationInfo) -> int | None:
+        if value is None and info.field_name == "max_concurrent_beats":
+            return None
         return check_int(str(info.field_name), value, minimum=1, example=4)
+
+    @field_validator("llm_max_in_flight", mode="before")
+    @classmethod
+    def _check_in_flight(cls, value: object) -> int | None:
+        if value is None:
+            return None
+        return check_int("llm_max_in_flight", value, minimum=1, example=4)
 
     @field_validator("retention", mode="before")
     @classmethod

@@ -65,9 +65,11 @@ from soulbeat.schedule.beats import (
     task_runs,
 )
 from soulbeat.schedule.gates import BUSY_RETRY, GateInputs, evaluate_gates
+from soulbeat.schedule.health import AlertSink
 from soulbeat.schedule.plan import BeatPlan, Planner
 from soulbeat.schedule.runner import BeatRunner
 from soulbeat.schedule.slots import SlotBook, is_finished
+from soulbeat.schedule.timekeeping import TimeKeeping
 from soulbeat.schedule.wakes import INTERVAL, MANUAL, Wake, WakeQueue, skill_reason
 from soulbeat.store.base import BeatStore
 from soulbeat.store.records import MAIN, BeatRecord, BeatResult, Claim, Schedule, beat_key
@@ -124,6 +126,7 @@ class Scheduler:
         lease: timedelta = LEASE,
         max_concurrent_beats: int = 4,
         events: EventSink | None = None,
+        alerts: AlertSink | None = None,
     ) -> None:
         if max_concurrent_beats < 1:
             raise ValueError(f"max_concurrent_beats must be at least 1, got {max_concurrent_beats}")
@@ -147,6 +150,14 @@ class Scheduler:
         self._asleep_until: datetime | None = None
         self._held = False
         self._stopped = False
+        self._claimed_at: datetime | None = None
+        """The `now` the last pass claimed at: what was due then and not taken is held."""
+        # issue 16: reminders, backoff and the dead-man check (`soulbeat.schedule.timekeeping`)
+        self._time = TimeKeeping(store, planner, self._push_wake, self._publish, alerts)
+
+    def _push_wake(self, wake: Wake) -> None:
+        self._wakes.retry_at(wake, self._clock.now())
+        self._woken.set()
 
     # -- the pass ---------------------------------------------------------------------------------
     async def run_due(self) -> int:
@@ -167,9 +178,11 @@ class Scheduler:
             if enabled:
                 await self._store.reap_expired(self._clock.now())
                 await self._book.refresh()
-                works = await self._claim(self._clock.now())
+                self._claimed_at = self._clock.now()
+                await self._time.on_pass(self._claimed_at)
+                works = await self._claim(self._claimed_at)
             else:  # stopped (SPEC §9.1): claims nothing, writes nothing; manual wakes still run
-                now = self._clock.now()
+                now = self._claimed_at = self._clock.now()
                 works = await self._claim_wakes(now, self._free(), manual_only=True)
             for work in works:
                 if self._closing:  # shutting down: `shutdown` releases the claims not started
@@ -207,6 +220,7 @@ class Scheduler:
                 log.info(
                     "dropped a %s wake of %r: the scheduler is stopped", wake.reason, wake.thread_id
                 )
+                self._time.dropped(wake.reason)
                 continue
             try:
                 claim = await self._claim_wake(wake)
@@ -214,6 +228,7 @@ class Scheduler:
                 log.warning(
                     "dropped a %s wake of thread %r: no such thread", wake.reason, wake.thread_id
                 )
+                self._time.dropped(wake.reason)
                 continue
             if claim is None:  # the schedule's lease is held: the thread is busy
                 self._wakes.retry_at(wake, now + BUSY_RETRY)
@@ -350,10 +365,12 @@ class Scheduler:
             beat.finishing = True
             return await self._finish_quietly(replace(work, claim=claim), plan, result, passed)
         finally:
+            full = self._free() <= 0
             self._inflight.pop(work.claim.beat_id, None)
             if not self._inflight:
                 self._idle.set()
-            self._woken.set()  # capacity is free again: the loop may claim more
+            if full:  # capacity is free again: the loop, asleep until woken, may claim more
+                self._woken.set()
 
     async def _finish(
         self, work: _Work, plan: BeatPlan | None, result: BeatResult, passed: tuple[str, ...]
@@ -367,7 +384,11 @@ class Scheduler:
         if work.reason == MANUAL and not await self.is_enabled():
             audit["scheduler_stopped"] = True  # a manual beat runs while stopped, and says so
         advance = work.is_slot and plan is not None
-        next_due = await self._book.after(plan, self._clock.now()) if advance and plan else None
+        now = self._clock.now()
+        step = await self._time.health_after(work.claim.thread_id, result, plan, now)
+        next_due = await self._book.after(plan, now) if advance and plan else None
+        if advance and plan is not None:  # issue 16: failures in a row back the next slot off
+            next_due = await self._time.delayed_slot(step, plan, now, next_due, self._book.after)
         record = await self._store.finish_beat(
             work.claim,
             replace(result, audit=audit),
@@ -376,7 +397,17 @@ class Scheduler:
             task_runs=task_runs(plan, result),
         )
         self._publish("beat.finished", beat_data(work.claim, work.reason) | record_data(record))
+        await self._time.finished(work.reason, record.key, step, now)
+        self._wake_for(next_due, work.claim.lease_expires_at)
         return record
+
+    def _wake_for(self, when: datetime | None, lease: datetime) -> None:
+        """After a finish: wake the loop when the new slot is sooner than it means to wake by
+        itself, when it means to wake for this very lease (now released), or when it is in a
+        pass (whose sleep may have been worked out before the slot was written)."""
+        until = self._asleep_until
+        if not self._asleep or until is None or until == lease or (when and when < until):
+            self._woken.set()
 
     async def _finish_quietly(
         self, work: _Work, plan: BeatPlan | None, result: BeatResult, passed: tuple[str, ...]
@@ -462,13 +493,15 @@ class Scheduler:
         if self._free() <= 0:
             return None
         due = None if self._stopped else await self._store.earliest_due()
-        times = [t for t in (due, self._wakes.next_ready_at()) if t]
+        timed = None if self._stopped else await self._time.next_at(self._clock.now())
+        times = [t for t in (due, self._wakes.next_ready_at(), timed) if t]
         if not times:
             return None
-        now, when = self._clock.now(), min(times)
-        if when <= now and handled == 0:
-            # Due, yet nothing could be claimed (held by another worker): do not spin.
-            return now + BUSY_RETRY
+        when, claimed_at = min(times), self._claimed_at
+        if handled == 0 and claimed_at is not None and when <= claimed_at:
+            # Due when the pass claimed, yet nothing was taken (held by another worker): do not
+            # spin. A slot that fell due after the pass claimed is simply due now.
+            return self._clock.now() + BUSY_RETRY
         return when
 
     def wake(self, thread_id: str, reason: str = MANUAL, skill: str = MAIN) -> Wake:

@@ -16,7 +16,8 @@
   ``deferred`` for ever. A plan whose fingerprint and inputs match its schedule needs
   no write; one whose inputs alone changed only stores them. Writes go in one transaction.
 * `after(plan, now)` — the plan's first slot after ``now`` in its active hours (None when the
-  plan does not beat on its own: disabled thread or interval).
+  plan does not beat on its own: disabled thread or interval). A cron plan's slots are its fire
+  times instead (`soulbeat.schedule.cron_slots`).
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ from soulbeat.schedule.cadence import (
     plan_fingerprint,
     seek_active_slot,
 )
+from soulbeat.schedule.cron_slots import cron_slot
 from soulbeat.schedule.plan import BeatPlan, PlanChanges, Planner
 from soulbeat.store.base import BeatStore
+from soulbeat.store.bulk import paused_gc
 from soulbeat.store.records import BeatResult, Schedule, beat_key
 
 __all__ = ["SlotBook", "is_finished", "leased"]
@@ -55,15 +58,19 @@ class SlotBook:
         self._store, self._planner, self._clock = store, planner, clock
         self._worker_id = worker_id
         self._seed: str | None = None
+        self._fingerprints: dict[tuple[object, ...], str] = {}
 
     async def sync(self, thread_id: str | None = None) -> None:
         """Make the stored schedules (of one thread, or all) match the planner's plans."""
-        plans = await self._planner.plans(thread_id)
-        await self._apply(PlanChanges(plans, None if thread_id is None else frozenset([thread_id])))
+        with paused_gc():  # a fleet's plans and schedules are acyclic (`soulbeat.store.bulk`)
+            plans = await self._planner.plans(thread_id)
+            covered = None if thread_id is None else frozenset([thread_id])
+            await self._apply(PlanChanges(plans, covered))
 
     async def refresh(self) -> None:
         """Apply what changed since the last pass (`Planner.changes()`), and stale schedules."""
-        await self._apply(await self._planner.changes())
+        with paused_gc():  # usually nothing; a fleet added meanwhile at times
+            await self._apply(await self._planner.changes())
 
     async def _apply(self, changes: PlanChanges) -> None:
         now = self._clock.now()
@@ -143,6 +150,8 @@ class SlotBook:
 
     async def after(self, plan: BeatPlan, now: datetime) -> datetime | None:
         """The plan's first slot after ``now``, moved into its active hours; None when disabled."""
+        if plan.cron is not None:  # issue 16: a cron plan's slots are its fire times
+            return cron_slot(plan, now)
         interval = effective_interval(plan)
         if interval is None:
             return None
@@ -154,7 +163,7 @@ class SlotBook:
     ) -> tuple[Schedule, bool] | None:
         """What to write for ``plan``: None (nothing); the schedule with the new inputs and True
         (its slot is kept); or a re-planned schedule, first slot after ``now``, and False."""
-        fingerprint = plan_fingerprint(plan)
+        fingerprint = self._fingerprint(plan)
         if schedule is not None and schedule.fingerprint == fingerprint and not stale:
             if schedule.inputs == plan.inputs:
                 return None
@@ -163,8 +172,11 @@ class SlotBook:
         phase = self._phase_of(plan, interval) if interval else timedelta(0)
         due = None
         if interval is not None:
-            raw = next_slot(now, interval, phase)
-            due = seek_active_slot(raw, interval, plan.active_hours, plan.user_timezone)
+            due = next_slot(now, interval, phase)
+            if plan.active_hours is not None:
+                due = seek_active_slot(due, interval, plan.active_hours, plan.user_timezone)
+        elif plan.cron is not None:
+            due = cron_slot(plan, now)
         planned = Schedule(
             thread_id=plan.thread_id,
             skill=plan.skill,
@@ -174,6 +186,24 @@ class SlotBook:
             inputs=plan.inputs,
         )
         return planned, False
+
+    def _fingerprint(self, plan: BeatPlan) -> str:
+        """`plan_fingerprint`, kept per (enabled, interval, window, zone, cron): a fleet shares a
+        few."""
+        key = (
+            plan.enabled,
+            plan.interval,
+            plan.active_hours,
+            plan.user_timezone,
+            plan.cron,
+            plan.cron_timezone,
+        )
+        found = self._fingerprints.get(key)
+        if found is None:
+            if len(self._fingerprints) >= 1024:
+                self._fingerprints.clear()
+            found = self._fingerprints[key] = plan_fingerprint(plan)
+        return found
 
     async def _phase(self, plan: BeatPlan, interval: timedelta) -> timedelta:
         if self._seed is None:

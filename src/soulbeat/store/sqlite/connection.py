@@ -36,6 +36,7 @@ class SQLiteConnection:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self._conn: sqlite3.Connection | None = None
+        self._reader: sqlite3.Connection | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._lifecycle = asyncio.Lock()
         self._grouped: list[tuple[Job[Any], asyncio.Future[Any]]] = []
@@ -55,7 +56,27 @@ class SQLiteConnection:
             except BaseException:
                 executor.shutdown(wait=False)
                 raise
+            try:
+                self._reader = self._open_reader()
+            except BaseException:
+                conn, self._conn = self._conn, None
+                await asyncio.get_running_loop().run_in_executor(executor, conn.close)
+                executor.shutdown(wait=False)
+                raise
             self._executor = executor
+
+    def _open_reader(self) -> sqlite3.Connection:
+        """The second connection, for `_peek`: read-only, used on the event loop's thread."""
+        try:
+            reader = sqlite3.connect(
+                self.path, isolation_level=None, timeout=self.busy_timeout, check_same_thread=False
+            )
+            reader.row_factory = sqlite3.Row
+            reader.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            reader.execute("PRAGMA query_only = ON")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the SQLite store at {self.path}: {exc}") from exc
+        return reader
 
     def _connect(self) -> sqlite3.Connection:
         if sqlite3.sqlite_version_info < MIN_SQLITE_VERSION:
@@ -69,7 +90,7 @@ class SQLiteConnection:
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             apply_migrations(conn, load_migrations())
         except BaseException as exc:
@@ -82,10 +103,12 @@ class SQLiteConnection:
     async def close(self) -> None:
         """Close the connection; calls after this raise StoreError until `open()` again."""
         async with self._lifecycle:
-            conn, executor = self._conn, self._executor
+            conn, executor, reader = self._conn, self._executor, self._reader
             if conn is None or executor is None:
                 return
-            self._conn, self._executor = None, None
+            self._conn, self._executor, self._reader = None, None, None
+            if reader is not None:
+                reader.close()
             await asyncio.get_running_loop().run_in_executor(executor, conn.close)
             executor.shutdown(wait=False)
 
@@ -157,6 +180,18 @@ class SQLiteConnection:
 
     async def _read(self, job: Job[T]) -> T:
         return await self._run(job, write=False)
+
+    async def _peek(self, job: Job[T]) -> T:
+        """A small read (an index probe, one thread's rows) run at once on the caller's thread,
+        on the reader connection: no hop to the store's thread and back, which cost more than
+        the query itself on the scheduler's hot path. Under WAL a reader never waits for the
+        writer, and it sees every transaction committed before it begins (so every write
+        already awaited). Large reads (lists of a fleet) stay on the store's thread (`_read`),
+        so the event loop is never held for long."""
+        reader = self._reader
+        if reader is None:
+            raise StoreError(f"the SQLite store at {self.path} is not open; call open() first")
+        return self._transaction(reader, job, write=False)
 
 
 def _settle(done: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:

@@ -7,8 +7,12 @@
 - Two stores on one file (two processes) are safe: a writing transaction takes SQLite's write lock
   when it begins and waits up to `busy_timeout` seconds for the other, so a claim reads and leases
   schedules with nobody else writing in between.
-- WAL journal (readers do not block the writer), `foreign_keys=ON`, `synchronous=FULL` (a beat
-  reported finished stays finished across a power cut, which is what keeps it from running twice).
+- WAL journal (readers do not block the writer), `foreign_keys=ON`, `synchronous=NORMAL`: a
+  commit is in the WAL file (the operating system's page cache) before the call returns, so a
+  beat reported finished stays finished across a killed process (kill -9, a crash), which is what
+  keeps it from running twice; the WAL is fsync'd at each checkpoint, not at each commit (a power
+  cut can lose the last commits, never corrupt the file). `FULL` cost an fsync (about 4 ms here)
+  per transaction on the store's one thread, which bounded beats per second (issue 12).
 - The schema comes from the numbered migrations applied at `open()`
   (`soulbeat.store.sqlite.migrate`).
   Datetimes are stored as integer microseconds since the epoch (`soulbeat.store.codec`).
@@ -26,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
 from soulbeat.store.base import Store
+from soulbeat.store.bulk import paused_gc
 from soulbeat.store.codec import dump_json, opt_micros, to_micros
 from soulbeat.store.records import (
     Agent,
@@ -41,6 +46,7 @@ from soulbeat.store.records import (
     SystemEvent,
     Thread,
 )
+from soulbeat.store.records_memory import Scratch, ThreadChanges
 from soulbeat.store.search import (
     FLEET_SQL,
     BeatBucket,
@@ -52,13 +58,15 @@ from soulbeat.store.search import (
 )
 from soulbeat.store.sqlite import claims, files, search, tables
 from soulbeat.store.sqlite import effects as effects_sql
+from soulbeat.store.sqlite import memory as memory_sql
 from soulbeat.store.sqlite.actions import SQLiteActions
 from soulbeat.store.sqlite.board import SQLiteBoard
+from soulbeat.store.sqlite.time import SQLiteTime
 
 _ROLES = frozenset(get_args(Role))
 
 
-class SQLiteStore(SQLiteBoard, SQLiteActions):
+class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
     """The `Store` on the SQLite file at `path` (created, with its folder, when missing)."""
 
     def __init__(self, path: str | Path, *, busy_timeout: float = 5.0) -> None:
@@ -74,7 +82,7 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
 
     async def get_flag(self, name: str, default: bool) -> bool:
         """A stored boolean flag, e.g. `scheduler.enabled`; `default` when never set."""
-        stored = await self._read(lambda conn: tables.get_flag(conn, name))
+        stored = await self._peek(lambda conn: tables.get_flag(conn, name))
         return default if stored is None else stored
 
     async def set_flag(self, name: str, value: bool) -> None:
@@ -107,13 +115,15 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
     async def add_threads(self, threads: Iterable[Thread]) -> int:
         """`add_thread` for many threads in one transaction (all or none); returns how many.
         SQLite-only, for seeding and start-up: same checks, same errors."""
-        rows = [_thread_row(thread) for thread in threads]
+        with paused_gc():  # 100,000 acyclic rows: the collector would walk them over and over
+            rows = [_thread_row(thread) for thread in threads]
 
-        def job(conn: sqlite3.Connection) -> int:
-            tables.insert_threads(conn, rows)
-            return len(rows)
+            def job(conn: sqlite3.Connection) -> int:
+                with paused_gc():  # the store's thread: the statement's own tuples
+                    tables.insert_threads(conn, rows)
+                return len(rows)
 
-        return await self._write(job)
+            return await self._write(job)
 
     async def threads_changed_since(self, revision: int) -> list[Thread]:
         """Threads added or changed after `revision`, in revision order."""
@@ -121,11 +131,11 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
 
     async def thread_revision(self) -> int:
         """The highest thread revision so far (0 with no threads)."""
-        return await self._read(tables.thread_revision)
+        return await self._peek(tables.thread_revision)
 
     async def get_thread(self, thread_id: str) -> Thread:
         """Raises NotFoundError."""
-        return await self._read(lambda conn: tables.get_thread(conn, thread_id))
+        return await self._peek(lambda conn: tables.get_thread(conn, thread_id))
 
     async def list_threads(
         self, agent_id: str | None = None, *, limit: int | None = None, offset: int = 0
@@ -195,11 +205,13 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
 
     # -- schedules and claiming -----------------------------------------------------------------
     async def get_schedule(self, thread_id: str, skill: str) -> Schedule | None:
-        return await self._read(lambda conn: claims.get_schedule(conn, thread_id, skill))
+        return await self._peek(lambda conn: claims.get_schedule(conn, thread_id, skill))
 
     async def list_schedules(self, thread_id: str | None = None) -> list[Schedule]:
         """Schedules by thread id then skill (the main heartbeat, skill "", first)."""
-        return await self._read(lambda conn: claims.list_schedules(conn, thread_id))
+        if thread_id is None:  # the fleet's: on the store's thread
+            return await self._read(lambda conn: claims.list_schedules(conn, None))
+        return await self._peek(lambda conn: claims.list_schedules(conn, thread_id))
 
     async def main_schedules(self, thread_ids: Sequence[str]) -> list[Schedule]:
         """The main schedules of these threads, one query."""
@@ -259,11 +271,11 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
     async def earliest_due(self) -> datetime | None:
         """The earliest max(next_due_at, not_before) over schedules without a lease, or the
         earliest lease expiry if sooner; None when nothing is scheduled. Two index lookups."""
-        return await self._read(claims.earliest_due)
+        return await self._peek(claims.earliest_due)
 
     async def stale_schedules(self, now: datetime, *, limit: int = 100) -> list[Schedule]:
         """Claimable schedules whose slot key is already finished (see `Store.stale_schedules`)."""
-        return await self._read(lambda conn: claims.stale_schedules(conn, now, limit))
+        return await self._peek(lambda conn: claims.stale_schedules(conn, now, limit))
 
     async def claim_due(
         self, now: datetime, worker_id: str, lease: timedelta, *, limit: int = 100
@@ -326,7 +338,7 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
     async def reap_expired(self, now: datetime) -> int:
         """Release expired leases; their beats become `interrupted`. Returns how many. Looks
         first in a read (one index probe), so a pass with nothing expired writes nothing."""
-        if not await self._read(lambda conn: claims.any_expired(conn, now)):
+        if not await self._peek(lambda conn: claims.any_expired(conn, now)):
             return 0
         to_micros(now)
         return await self._write(lambda conn: claims.reap_expired(conn, now))
@@ -384,7 +396,7 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
         return await self._read(lambda conn: tables.get_beat(conn, beat_id))
 
     async def get_beat_by_key(self, key: str) -> BeatRecord | None:
-        return await self._read(lambda conn: tables.get_beat_by_key(conn, key))
+        return await self._peek(lambda conn: tables.get_beat_by_key(conn, key))
 
     async def list_beats(
         self,
@@ -472,6 +484,39 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
 
     async def get_file_version(self, agent_id: str, kind: str, version: int) -> FileVersion:
         return await self._read(lambda conn: files.get_version(conn, agent_id, kind, version))
+
+    # -- memory between beats (migration 008) -----------------------------------------------------
+    async def get_scratch(self, thread_id: str) -> Scratch:
+        return await self._read(lambda conn: memory_sql.get_scratch(conn, thread_id))
+
+    async def write_scratch(
+        self,
+        thread_id: str,
+        content: str,
+        at: datetime,
+        *,
+        expected_revision: int | None = None,
+        beat_key: str | None = None,
+        effect: EffectRef | None = None,
+    ) -> Scratch:
+        written = to_micros(at)
+        return await self._write(
+            lambda conn: memory_sql.write_scratch(
+                conn,
+                thread_id,
+                content,
+                written,
+                expected_revision=expected_revision,
+                beat_key=beat_key,
+                effect=effect,
+            )
+        )
+
+    async def thread_changes(self, thread_id: str, agent_id: str, after: datetime) -> ThreadChanges:
+        since = to_micros(after)
+        return await self._read(
+            lambda conn: memory_sql.thread_changes(conn, thread_id, agent_id, since)
+        )
 
 
 def _check_lease_args(now: datetime, lease: timedelta) -> None:
