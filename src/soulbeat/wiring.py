@@ -6,13 +6,11 @@ settings (wrapped in retries, a fallback model and a circuit breaker), the threa
 webhook channel per configured channel, the event bus, the scheduler and the service over them.
 On PostgreSQL the service also gets a `ClusterNode`: LISTEN/NOTIFY wakes its scheduler when
 another process changes something, and its event stream comes from the durable event journal.
+On SQLite its event stream comes from the store's own journal too (durable event ids).
 
 The store must have all three parts of `Store` (`BeatStore`, `BoardStore`, `ActionStore`):
-`build` refuses one that lacks a part (TypeError naming it) rather than run with less. The one
-exception is transitional and loud: a backend whose class lists the parts it does not have yet
-in ``parts_pending`` (PostgreSQL, until its board and action parts land) is accepted with a
-warning naming what is off, and runs with no ledger, no action log, no approval queue and the
-ungoverned `BareExecutor`.
+`build` refuses one that lacks a part (TypeError naming it) rather than run with less: both
+backends (SQLite and PostgreSQL) have all three.
 
 Actions (`build_actions`): the ledger (`LedgerService`), the action log, the approval queue and
 a `GovernedExecutor` over them, all on the store; the queue and the ledger are given to the
@@ -37,7 +35,6 @@ from soulbeat.actions.approvals import (
     ApprovalQueue,
     ApprovedMessageSender,
 )
-from soulbeat.actions.bare import BareExecutor
 from soulbeat.actions.executor import (
     ActionContext,
     ActionExecutor,
@@ -55,7 +52,7 @@ from soulbeat.channels.base import Channel, Receipt
 from soulbeat.channels.thread import ThreadChannel
 from soulbeat.channels.webhook import WebhookChannel
 from soulbeat.clock import Clock, SystemClock
-from soulbeat.cluster import ClusterNode, EventFeed
+from soulbeat.cluster import EVENTS, ClusterNode, EventFeed
 from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.config.mcp import McpServerSettings
 from soulbeat.config.settings import Settings
@@ -176,21 +173,12 @@ def missing_parts(store: object) -> list[str]:
 
 
 def check_store(store: object) -> Store:
-    """``store`` when it has every part of `Store`; else TypeError naming the missing parts, or,
-    for parts its class declares pending (``parts_pending``), a warning (module docstring)."""
+    """``store`` when it has every part of `Store`; else TypeError naming the missing parts."""
     missing = missing_parts(store)
-    pending = set(getattr(type(store), "parts_pending", ()))
-    if any(entry.split(" ")[0] not in pending for entry in missing):
+    if missing:
         raise TypeError(
             f"{type(store).__name__} is not a complete store: it lacks {', '.join(missing)}; "
             "soulbeat needs BeatStore, BoardStore and ActionStore (soulbeat.store.base)"
-        )
-    if missing:
-        log.warning(
-            "%s has no %s part yet: the ledger, the action log, approvals, rate limits and the "
-            "duplicate guard are OFF on this store",
-            type(store).__name__,
-            " and ".join(sorted(pending)),
         )
     return store  # type: ignore[return-value]
 
@@ -269,8 +257,6 @@ def build_actions(
 ) -> Actions:
     """The executor of the model's actions with its ledger and approval queue (module
     docstring)."""
-    if missing_parts(store):  # accepted by check_store: parts pending, warned
-        return Actions(BareExecutor())
     ledger = LedgerService(store, clock, events, action_limits={})
     log = ActionLog(store, clock)
     exists = fresh_exists(ledger)
@@ -299,8 +285,17 @@ def build_actions(
 def build_cluster(
     store: Store, events: EventBus, clock: Clock, scheduler: Scheduler, *, worker_id: str
 ) -> ClusterNode | None:
-    """Signals and the durable event stream for a store several processes share (PostgreSQL);
-    None for any other store."""
+    """Signals and the durable event stream: for a store several processes share (PostgreSQL)
+    with LISTEN/NOTIFY and wake requests; for the SQLite store, its own journal with signals
+    within the process (durable event ids, nothing shared). None for any other store."""
+    if isinstance(store, SQLiteStore):
+        from soulbeat.cluster import LocalSignals
+        from soulbeat.store.sqlite.journal import SQLiteJournal
+
+        local = LocalSignals()
+        journal = SQLiteJournal(store, on_append=lambda: local.signal(EVENTS))
+        own = EventFeed(journal, events, clock, origin=worker_id)
+        return ClusterNode(local, own, on_change=scheduler.replan)
     # Not loaded means no PostgresStore exists: SQLite processes never import psycopg.
     postgres = sys.modules.get("soulbeat.store.postgres.store")
     if postgres is None or not isinstance(store, postgres.PostgresStore):

@@ -1,7 +1,7 @@
 """Two `soulbeat worker`s and one `soulbeat serve --no-scheduler` on one PostgreSQL database, as
 real processes: the API's event stream shows the beats of both workers, a worker killed with
-SIGKILL costs no slot twice, a stop through the API reaches the workers, and a wake asked of the
-API-only process runs on a worker."""
+SIGKILL costs no slot twice, a stop through the API reaches the workers, and a wake or a run-now
+asked of the API-only process runs on a worker."""
 
 from __future__ import annotations
 
@@ -184,6 +184,13 @@ def test_two_workers_and_an_api_share_one_database(
             "the event wake to run on a worker",
         )
         assert group.rows(event_beats) == [("w2", "finished")]
+
+        # run-now asked of the API-only process is handed to the worker, which runs it
+        ran = http.post("/api/threads/quiet/heartbeat/run-now", timeout=60)
+        assert ran.status_code == 200, ran.text
+        beat = ran.json()
+        assert (beat["reason"], beat["status"]) == ("manual", "finished")
+        assert group.rows(f"SELECT worker_id FROM beats WHERE id = {int(beat['id'])}") == [("w2",)]
 
 
 def _no_model_calls_since(group: Fleet, since: float) -> bool:

@@ -43,11 +43,11 @@ def test_an_unknown_database_url_is_refused(bad: str, tmp_path: Path) -> None:
     assert "postgresql://user@host:5432/dbname" in str(caught.value)
 
 
-def test_only_a_shared_database_gets_the_cluster_parts(tmp_path: Path) -> None:
+def test_only_a_shared_database_passes_wakes_but_both_journal_events(tmp_path: Path) -> None:
     lite = build(Settings(data_dir=tmp_path), provider=ScriptedLLM())
-    assert lite.cluster is None
+    assert lite.cluster is not None and not lite.cluster.shared  # a journal, nothing shared
     shared = build(
         Settings(data_dir=tmp_path, database_url="postgresql://u@127.0.0.1:1/x"),
         provider=ScriptedLLM(),
     )
-    assert shared.cluster is not None
+    assert shared.cluster is not None and shared.cluster.shared

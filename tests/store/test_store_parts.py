@@ -10,6 +10,7 @@ import pytest
 
 from soulbeat.config.settings import Settings
 from soulbeat.store.base import ActionStore, BeatStore, BoardStore
+from soulbeat.store.postgres import PostgresStore
 from soulbeat.store.sqlite import SQLiteStore
 from soulbeat.testing import ScriptedLLM
 from soulbeat.wiring import build, check_store
@@ -39,6 +40,12 @@ def test_the_sqlite_store_has_every_part(tmp_path: Path) -> None:
     assert check_store(store) is store
 
 
+def test_the_postgres_store_has_every_part() -> None:
+    store = PostgresStore("postgresql://nobody@127.0.0.1:1/none")  # never opened
+    assert all(isinstance(store, part) for part in (BeatStore, BoardStore, ActionStore))
+    assert check_store(store) is store
+
+
 def test_build_refuses_a_store_without_its_board_and_action_parts(tmp_path: Path) -> None:
     partial = BeatsOnly(SQLiteStore(tmp_path / "s.db"))
     with pytest.raises(TypeError) as caught:
@@ -53,28 +60,3 @@ def test_build_refuses_a_store_without_its_board_and_action_parts(tmp_path: Path
 def test_build_refuses_something_that_is_no_store_at_all(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match=r"lacks BeatStore .*BoardStore .*ActionStore"):
         build(settings(tmp_path), store=object(), provider=ScriptedLLM())  # type: ignore[arg-type]
-
-
-class BoardAndActionsPending(BeatsOnly):
-    """Like a backend whose board and action parts have not landed yet (PostgreSQL for now)."""
-
-    parts_pending = ("BoardStore", "ActionStore")
-
-
-def test_parts_a_backend_declares_pending_are_off_and_said_so(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    partial = BoardAndActionsPending(SQLiteStore(tmp_path / "s.db"))
-    with caplog.at_level("WARNING", logger="soulbeat.wiring"):
-        service = build(settings(tmp_path), store=partial, provider=ScriptedLLM())  # type: ignore[arg-type]
-    assert (service.ledger, service.approvals) == (None, None)
-    assert "has no ActionStore and BoardStore part yet" in caplog.text
-    assert "rate limits and the duplicate guard are OFF" in caplog.text
-
-
-def test_only_the_declared_parts_may_be_pending(tmp_path: Path) -> None:
-    class OnlyBoardPending(BeatsOnly):
-        parts_pending = ("BoardStore",)
-
-    with pytest.raises(TypeError, match=r"lacks BoardStore .*ActionStore"):
-        build(settings(tmp_path), store=OnlyBoardPending(SQLiteStore(tmp_path / "s.db")))  # type: ignore[arg-type]

@@ -99,7 +99,7 @@ async def _work(settings: Settings, worker_id: str | None, as_json: bool = False
 
 
 def _where(settings: Settings) -> str:
-    from soulbeat.store.postgres.store import describe
+    from soulbeat.store.postgres.connection import describe
 
     url = _database_url(settings)
     return describe(url) if not url.startswith("sqlite:///") else url

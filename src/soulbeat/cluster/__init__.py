@@ -10,8 +10,9 @@
 - `ClusterNode` (`node.py`): runs these for one service: a change wakes the scheduler for a pass
   (and a worker takes the waiting wakes), a journal entry reaches the feed.
 
-PostgreSQL implements the protocols (`soulbeat.store.postgres.journal`, `.listen`) with a
-table and LISTEN/NOTIFY. A single process on SQLite needs none of this and runs without it.
+PostgreSQL implements the protocols (`soulbeat.store.postgres.signals`) with tables and
+LISTEN/NOTIFY. A single process on SQLite has a journal too (`soulbeat.store.sqlite.journal`,
+so its event ids survive a restart) with `LocalSignals` (`local.py`) and no wake requests.
 """
 
 from soulbeat.cluster.base import (
@@ -23,6 +24,7 @@ from soulbeat.cluster.base import (
     WakeRequests,
 )
 from soulbeat.cluster.feed import EventFeed
+from soulbeat.cluster.local import LocalSignals
 from soulbeat.cluster.node import ClusterNode
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "ClusterNode",
     "EventFeed",
     "EventJournal",
+    "LocalSignals",
     "WakeRequest",
     "WakeRequests",
 ]

@@ -49,6 +49,11 @@ class ClusterNode:
         self._take_again = False
         """A signal came while a hand-over ran: it takes once more before it ends."""
 
+    @property
+    def shared(self) -> bool:
+        """Whether other processes share the database (it passes wakes between them)."""
+        return self._wakes is not None
+
     async def wake(self, request: WakeRequest) -> None:
         """Ask the workers for a wake (a process without a scheduler of its own)."""
         if self._wakes is None:

@@ -526,7 +526,7 @@ class Scheduler:
         deferral of the same beat key). Raises NotFoundError when the thread or skill has no
         schedule, SoulbeatError after `shutdown()`.
         """
-        await self._ensure_schedule(thread_id, skill)
+        await self.ensure_schedule(thread_id, skill)
         wake = Wake(thread_id, skill, MANUAL, self._clock.now())
         while True:
             if self._closing:
@@ -547,7 +547,9 @@ class Scheduler:
             raise StoreError(f"beat {work.claim.key} could not be recorded (see the log)")
         return record
 
-    async def _ensure_schedule(self, thread_id: str, skill: str) -> None:
+    async def ensure_schedule(self, thread_id: str, skill: str) -> None:
+        """Sync the schedule when it is not stored yet; NotFoundError when there is none to
+        plan (an unknown skill)."""
         if await self._store.get_schedule(thread_id, skill) is None:
             await self.sync_schedules(thread_id)
         if await self._store.get_schedule(thread_id, skill) is None:

@@ -38,6 +38,7 @@ from soulbeat.schedule.scheduler import Scheduler
 from soulbeat.service.board import Board
 from soulbeat.service.files import FileKind, FileView, WorkspaceFiles
 from soulbeat.service.fleet import Fleet
+from soulbeat.service.handoff import run_on_a_worker
 from soulbeat.service.timing import Timing, fires_view, next_fires
 from soulbeat.service.views import beat_view, plain
 from soulbeat.store.base import Store
@@ -267,7 +268,7 @@ class Service:
     async def _wake(self, thread_id: str, reason: str) -> None:
         """Wake the thread: through this process's scheduler when its loop runs; in a process
         without one (`serve --no-scheduler`) on a shared database, through a worker."""
-        if self.cluster is not None and self._loop_task is None:
+        if self.cluster is not None and self.cluster.shared and self._loop_task is None:
             request = WakeRequest(thread_id, MAIN, reason, self.clock.now())
             await self.cluster.wake(request)
             return
@@ -514,8 +515,12 @@ class Service:
 
     # -- beats ----------------------------------------------------------------------------------
     async def run_now(self, thread_id: str, skill: str = MAIN) -> BeatRecord:
-        """Run one manual beat of the thread (or of one of its skills) and return its record."""
+        """Run one manual beat of the thread (or of one of its skills) and return its record;
+        in a process without a scheduler on a shared database, on a worker (`handoff`)."""
         await self.store.get_thread(thread_id)
+        if self.cluster is not None and self.cluster.shared and self._loop_task is None:
+            await self.scheduler.ensure_schedule(thread_id, skill)
+            return await run_on_a_worker(self.cluster, self.store, self.clock, thread_id, skill)
         return await self.scheduler.run_now(thread_id, skill)
 
     async def history(
@@ -637,9 +642,13 @@ class Service:
     def subscribe(self, after_id: int | None = None) -> AsyncIterator[Event]:
         """Every event published from now on; with `after_id`, the buffered ones after it first.
         An id from before a restart (greater than the last id) replays the whole buffer. With a
-        cluster, the events of every process on the database, by their durable journal ids."""
+        cluster, the events of every process on the database, by their durable journal ids (on a
+        database of its own, an id above the journal's newest replays the journal)."""
         if self.cluster is not None:
-            return self.cluster.feed.subscribe(after_id)
+            feed = self.cluster.feed
+            if not self.cluster.shared and after_id is not None and after_id > feed.last_id:
+                after_id = 0
+            return feed.subscribe(after_id)
         if after_id is not None and after_id > self.events.last_id:
             after_id = 0
         return self.events.subscribe(after_id)

@@ -289,10 +289,12 @@ class BeatStore(Protocol):
         """Newest first."""
 
     async def prune(self, before: datetime) -> dict[str, int]:
-        """Retention: delete the finished beats (audit records), action log rows and consumed
-        system events older than `before`, and return how many went per kind. Kept whatever
-        their age: a beat in flight or the last record of a schedule (a repeated skip may still
-        fold into it), and actions waiting for approval or being carried out."""
+        """Retention: delete the finished beats (audit records), action log rows, consumed
+        system events and event-journal entries (``event_log``, behind SSE ids) older than
+        `before`, and return how many went per kind. Kept whatever their age: a beat in flight
+        or the last record of a schedule (a repeated skip may still fold into it), actions
+        waiting for approval or being carried out, and the journal's newest entry (its id is
+        where ids go on from after a restart)."""
 
     async def search_beats(self, query: BeatQuery, *, limit: int, offset: int) -> BeatPage:
         """Beats matching `query` (see `soulbeat.store.search`), newest first by due time, with

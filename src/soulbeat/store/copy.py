@@ -24,8 +24,8 @@ from typing import Any
 import psycopg
 
 from soulbeat.errors import StoreError
+from soulbeat.store.postgres.connection import describe
 from soulbeat.store.postgres.migrate import apply_migrations, load_postgres_migrations
-from soulbeat.store.postgres.store import describe
 from soulbeat.store.sqlite.migrate import apply_migrations as apply_sqlite_migrations
 from soulbeat.store.sqlite.migrate import load_migrations
 

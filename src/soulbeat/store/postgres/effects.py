@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from soulbeat.store.codec import dump_json, from_micros, load_mapping
+from soulbeat.store.codec import dump_json, load_mapping
 from soulbeat.store.postgres.tables import Conn, many, one
 from soulbeat.store.records import Effect, EffectRef, Message
-from soulbeat.store.rows import Row, message_from_row
+from soulbeat.store.rows import effect_from_row, message_from_row
 
 _WHERE = "WHERE beat_key = %s AND idx = %s"
 
@@ -39,27 +39,15 @@ async def decisions(conn: Conn, key: str) -> list[dict[str, Any]]:
     return [load_mapping(row["decision"]) for row in rows]
 
 
-def _effect(row: Row) -> Effect:
-    return Effect(
-        key=row["beat_key"],
-        index=row["idx"],
-        kind=row["kind"],
-        state=row["state"],
-        data=load_mapping(row["data"]),
-        attempts=row["attempts"],
-        updated_at=from_micros(row["updated_at"]),
-    )
-
-
 async def get_effect(conn: Conn, ref: EffectRef, *, lock: bool = False) -> Effect | None:
     sql = f"SELECT * FROM beat_effects {_WHERE}" + (" FOR UPDATE" if lock else "")
     row = await one(conn, sql, (ref.key, ref.index))
-    return None if row is None else _effect(row)
+    return None if row is None else effect_from_row(row)
 
 
 async def effects(conn: Conn, key: str) -> list[Effect]:
     rows = await many(conn, "SELECT * FROM beat_effects WHERE beat_key = %s ORDER BY idx", (key,))
-    return [_effect(row) for row in rows]
+    return [effect_from_row(row) for row in rows]
 
 
 async def start_effect(conn: Conn, ref: EffectRef, at: int) -> Effect:
@@ -107,3 +95,30 @@ async def add_effect_message(
     message = await insert()
     await finish_effect(conn, ref, {"message_id": message.id}, at)
     return message
+
+
+async def noted(conn: Conn, ref: EffectRef, name: str) -> Any:
+    """What an earlier attempt noted as ``name`` on the effect `ref` (a row id), or None. The
+    effect's record is locked (made ``started`` first when missing) until the transaction ends,
+    so a second attempt of the beat waits here and then finds the row the first one wrote."""
+    await conn.execute(
+        """INSERT INTO beat_effects (beat_key, idx, kind, state, data, attempts, updated_at)
+        VALUES (%s, %s, %s, 'started', '{}', 1, 0) ON CONFLICT (beat_key, idx) DO NOTHING""",
+        (ref.key, ref.index, ref.kind),
+    )
+    found = await get_effect(conn, ref, lock=True)
+    return None if found is None else found.data.get(name)
+
+
+async def note(conn: Conn, ref: EffectRef, data: Mapping[str, Any], at: int) -> None:
+    """Merge `data` (the id of a row just written for the effect) into its record, in the
+    transaction that wrote the row (`soulbeat.store.sqlite.effects.note`)."""
+    before = await get_effect(conn, ref, lock=True)
+    merged = {**(before.data if before is not None else {}), **data}
+    await conn.execute(
+        """INSERT INTO beat_effects (beat_key, idx, kind, state, data, attempts, updated_at)
+        VALUES (%s, %s, %s, 'started', %s, 1, %s)
+        ON CONFLICT (beat_key, idx) DO UPDATE SET data = excluded.data,
+            updated_at = excluded.updated_at""",
+        (ref.key, ref.index, ref.kind, dump_json(merged, what="an effect's record"), at),
+    )

@@ -1,6 +1,6 @@
-"""`PostgresStore`: the `BeatStore` part of the `Store` protocols (see `soulbeat.store.base`) on
-PostgreSQL; its `BoardStore` and `ActionStore` parts are still to come (until then `wiring.build`
-refuses it, and their contract suites skip it).
+"""`PostgresStore`: the `Store` protocols (see `soulbeat.store.base`) on PostgreSQL. This module
+is its `BeatStore` part; the board's is `PostgresBoard` (`board.py`), the action log's and
+approvals' `PostgresActions` (`actions.py`), over the pool of `PostgresConnection`.
 
 - psycopg 3 in asyncio, connections from a `psycopg_pool.AsyncConnectionPool`. Every method is
   one transaction on one pooled connection, so concurrent calls run side by side (unlike the
@@ -20,26 +20,18 @@ refuses it, and their contract suites skip it).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
-import psycopg
-from psycopg.conninfo import conninfo_to_dict
-from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
-
-from soulbeat.cluster.base import CHANGED
-from soulbeat.errors import StoreError
-from soulbeat.store.base import BeatStore
+from soulbeat.store.base import Store
 from soulbeat.store.codec import dump_json, opt_micros, to_micros
 from soulbeat.store.postgres import claims, tables
 from soulbeat.store.postgres import effects as effects_sql
 from soulbeat.store.postgres import memory as memory_sql
 from soulbeat.store.postgres import search as beat_search
-from soulbeat.store.postgres.migrate import apply_migrations, load_postgres_migrations
-from soulbeat.store.postgres.signals import notify
+from soulbeat.store.postgres.actions import PostgresActions
+from soulbeat.store.postgres.board import PostgresBoard
 from soulbeat.store.postgres.tables import Conn
 from soulbeat.store.postgres.time import PostgresTime
 from soulbeat.store.records import (
@@ -65,92 +57,8 @@ Job = Callable[[Conn], Awaitable[T]]
 _ROLES = frozenset(get_args(Role))
 
 
-def describe(url: str) -> str:
-    """`url` without its password, for error messages."""
-    try:
-        parts = conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return "the configured PostgreSQL database"
-    host, port, name = parts.get("host", "localhost"), parts.get("port", 5432), parts.get("dbname")
-    return f"PostgreSQL database {name or '(default)'} at {host}:{port}"
-
-
-class PostgresStore(PostgresTime):
+class PostgresStore(PostgresBoard, PostgresActions, PostgresTime):
     """The `Store` on the PostgreSQL database at `url` (a `postgresql://` URL or conninfo)."""
-
-    parts_pending: ClassVar[tuple[str, ...]] = ("BoardStore", "ActionStore")
-    """The `Store` parts this backend does not have yet; `soulbeat.wiring.check_store` accepts
-    it with a loud warning meanwhile (no ledger, action log or approvals). Drop a name here when
-    its part lands (its contract suite under tests/store/ then runs on PostgreSQL too)."""
-
-    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
-        self.url = url
-        self.min_size, self.max_size = min_size, max_size
-        self._pool: AsyncConnectionPool[Conn] | None = None
-        self._lifecycle = asyncio.Lock()
-        self._seed: str | None = None
-
-    @property
-    def where(self) -> str:
-        return describe(self.url)
-
-    # -- lifecycle ------------------------------------------------------------------------------
-    async def open(self) -> None:
-        """Connect and apply pending migrations. Idempotent."""
-        async with self._lifecycle:
-            if self._pool is not None:
-                return
-            pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
-                self.url,
-                min_size=self.min_size,
-                max_size=self.max_size,
-                kwargs={"autocommit": True, "row_factory": dict_row},
-                open=False,
-                name="soulbeat",
-            )
-            try:
-                await pool.open(wait=True, timeout=15)
-                async with pool.connection() as conn:
-                    await apply_migrations(conn, load_postgres_migrations())
-            except BaseException as exc:
-                await pool.close()
-                if isinstance(exc, psycopg.Error | PoolTimeout):
-                    raise StoreError(f"cannot open the {self.where}: {exc}") from exc
-                raise
-            self._pool = pool
-
-    async def close(self) -> None:
-        """Close the pool; calls after this raise StoreError until `open()` again."""
-        async with self._lifecycle:
-            pool, self._pool = self._pool, None
-            if pool is not None:
-                await pool.close()
-
-    async def _run(self, job: Job[T]) -> T:
-        pool = self._pool
-        if pool is None:
-            raise StoreError(f"the store on the {self.where} is not open; call open() first")
-        try:
-            async with pool.connection() as conn, conn.transaction():
-                return await job(conn)
-        except (psycopg.Error, PoolTimeout) as exc:
-            raise StoreError(f"{self.where}: {exc}") from exc
-
-    async def _changing(self, job: Job[T]) -> T:
-        """`_run` for a write every worker should react to: it also signals `CHANGED`, which
-        PostgreSQL delivers to every listening process when the transaction commits."""
-
-        async def signalled(conn: Conn) -> T:
-            result = await job(conn)
-            await notify(conn, CHANGED)
-            return result
-
-        return await self._run(signalled)
-
-    async def run(self, job: Job[T]) -> T:
-        """Run `job(connection)` in one transaction: the seam for other folders' tables on the
-        same database. `job` must not commit or roll back; raising rolls back."""
-        return await self._run(job)
 
     # -- settings -------------------------------------------------------------------------------
     async def install_seed(self) -> str:
@@ -159,7 +67,7 @@ class PostgresStore(PostgresTime):
         return self._seed
 
     async def get_flag(self, name: str, default: bool) -> bool:
-        stored = await self._run(lambda conn: tables.get_flag(conn, name))
+        stored = await self._read(lambda conn: tables.get_flag(conn, name))
         return default if stored is None else stored
 
     async def set_flag(self, name: str, value: bool) -> None:
@@ -262,14 +170,14 @@ class PostgresStore(PostgresTime):
 
     # -- schedules and claiming -----------------------------------------------------------------
     async def get_schedule(self, thread_id: str, skill: str) -> Schedule | None:
-        return await self._run(lambda conn: claims.get_schedule(conn, thread_id, skill))
+        return await self._read(lambda conn: claims.get_schedule(conn, thread_id, skill))
 
     async def list_schedules(self, thread_id: str | None = None) -> list[Schedule]:
-        return await self._run(lambda conn: claims.list_schedules(conn, thread_id))
+        return await self._read(lambda conn: claims.list_schedules(conn, thread_id))
 
     async def main_schedules(self, thread_ids: Sequence[str]) -> list[Schedule]:
         ids = list(thread_ids)
-        return await self._run(lambda conn: claims.main_schedules(conn, ids))
+        return await self._read(lambda conn: claims.main_schedules(conn, ids))
 
     async def put_schedule(
         self,
@@ -315,10 +223,10 @@ class PostgresStore(PostgresTime):
         await self._changing(lambda conn: claims.delete_schedules(conn, thread_id, skill))
 
     async def earliest_due(self) -> datetime | None:
-        return await self._run(claims.earliest_due)
+        return await self._read(claims.earliest_due)
 
     async def stale_schedules(self, now: datetime, *, limit: int = 100) -> list[Schedule]:
-        return await self._run(lambda conn: claims.stale_schedules(conn, now, limit))
+        return await self._read(lambda conn: claims.stale_schedules(conn, now, limit))
 
     async def claim_due(
         self, now: datetime, worker_id: str, lease: timedelta, *, limit: int = 100
@@ -416,7 +324,7 @@ class PostgresStore(PostgresTime):
         return await self._run(lambda conn: tables.get_beat(conn, beat_id))
 
     async def get_beat_by_key(self, key: str) -> BeatRecord | None:
-        return await self._run(lambda conn: tables.get_beat_by_key(conn, key))
+        return await self._read(lambda conn: tables.get_beat_by_key(conn, key))
 
     async def list_beats(
         self,
@@ -475,7 +383,7 @@ class PostgresStore(PostgresTime):
 
     async def tokens_used(self, thread_id: str, since: datetime) -> int:
         after = to_micros(since)
-        return await self._run(lambda conn: tables.tokens_used(conn, thread_id, after))
+        return await self._read(lambda conn: tables.tokens_used(conn, thread_id, after))
 
     async def last_alert(self, thread_id: str, since: datetime) -> str | None:
         after = to_micros(since)
@@ -554,5 +462,5 @@ def _thread_row(thread: Thread) -> tables.ThreadRow:
 
 if TYPE_CHECKING:  # mypy checks here that PostgresStore satisfies the protocol
 
-    def _is_a_store(store: PostgresStore) -> BeatStore:
+    def _is_a_store(store: PostgresStore) -> Store:
         return store

@@ -147,6 +147,8 @@ PRUNE_SQL = {
     "action_log": """DELETE FROM action_log WHERE at < %(before)s
         AND status NOT IN ('pending-approval', 'admitted')""",
     "events": "DELETE FROM events WHERE consumed_at IS NOT NULL AND consumed_at < %(before)s",
+    "event_log": """DELETE FROM event_log WHERE at < %(before)s
+        AND id < (SELECT max(id) FROM event_log)""",
 }
 
 

@@ -5,7 +5,6 @@ placeholders, each method one transaction of the store's `_run`. Reminder rows a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -14,6 +13,7 @@ from soulbeat.errors import NotFoundError
 from soulbeat.store import time_sql as q
 from soulbeat.store.codec import from_micros, to_micros
 from soulbeat.store.postgres import tables
+from soulbeat.store.postgres.connection import PostgresConnection
 from soulbeat.store.postgres.signals import notify
 from soulbeat.store.postgres.tables import Conn, many, one
 from soulbeat.store.records import SystemEvent
@@ -38,11 +38,9 @@ async def _execute(conn: Conn, sql: str, args: tuple[Any, ...]) -> int:
     return cursor.rowcount
 
 
-class PostgresTime:
-    """Reminders and thread health (module docstring); mixed into `PostgresStore`."""
-
-    async def _run(self, job: Callable[[Conn], Awaitable[T]]) -> T:  # pragma: no cover
-        raise NotImplementedError  # the store's own `_run` is the one used
+class PostgresTime(PostgresConnection):
+    """Reminders and thread health (module docstring); a part of `PostgresStore`, over the
+    pool of `PostgresConnection` like its board and action parts."""
 
     async def add_reminder(self, new: NewReminder, *, max_pending: int) -> Reminder | None:
         async def job(conn: Conn) -> Reminder | None:

@@ -1,6 +1,7 @@
 """The action log's SQL (``action_log``, migration 004): plain functions on an open connection,
-run inside `SQLiteActions`' transactions. Problems are stored as JSON (`dump_problems`), the
-action as JSON in seed 000's shape, times as epoch microseconds. Rows are never deleted here.
+run inside `SQLiteActions`' transactions. Problems are stored as JSON
+(`soulbeat.store.rows_actions.dump_problems`), the action as JSON in seed 000's shape, times as
+epoch microseconds. Rows are never deleted here.
 """
 
 from __future__ import annotations
@@ -14,21 +15,17 @@ from typing import Any
 from soulbeat.errors import NotFoundError
 from soulbeat.store.codec import from_micros, opt_datetime, opt_micros, to_micros
 from soulbeat.store.records_actions import ActionQuota, LogEntry, LogRow, Problem
+from soulbeat.store.rows_actions import LOG_COLUMNS, dump_problems, entry_from_row
 
 __all__ = [
     "admit",
-    "dump_problems",
     "entries",
     "get_entry",
     "insert",
-    "load_problems",
     "settle",
 ]
 
-_COLUMNS = (
-    "id, thread_id, agent_id, beat_id, skill, type, content_hash, status, dry_run, at, "
-    "updated_at, action, problems, detail, retry_after"
-)
+_COLUMNS = LOG_COLUMNS
 
 
 def admit(conn: sqlite3.Connection, row: LogRow, quota: ActionQuota, now: datetime) -> LogRow:
@@ -113,7 +110,7 @@ def get_entry(conn: sqlite3.Connection, entry_id: int) -> LogEntry:
     found = conn.execute(f"SELECT {_COLUMNS} FROM action_log WHERE id = ?", (entry_id,)).fetchone()
     if found is None:
         raise NotFoundError(f"action log entry {entry_id} does not exist")
-    return _entry(found)
+    return entry_from_row(found)
 
 
 def entries(
@@ -129,7 +126,7 @@ def entries(
         f"SELECT {_COLUMNS} FROM action_log{where} ORDER BY id DESC LIMIT ?",
         (*args, limit),
     ).fetchall()
-    return [_entry(row) for row in rows]
+    return [entry_from_row(row) for row in rows]
 
 
 def _filters(**equal: str | None) -> tuple[str, list[Any]]:
@@ -139,39 +136,3 @@ def _filters(**equal: str | None) -> tuple[str, list[Any]]:
     return " WHERE " + " AND ".join(f"{column} = ?" for column, _ in pairs), [
         value for _, value in pairs
     ]
-
-
-def _entry(row: sqlite3.Row) -> LogEntry:
-    return LogEntry(
-        id=row["id"],
-        thread_id=row["thread_id"],
-        agent_id=row["agent_id"],
-        beat_id=row["beat_id"],
-        skill=row["skill"],
-        type=row["type"],
-        content_hash=row["content_hash"],
-        status=row["status"],
-        dry_run=bool(row["dry_run"]),
-        at=from_micros(row["at"]),
-        updated_at=from_micros(row["updated_at"]),
-        action=json.loads(row["action"]),
-        problems=load_problems(row["problems"]),
-        detail=row["detail"],
-        retry_after=opt_datetime(row["retry_after"]),
-    )
-
-
-def dump_problems(problems: Sequence[Problem]) -> str:
-    """JSON text of ``problems`` (field, message, level each)."""
-    return json.dumps(
-        [{"field": p.field, "message": p.message, "level": p.level} for p in problems],
-        ensure_ascii=False,
-    )
-
-
-def load_problems(text: str) -> tuple[Problem, ...]:
-    """The inverse of `dump_problems`."""
-    return tuple(
-        Problem(item["field"], item["message"], "info" if item.get("level") == "info" else "error")
-        for item in json.loads(text)
-    )

@@ -9,22 +9,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from soulbeat.errors import NotFoundError
-from soulbeat.store.codec import from_micros, opt_datetime
 from soulbeat.store.records_actions import (
-    APPROVAL_STATUSES,
     Approval,
     ApprovalDecidedError,
     ApprovalStatus,
     NewApproval,
 )
-from soulbeat.store.sqlite.action_log import dump_problems, load_problems
+from soulbeat.store.rows_actions import APPROVAL_COLUMNS, approval_from_row, dump_problems
 
 __all__ = ["claim", "insert", "list_approvals", "read", "set_result"]
 
-_COLUMNS = (
-    "id, thread_id, agent_id, beat_id, skill, type, action, problems, log_id, status, "
-    "created_at, decided_at, reason, result"
-)
+_COLUMNS = APPROVAL_COLUMNS
 
 
 def insert(conn: sqlite3.Connection, new: NewApproval, now: int) -> Approval:
@@ -78,7 +73,7 @@ def list_approvals(
         f"SELECT {_COLUMNS} FROM approvals{clause} ORDER BY id DESC LIMIT ? OFFSET ?",
         (*args, limit, offset),
     ).fetchall()
-    return [_approval(row) for row in rows]
+    return [approval_from_row(row) for row in rows]
 
 
 def claim(
@@ -110,26 +105,4 @@ def read(conn: sqlite3.Connection, approval_id: int) -> Approval:
     row = conn.execute(f"SELECT {_COLUMNS} FROM approvals WHERE id = ?", (approval_id,)).fetchone()
     if row is None:
         raise NotFoundError(f"approval {approval_id} does not exist")
-    return _approval(row)
-
-
-def _approval(row: sqlite3.Row) -> Approval:
-    status = row["status"]
-    assert status in APPROVAL_STATUSES, status
-    result = row["result"]
-    return Approval(
-        id=row["id"],
-        thread_id=row["thread_id"],
-        agent_id=row["agent_id"],
-        beat_id=row["beat_id"],
-        skill=row["skill"],
-        type=row["type"],
-        action=json.loads(row["action"]),
-        problems=load_problems(row["problems"]),
-        log_id=row["log_id"],
-        status=status,
-        created_at=from_micros(row["created_at"]),
-        decided_at=opt_datetime(row["decided_at"]),
-        reason=row["reason"],
-        result=json.loads(result) if result is not None else None,
-    )
+    return approval_from_row(row)

@@ -33,6 +33,7 @@ from soulbeat.store.records_board import (
     VoteOutcome,
     parse_id,
 )
+from soulbeat.store.rows_board import comment_from_row
 from soulbeat.store.sqlite import board_activity as activity
 from soulbeat.store.sqlite import board_feeds as feeds
 from soulbeat.store.sqlite import board_tables as tables
@@ -70,7 +71,7 @@ class SQLiteBoard(SQLiteConnection):
 
     async def get_comment(self, number: int) -> Comment:
         row = await self._read(lambda conn: tables.get_comment_row(conn, number))
-        return tables.to_comment(row)
+        return comment_from_row(row)
 
     async def post_comments(self, number: int) -> list[Comment]:
         def job(conn: sqlite3.Connection) -> list[Comment]:
@@ -173,7 +174,7 @@ class SQLiteBoard(SQLiteConnection):
         def job(conn: sqlite3.Connection) -> Comment:
             kept = _kept(conn, comment.effect, "comment_id", dry_run)
             if kept is not None:  # written by an earlier attempt of the beat: not again
-                return tables.to_comment(tables.get_comment_row(conn, kept))
+                return comment_from_row(tables.get_comment_row(conn, kept))
             tables.get_post_row(conn, comment.post)
             depth = tables.reply_depth(conn, comment.post, comment.parent, comment.max_depth)
             _check_duplicate(conn, "ledger_comments", comment.author, comment.fingerprint, guard)

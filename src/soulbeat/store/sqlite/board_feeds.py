@@ -9,7 +9,7 @@ from datetime import datetime
 
 from soulbeat.store.codec import to_micros
 from soulbeat.store.records_board import Actor, Comment, Post
-from soulbeat.store.sqlite.board_tables import to_comment, to_post
+from soulbeat.store.rows_board import comment_from_row, post_from_row
 
 __all__ = ["followers", "list_posts", "new_comments", "new_posts", "subscriptions"]
 
@@ -66,7 +66,7 @@ def list_posts(
         args.append(to_micros(start))
     sql = f"SELECT * FROM ledger_posts WHERE {' AND '.join(where)} ORDER BY {_ORDER[sort]}"
     rows = conn.execute(sql + " LIMIT ? OFFSET ?", (*args, limit, offset))
-    return [to_post(row) for row in rows]
+    return [post_from_row(row) for row in rows]
 
 
 def new_posts(
@@ -84,7 +84,7 @@ def new_posts(
         f"SELECT * FROM ledger_posts WHERE {where} ORDER BY created_at DESC, id DESC LIMIT ?",
         (*args, limit),
     ).fetchall()
-    return [to_post(row) for row in reversed(rows)], int(total)
+    return [post_from_row(row) for row in reversed(rows)], int(total)
 
 
 def new_comments(
@@ -102,7 +102,7 @@ def new_comments(
         f"SELECT c.* FROM {source} WHERE {where} ORDER BY c.created_at DESC, c.id DESC LIMIT ?",
         (*args, limit),
     ).fetchall()
-    return [to_comment(row) for row in reversed(rows)], int(total)
+    return [comment_from_row(row) for row in reversed(rows)], int(total)
 
 
 def _new_filter(

@@ -26,43 +26,9 @@ from soulbeat.store.records_board import (
     comment_id,
     post_id,
 )
+from soulbeat.store.rows_board import comment_from_row, post_from_row, submolt_from_row
 
 Row = sqlite3.Row
-
-
-def actor_of(row: Row, prefix: str = "author") -> Actor:
-    return Actor(row[f"{prefix}_kind"], row[prefix])
-
-
-def to_post(row: Row) -> Post:
-    return Post(
-        id=post_id(row["id"]),
-        submolt=row["submolt"],
-        author=actor_of(row),
-        title=row["title"],
-        content=row["content"],
-        url=row["url"],
-        created_at=from_micros(row["created_at"]),
-        upvotes=row["upvotes"],
-        downvotes=row["downvotes"],
-        comment_count=row["comment_count"],
-        origin_thread=row["origin_thread"],
-    )
-
-
-def to_comment(row: Row) -> Comment:
-    parent = row["parent_id"]
-    return Comment(
-        id=comment_id(row["id"]),
-        post_id=post_id(row["post_id"]),
-        parent_id=None if parent is None else comment_id(parent),
-        author=actor_of(row),
-        content=row["content"],
-        created_at=from_micros(row["created_at"]),
-        upvotes=row["upvotes"],
-        downvotes=row["downvotes"],
-        origin_thread=row["origin_thread"],
-    )
 
 
 # -- submolts and subscriptions ---------------------------------------------------------------
@@ -73,18 +39,6 @@ SELECT s.*,
        (SELECT count(*) FROM ledger_posts WHERE submolt = s.name) AS posts
 FROM ledger_submolts s
 """
-
-
-def _submolt(row: Row) -> Submolt:
-    return Submolt(
-        name=row["name"],
-        display_name=row["display_name"],
-        description=row["description"],
-        created_by=actor_of(row, "created_by"),
-        created_at=from_micros(row["created_at"]),
-        subscribers=row["subscribers"],
-        posts=row["posts"],
-    )
 
 
 def insert_submolt(
@@ -108,12 +62,12 @@ def get_submolt(conn: sqlite3.Connection, name: str) -> Submolt:
     row = conn.execute(_SUBMOLT + " WHERE s.name = ?", (name,)).fetchone()
     if row is None:
         raise LedgerNotFoundError("submolt", name)
-    return _submolt(row)
+    return submolt_from_row(row)
 
 
 def list_submolts(conn: sqlite3.Connection, limit: int, offset: int) -> list[Submolt]:
     rows = conn.execute(_SUBMOLT + " ORDER BY s.name LIMIT ? OFFSET ?", (limit, offset))
-    return [_submolt(row) for row in rows]
+    return [submolt_from_row(row) for row in rows]
 
 
 def submolt_names(conn: sqlite3.Connection, after_rowid: int) -> list[tuple[int, str]]:
@@ -199,7 +153,7 @@ def get_post_row(conn: sqlite3.Connection, number: int) -> Row:
 
 
 def get_post(conn: sqlite3.Connection, number: int) -> Post:
-    return to_post(get_post_row(conn, number))
+    return post_from_row(get_post_row(conn, number))
 
 
 def get_comment_row(conn: sqlite3.Connection, number: int) -> Row:
@@ -235,7 +189,7 @@ def insert_comment(
     cursor = conn.execute(_insert("ledger_comments", values), values)
     conn.execute("UPDATE ledger_posts SET comment_count = comment_count + 1 WHERE id = ?", (post,))
     assert cursor.lastrowid is not None
-    return to_comment(get_comment_row(conn, cursor.lastrowid))
+    return comment_from_row(get_comment_row(conn, cursor.lastrowid))
 
 
 def post_comments(conn: sqlite3.Connection, post: int) -> list[Comment]:
@@ -243,7 +197,7 @@ def post_comments(conn: sqlite3.Connection, post: int) -> list[Comment]:
     rows = conn.execute(
         "SELECT * FROM ledger_comments WHERE post_id = ? ORDER BY created_at, id", (post,)
     )
-    return [to_comment(row) for row in rows]
+    return [comment_from_row(row) for row in rows]
 
 
 def reply_depth(conn: sqlite3.Connection, post: int, parent: int | None, limit: int) -> int:

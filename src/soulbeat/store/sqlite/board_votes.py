@@ -18,6 +18,7 @@ from typing import Literal
 
 from soulbeat.store.codec import from_micros, to_micros
 from soulbeat.store.records_board import Actor, Karma, Target, VoteOutcome, comment_id, post_id
+from soulbeat.store.rows_board import actor_of
 from soulbeat.store.sqlite import board_tables as tables
 
 __all__ = ["cast_vote", "karma"]
@@ -73,7 +74,7 @@ def cast_vote(
         change=change,
         vote=None if new == 0 else ("up" if new > 0 else "down"),
         score=ups - downs,
-        author=tables.actor_of(row),
+        author=actor_of(row),
     )
 
 

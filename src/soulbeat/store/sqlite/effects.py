@@ -15,9 +15,9 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from soulbeat.store.codec import dump_json, from_micros, load_mapping
+from soulbeat.store.codec import dump_json, load_mapping
 from soulbeat.store.records import Effect, EffectRef, Message
-from soulbeat.store.rows import message_from_row
+from soulbeat.store.rows import effect_from_row, message_from_row
 
 __all__ = [
     "add_effect_message",
@@ -55,26 +55,14 @@ def decisions(conn: sqlite3.Connection, key: str) -> list[dict[str, Any]]:
     return [load_mapping(row["decision"]) for row in rows]
 
 
-def _effect(row: sqlite3.Row) -> Effect:
-    return Effect(
-        key=row["beat_key"],
-        index=row["idx"],
-        kind=row["kind"],
-        state=row["state"],
-        data=load_mapping(row["data"]),
-        attempts=row["attempts"],
-        updated_at=from_micros(row["updated_at"]),
-    )
-
-
 def get_effect(conn: sqlite3.Connection, ref: EffectRef) -> Effect | None:
     row = conn.execute(f"SELECT * FROM beat_effects {_WHERE}", (ref.key, ref.index)).fetchone()
-    return None if row is None else _effect(row)
+    return None if row is None else effect_from_row(row)
 
 
 def effects(conn: sqlite3.Connection, key: str) -> list[Effect]:
     rows = conn.execute("SELECT * FROM beat_effects WHERE beat_key = ? ORDER BY idx", (key,))
-    return [_effect(row) for row in rows]
+    return [effect_from_row(row) for row in rows]
 
 
 def start_effect(conn: sqlite3.Connection, ref: EffectRef, at: int) -> Effect:

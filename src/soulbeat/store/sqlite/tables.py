@@ -265,6 +265,10 @@ PRUNE_SQL = {
         AND status NOT IN ('pending-approval', 'admitted')""",
     # system events shown to a beat and consumed
     "events": "DELETE FROM events WHERE consumed_at IS NOT NULL AND consumed_at < :before",
+    # the event journal behind SSE ids (a client resuming from before the cut gets what is
+    # left); the newest entry stays, so the newest id is still known after a restart
+    "event_log": """DELETE FROM event_log WHERE at < :before
+        AND id < (SELECT max(id) FROM event_log)""",
 }
 
 
