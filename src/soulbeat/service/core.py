@@ -555,9 +555,13 @@ class Service:
             offset += 500
 
     # -- messages and events --------------------------------------------------------------------
-    async def messages(self, thread_id: str, *, limit: int = 100) -> list[Message]:
+    async def messages(self, thread_id: str, *, limit: int = 100, offset: int = 0) -> list[Message]:
+        """The newest `limit` messages after skipping the `offset` newest, oldest first."""
         await self.store.get_thread(thread_id)
-        return await self.store.messages(thread_id, limit=limit)
+        return await self.store.messages(thread_id, limit=limit, offset=offset)
+
+    async def message_count(self, thread_id: str) -> int:
+        return await self.store.count_messages(thread_id)
 
     async def send_message(
         self, thread_id: str, text: str, *, channel: str = "api"
