@@ -35,6 +35,7 @@ from soulbeat.llm.base import LLMProvider
 from soulbeat.llm.resilience import CircuitBreakers
 from soulbeat.schedule.scheduler import Scheduler
 from soulbeat.service.board import Board
+from soulbeat.service.coalesce import SingleFlight
 from soulbeat.service.files import FileKind, FileView, WorkspaceFiles
 from soulbeat.service.fleet import Fleet
 from soulbeat.service.views import beat_view, plain
@@ -173,6 +174,7 @@ class Service:
         self.cluster = cluster
         self._loop_task: asyncio.Task[None] | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
+        self._status: SingleFlight[dict[str, Any]] | None = None
         self._prune_task: asyncio.Task[None] | None = None
         #: the fleet overview and bulk enable/disable (the panel's first view)
         self.fleet = Fleet(
@@ -276,6 +278,12 @@ class Service:
 
     # -- scheduler ------------------------------------------------------------------------------
     async def status(self) -> dict[str, Any]:
+        """The scheduler's status; concurrent callers share one computation (`SingleFlight`)."""
+        if self._status is None:
+            self._status = SingleFlight(self._compute_status)
+        return await self._status()
+
+    async def _compute_status(self) -> dict[str, Any]:
         last = await self.store.list_beats(limit=1)
         return {
             "running": await self.scheduler.is_enabled(),
@@ -296,11 +304,11 @@ class Service:
 
     async def start(self) -> dict[str, Any]:
         await self.scheduler.start()
-        return await self.status()
+        return await self._compute_status()  # not a status computed before the change
 
     async def stop(self) -> dict[str, Any]:
         await self.scheduler.stop()
-        return await self.status()
+        return await self._compute_status()
 
     # -- threads --------------------------------------------------------------------------------
     async def create_thread(

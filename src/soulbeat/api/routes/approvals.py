@@ -36,7 +36,7 @@ class ApprovalReject(BaseModel):
     reason: Annotated[Text, Field(max_length=2_000)] = ""
 
 
-def get_board(request: Request) -> Board:
+async def get_board(request: Request) -> Board:
     """The service's board, which must have its approval queue (503 otherwise)."""
     board = get_service(request).board
     if not board.has_approvals:

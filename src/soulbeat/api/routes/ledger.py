@@ -126,7 +126,7 @@ class Listing:
 ListingDep = Annotated[Listing, Depends()]
 
 
-def get_board(request: Request) -> Board:
+async def get_board(request: Request) -> Board:
     """The service's board; its ledger must be there (503 otherwise)."""
     board = get_service(request).board
     board.require_ledger()
