@@ -218,7 +218,9 @@ class BeatStore(Protocol):
     async def stale_schedules(self, now: datetime, *, limit: int = 100) -> list[Schedule]:
         """Schedules claimable at `now` whose slot's beat key is already `finished`, so
         `claim_due` passes them over while `earliest_due` still reports them. The caller moves
-        each to its next slot with `put_schedule` (else it would be woken for them forever)."""
+        each to its next slot with `put_schedule` (else it would be woken for them forever).
+        A store may look only among the first `limit` due schedules (SQLite does, so a pass
+        stays O(limit) under a backlog): one further back is found once it reaches the front."""
 
     async def claim_due(
         self, now: datetime, worker_id: str, lease: timedelta, *, limit: int = 100
