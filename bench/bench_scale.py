@@ -2,8 +2,9 @@
 
 Both sides run one process, one SQLite file and the same do-nothing beat on the same slot grid:
 every thread beats every ``N / 50`` seconds on a phase taken from the same seed, so 50 beats a
-second are due whatever N is. soulbeat runs its real `Scheduler`, `WorkspacePlanner`,
-`AgentRegistry` and `SQLiteStore` (WAL, ``synchronous=FULL``: durable across a process kill);
+second are due whatever N is. soulbeat runs its real `Scheduler`, `WorkspacePlanner` (watching
+the workspace, as ``soulbeat serve`` does), `AgentRegistry` and `SQLiteStore` (WAL,
+``synchronous=NORMAL``: every commit durable across a killed process, as `tests/crash/` checks);
 APScheduler runs its `AsyncIOScheduler` with the `SQLAlchemyJobStore` on SQLite.
 
 Each measurement runs in a fresh child process, soulbeat and APScheduler alternating
