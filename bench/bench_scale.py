@@ -144,9 +144,8 @@ async def run_soulbeat(threads: int, window: float, folder: Path) -> dict[str, A
                 lateness.record(claim.due_at, clock.now())
             return BeatResult("ok-token", started_at, clock.now())
 
-    scheduler = Scheduler(
-        store, WorkspacePlanner(store, registry, watch=True), Beat(), clock, worker_id="b"
-    )
+    planner = WorkspacePlanner(store, registry, watch=True)  # watching, as `soulbeat serve`
+    scheduler = Scheduler(store, planner, Beat(), clock, worker_id="b")
 
     began = time.perf_counter()
     now = clock.now()
@@ -159,7 +158,7 @@ async def run_soulbeat(threads: int, window: float, folder: Path) -> dict[str, A
     # One idle pass: the same store and planner, on a clock stopped just before the earliest slot.
     earliest = await store.earliest_due()
     frozen = FakeClock((earliest or clock.now()) - timedelta(microseconds=1))
-    idle = Scheduler(store, WorkspacePlanner(store, registry), Beat(), frozen, worker_id="i")
+    idle = Scheduler(store, planner, Beat(), frozen, worker_id="i")
     passes: list[float] = []
     if earliest is not None:
         await idle.run_due()  # first pass: caches warm, as in a running process
