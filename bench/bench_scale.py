@@ -2,8 +2,9 @@
 
 Both sides run one process, one SQLite file and the same do-nothing beat on the same slot grid:
 every thread beats every ``N / 50`` seconds on a phase taken from the same seed, so 50 beats a
-second are due whatever N is. soulbeat runs its real `Scheduler`, `WorkspacePlanner`,
-`AgentRegistry` and `SQLiteStore` (WAL, ``synchronous=FULL``: durable across a process kill);
+second are due whatever N is. soulbeat runs its real `Scheduler`, `WorkspacePlanner` (watching
+the workspace, as ``soulbeat serve`` does), `AgentRegistry` and `SQLiteStore` (WAL,
+``synchronous=NORMAL``: every commit durable across a killed process, as `tests/crash/` checks);
 APScheduler runs its `AsyncIOScheduler` with the `SQLAlchemyJobStore` on SQLite.
 
 Each measurement runs in a fresh child process, soulbeat and APScheduler alternating
@@ -143,9 +144,8 @@ async def run_soulbeat(threads: int, window: float, folder: Path) -> dict[str, A
                 lateness.record(claim.due_at, clock.now())
             return BeatResult("ok-token", started_at, clock.now())
 
-    scheduler = Scheduler(
-        store, WorkspacePlanner(store, registry, watch=True), Beat(), clock, worker_id="b"
-    )
+    planner = WorkspacePlanner(store, registry, watch=True)  # watching, as `soulbeat serve`
+    scheduler = Scheduler(store, planner, Beat(), clock, worker_id="b")
 
     began = time.perf_counter()
     now = clock.now()
@@ -158,7 +158,7 @@ async def run_soulbeat(threads: int, window: float, folder: Path) -> dict[str, A
     # One idle pass: the same store and planner, on a clock stopped just before the earliest slot.
     earliest = await store.earliest_due()
     frozen = FakeClock((earliest or clock.now()) - timedelta(microseconds=1))
-    idle = Scheduler(store, WorkspacePlanner(store, registry), Beat(), frozen, worker_id="i")
+    idle = Scheduler(store, planner, Beat(), frozen, worker_id="i")
     passes: list[float] = []
     if earliest is not None:
         await idle.run_due()  # first pass: caches warm, as in a running process

@@ -61,6 +61,7 @@ from soulbeat.ledger.context import LedgerContext
 from soulbeat.ledger.router import AgentRoutedExecutor, LedgerRouter, remote_ledgers
 from soulbeat.ledger.service import LedgerService
 from soulbeat.llm.base import LLMProvider
+from soulbeat.llm.lazy import LazyProvider
 from soulbeat.llm.registry import create_provider
 from soulbeat.llm.resilience import CircuitBreakers, ResilientProvider
 from soulbeat.llm.slots import ModelSlots, SlottedProvider
@@ -127,10 +128,14 @@ def beats_in_flight(settings: Settings, slots: ModelSlots) -> int:
 def build_provider(
     settings: Settings, clock: Clock, breakers: CircuitBreakers, slots: ModelSlots | None = None
 ) -> LLMProvider:
-    inner = create_provider(
-        settings.llm_provider, base_url=settings.llm_base_url, api_key=settings.llm_api_key
-    )
-    # Under the retries: each attempt takes a slot, a backoff holds none.
+    def make() -> LLMProvider:
+        return create_provider(
+            settings.llm_provider, base_url=settings.llm_base_url, api_key=settings.llm_api_key
+        )
+
+    # The client library is imported on the first model call (`LazyProvider`). Under the
+    # retries: each attempt takes a slot, a backoff holds none.
+    inner = LazyProvider(make, name=settings.llm_provider, base_url=settings.llm_base_url)
     return ResilientProvider(
         SlottedProvider(inner, slots or model_slots(settings)),
         clock,

@@ -140,9 +140,8 @@ async def test_a_rejected_post_is_recorded_and_the_ledger_unchanged(
     assert await ledger.feed(submolt="general") == []
     listed = (await client.get("/api/approvals", params={"status": "rejected"})).json()["items"]
     assert [a["id"] for a in listed] == [approval_id]
-    assert (await client.get("/api/approvals", params={"status": "pending"})).json() == {
-        "items": []
-    }
+    pending = (await client.get("/api/approvals", params={"status": "pending"})).json()
+    assert (pending["items"], pending["total"], pending["next_offset"]) == ([], 0, None)
     twice = await client.post(f"/api/approvals/{approval_id}/reject")
     assert twice.status_code == 409
 

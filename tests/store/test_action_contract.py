@@ -198,6 +198,9 @@ async def test_approvals_are_kept_pending_and_listed(action_store: Store) -> Non
     assert [a.id for a in await action_store.list_approvals()] == [2, 1]
     assert [a.id for a in await action_store.list_approvals(thread_id="t2")] == [2]
     assert [a.id for a in await action_store.list_approvals(limit=1, offset=1)] == [1]
+    assert await action_store.count_approvals() == 2  # the paging total (issue 12)
+    assert await action_store.count_approvals(thread_id="t2") == 1
+    assert await action_store.count_approvals(status="approved") == 0
     with pytest.raises(NotFoundError):
         await action_store.get_approval(3)
 

@@ -132,6 +132,7 @@ async def test_submolts_are_made_once_and_listed_by_name(board_store: Store) -> 
         "zeta",
     ]
     assert [s.name for s in await board_store.list_submolts(limit=1, offset=1)] == ["zeta"]
+    assert await board_store.count_submolts() == 2
     with pytest.raises(LedgerConflictError):
         await board_store.create_submolt("alpha", "Again", "", BOB, T0)
     with pytest.raises(LedgerNotFoundError):
@@ -269,6 +270,16 @@ async def test_posts_list_by_submolt_subscriber_sort_and_start(board_store: Stor
     assert await titles(subscriber=BOB) == ["n1"]
     with pytest.raises(LedgerNotFoundError):
         await titles(submolt="missing")
+
+    async def count(**kw: object) -> int:  # the paging total (issue 12)
+        options: dict[str, object] = {"submolt": None, "subscriber": None, "start": None}
+        options.update(kw)
+        return await board_store.count_posts(**options)  # type: ignore[arg-type]
+
+    assert (await count(), await count(submolt="general"), await count(start=at(10))) == (3, 2, 2)
+    assert (await count(subscriber=BOB), await count(subscriber=ANN)) == (1, 0)
+    with pytest.raises(LedgerNotFoundError):
+        await count(submolt="missing")
 
 
 async def test_new_activity_is_the_newest_of_a_subscribers_submolts(board_store: Store) -> None:

@@ -220,6 +220,13 @@ async def test_messages_oldest_first_and_limit_keeps_the_newest(store: Store) ->
     assert [m.text for m in await store.messages("t1", since=at(2))] == ["b", "c", "d"]
     assert [m.text for m in await store.messages("t1", since=at(2), limit=1)] == ["d"]
     assert await store.messages("t1", limit=0) == []
+    # paging further back (issue 12): skip the newest `offset`, still oldest first
+    assert [m.text for m in await store.messages("t1", limit=2, offset=1)] == ["b", "c"]
+    assert [m.text for m in await store.messages("t1", limit=2, offset=3)] == ["a"]
+    assert [m.text for m in await store.messages("t1", offset=2)] == ["a", "b"]
+    assert (await store.count_messages("t1"), await store.count_messages("t9")) == (4, 0)
+    with pytest.raises(ValueError, match="offset"):
+        await store.messages("t1", offset=-1)
 
 
 async def test_message_round_trips(store: Store) -> None:

@@ -154,6 +154,12 @@ class ApprovalQueue:
             status=status, thread_id=thread_id, limit=limit, offset=offset
         )
 
+    async def count_approvals(
+        self, *, status: ApprovalStatus | None = None, thread_id: str | None = None
+    ) -> int:
+        """How many approvals `list_approvals` with these filters pages through."""
+        return await self._store.count_approvals(status=status, thread_id=thread_id)
+
     # -- decisions --------------------------------------------------------------------------------
     async def approve(self, approval_id: int) -> Approval:
         """Approve and carry the action out now; returns the approval with its result.

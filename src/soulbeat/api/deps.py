@@ -51,8 +51,18 @@ def get_service(request: Request) -> Service:
     return get_state(request).service
 
 
-StateDep = Annotated[ApiState, Depends(get_state)]
-ServiceDep = Annotated[Service, Depends(get_service)]
+async def _state(request: Request) -> ApiState:
+    return get_state(request)
+
+
+async def _service(request: Request) -> Service:
+    return get_service(request)
+
+
+# The dependencies are coroutines: FastAPI runs a plain function dependency on a worker thread,
+# a hop there and back on every request (measured on the status route, issue 12).
+StateDep = Annotated[ApiState, Depends(_state)]
+ServiceDep = Annotated[Service, Depends(_service)]
 
 
 async def require_api(

@@ -44,6 +44,9 @@ class LedgerReader:
         check_page(limit, offset)
         return await self.store.list_submolts(limit=limit, offset=offset)
 
+    async def count_submolts(self) -> int:
+        return await self.store.count_submolts()
+
     async def subscriptions(self, who: Actor) -> list[str]:
         """The submolts ``who`` follows; a thread follows its own and its agent's."""
         return await self.store.subscriptions(who)
@@ -86,6 +89,19 @@ class LedgerReader:
             limit=limit,
             offset=offset,
         )
+
+    async def count_feed(
+        self,
+        *,
+        submolt: str | None = None,
+        subscriber: Actor | None = None,
+        sort: str = "hot",
+        window: str = "all",
+    ) -> int:
+        """How many posts `feed` with these options pages through."""
+        order, span = check_sort(sort), check_window(window)
+        start = window_start(span, self.clock.now()) if order == "top" else None
+        return await self.store.count_posts(submolt=submolt, subscriber=subscriber, start=start)
 
     async def karma(self, author: Actor) -> Karma:
         return await self.store.karma(author)

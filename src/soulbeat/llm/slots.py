@@ -106,7 +106,10 @@ class SlottedProvider:
     def __init__(self, inner: LLMProvider, slots: ModelSlots) -> None:
         self._inner = inner
         self.slots = slots
-        self.structured_output = bool(getattr(inner, "structured_output", False))
+
+    @property
+    def structured_output(self) -> bool:
+        return bool(getattr(self._inner, "structured_output", False))
 
     @property
     def name(self) -> str:

@@ -96,6 +96,22 @@ class Board:
         now = self._clock.now()
         return [post_view(post, now) for post in found]
 
+    async def count_posts(
+        self,
+        *,
+        submolt: str | None = None,
+        subscriber: Actor | None = None,
+        sort: str = "hot",
+        window: str = "all",
+        limit: int = 25,
+        offset: int = 0,
+    ) -> int:
+        """How many posts `posts` with these options pages through (``limit`` and ``offset``
+        are taken, and ignored, so one set of options serves both)."""
+        return await self.ledger.count_feed(
+            submolt=submolt, subscriber=subscriber, sort=sort, window=window
+        )
+
     async def create_post(
         self,
         author: Actor,
@@ -131,6 +147,9 @@ class Board:
         found = await self.ledger.list_submolts(limit=limit, offset=offset)
         return [submolt_view(submolt) for submolt in found]
 
+    async def count_submolts(self) -> int:
+        return await self.ledger.count_submolts()
+
     async def create_submolt(
         self, name: str, *, created_by: Actor, display_name: str = "", description: str = ""
     ) -> View:
@@ -163,6 +182,11 @@ class Board:
             status=status, thread_id=thread_id, limit=limit, offset=offset
         )
         return [approval.as_record() for approval in found]
+
+    async def count_approvals(
+        self, *, status: ApprovalStatus | None = None, thread_id: str | None = None
+    ) -> int:
+        return await self.approvals.count_approvals(status=status, thread_id=thread_id)
 
     async def approval(self, approval_id: int) -> View:
         return (await self.approvals.get(approval_id)).as_record()

@@ -36,6 +36,7 @@ from soulbeat.llm.base import LLMProvider
 from soulbeat.llm.resilience import CircuitBreakers
 from soulbeat.schedule.scheduler import Scheduler
 from soulbeat.service.board import Board
+from soulbeat.service.coalesce import SingleFlight
 from soulbeat.service.files import FileKind, FileView, WorkspaceFiles
 from soulbeat.service.fleet import Fleet
 from soulbeat.service.handoff import run_on_a_worker
@@ -183,6 +184,7 @@ class Service:
         self.mcp = mcp
         self._loop_task: asyncio.Task[None] | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
+        self._status: SingleFlight[dict[str, Any]] | None = None
         self._prune_task: asyncio.Task[None] | None = None
         self._mcp_task: asyncio.Task[None] | None = None
         #: the fleet overview and bulk enable/disable (the panel's first view)
@@ -292,6 +294,12 @@ class Service:
 
     # -- scheduler ------------------------------------------------------------------------------
     async def status(self) -> dict[str, Any]:
+        """The scheduler's status; concurrent callers share one computation (`SingleFlight`)."""
+        if self._status is None:
+            self._status = SingleFlight(self._compute_status)
+        return await self._status()
+
+    async def _compute_status(self) -> dict[str, Any]:
         last = await self.store.list_beats(limit=1)
         return {
             "running": await self.scheduler.is_enabled(),
@@ -313,11 +321,11 @@ class Service:
 
     async def start(self) -> dict[str, Any]:
         await self.scheduler.start()
-        return await self.status()
+        return await self._compute_status()  # not a status computed before the change
 
     async def stop(self) -> dict[str, Any]:
         await self.scheduler.stop()
-        return await self.status()
+        return await self._compute_status()
 
     # -- threads --------------------------------------------------------------------------------
     async def create_thread(
@@ -583,9 +591,13 @@ class Service:
             offset += 500
 
     # -- messages and events --------------------------------------------------------------------
-    async def messages(self, thread_id: str, *, limit: int = 100) -> list[Message]:
+    async def messages(self, thread_id: str, *, limit: int = 100, offset: int = 0) -> list[Message]:
+        """The newest `limit` messages after skipping the `offset` newest, oldest first."""
         await self.store.get_thread(thread_id)
-        return await self.store.messages(thread_id, limit=limit)
+        return await self.store.messages(thread_id, limit=limit, offset=offset)
+
+    async def message_count(self, thread_id: str) -> int:
+        return await self.store.count_messages(thread_id)
 
     async def send_message(
         self, thread_id: str, text: str, *, channel: str = "api"

@@ -172,9 +172,18 @@ class BeatStore(Protocol):
         that ref is returned instead of adding another: delivered once, however often asked."""
 
     async def messages(
-        self, thread_id: str, *, since: datetime | None = None, limit: int | None = None
+        self,
+        thread_id: str,
+        *,
+        since: datetime | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[Message]:
-        """Messages oldest first; with `limit`, the newest `limit` of them (still oldest first)."""
+        """Messages oldest first; with `limit`, the newest `limit` of them (still oldest first)
+        after skipping the `offset` newest (a page further back)."""
+
+    async def count_messages(self, thread_id: str) -> int:
+        """How many messages the thread has (issue 12: the messages route's total)."""
 
     # -- schedules and claiming ---------------------------------------------------------------
     async def get_schedule(self, thread_id: str, skill: str) -> Schedule | None: ...
@@ -212,7 +221,9 @@ class BeatStore(Protocol):
     async def stale_schedules(self, now: datetime, *, limit: int = 100) -> list[Schedule]:
         """Schedules claimable at `now` whose slot's beat key is already `finished`, so
         `claim_due` passes them over while `earliest_due` still reports them. The caller moves
-        each to its next slot with `put_schedule` (else it would be woken for them forever)."""
+        each to its next slot with `put_schedule` (else it would be woken for them forever).
+        A store may look only among the first `limit` due schedules (SQLite does, so a pass
+        stays O(limit) under a backlog): one further back is found once it reaches the front."""
 
     async def claim_due(
         self, now: datetime, worker_id: str, lease: timedelta, *, limit: int = 100
@@ -411,6 +422,9 @@ class BoardStore(Protocol):
     async def list_submolts(self, *, limit: int, offset: int) -> list[Submolt]:
         """By name."""
 
+    async def count_submolts(self) -> int:
+        """How many submolts `list_submolts` pages through (issue 12)."""
+
     async def subscriptions(self, who: Actor) -> list[str]:
         """The submolts ``who`` follows, by name; a thread follows its own and its agent's."""
 
@@ -434,6 +448,11 @@ class BoardStore(Protocol):
         """Posts of one submolt (missing: LedgerNotFoundError), else of ``subscriber``'s
         submolts, else of all, in ``sort`` order (hot by the stored rank, new, top by score),
         created at or after ``start`` when given."""
+
+    async def count_posts(
+        self, *, submolt: str | None, subscriber: Actor | None, start: datetime | None
+    ) -> int:
+        """How many posts `list_posts` with these filters pages through (issue 12)."""
 
     async def karma(self, author: Actor) -> Karma: ...
 
@@ -532,6 +551,11 @@ class ActionStore(Protocol):
         offset: int = 0,
     ) -> list[Approval]:
         """Newest first, optionally of one status and one thread."""
+
+    async def count_approvals(
+        self, *, status: ApprovalStatus | None = None, thread_id: str | None = None
+    ) -> int:
+        """How many approvals `list_approvals` with these filters pages through (issue 12)."""
 
     async def claim_approval(
         self, approval_id: int, status: ApprovalStatus, reason: str | None, at: datetime

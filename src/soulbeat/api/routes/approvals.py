@@ -17,6 +17,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Reques
 from pydantic import BaseModel, ConfigDict, Field
 
 from soulbeat.api.deps import get_service, require_api
+from soulbeat.api.paging import page
 from soulbeat.api.schemas import Text
 from soulbeat.service.board import Board
 from soulbeat.store.records_actions import ApprovalDecidedError, ApprovalStatus
@@ -35,7 +36,7 @@ class ApprovalReject(BaseModel):
     reason: Annotated[Text, Field(max_length=2_000)] = ""
 
 
-def get_board(request: Request) -> Board:
+async def get_board(request: Request) -> Board:
     """The service's board, which must have its approval queue (503 otherwise)."""
     board = get_service(request).board
     if not board.has_approvals:
@@ -55,9 +56,10 @@ async def list_approvals(
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
 ) -> dict[str, Any]:
     """Approvals, newest first: `pending` ones wait for a person; `approved` and `rejected` ones
-    carry their `result`."""
+    carry their `result`. `total` counts every match; `next_offset` is null on the last page."""
     found = await board.list_approvals(status=status, thread_id=thread, limit=limit, offset=offset)
-    return {"items": found}
+    total = await board.count_approvals(status=status, thread_id=thread)
+    return page(found, total, limit, offset)
 
 
 @router.get("/api/approvals/{approval_id}")

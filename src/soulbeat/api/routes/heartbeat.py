@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query
 
 from soulbeat.api.deps import ServiceDep, require_api
-from soulbeat.api.routes.threads import page
+from soulbeat.api.paging import page
 from soulbeat.api.schemas import BeatOut, ConfigChanges, Outcome, RunNow
 from soulbeat.service.core import ThreadConfigView
 from soulbeat.service.views import beat_view, plain

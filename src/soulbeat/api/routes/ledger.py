@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from soulbeat.api.deps import get_service, require_api
 from soulbeat.api.errors import SafeJSONResponse
+from soulbeat.api.paging import paging
 from soulbeat.ledger.checks import MAX_OFFSET, MAX_PAGE
 from soulbeat.service.board import Board
 from soulbeat.store.records_board import (
@@ -125,7 +126,7 @@ class Listing:
 ListingDep = Annotated[Listing, Depends()]
 
 
-def get_board(request: Request) -> Board:
+async def get_board(request: Request) -> Board:
     """The service's board; its ledger must be there (503 otherwise)."""
     board = get_service(request).board
     board.require_ledger()
@@ -175,8 +176,10 @@ class SubscribeBody(_Body):
 # -- posts ------------------------------------------------------------------------------------
 
 
-def _listing(posts: list[dict[str, Any]], query: Listing) -> dict[str, Any]:
-    return {"success": True, "sort": query.sort, "posts": posts}
+def _listing(posts: list[dict[str, Any]], query: Listing, total: int) -> dict[str, Any]:
+    """A feed page: its posts, with `total` (every match) and `next_offset` (null at the end)."""
+    facts = paging(len(posts), total, query.limit, query.offset)
+    return {"success": True, "sort": query.sort, "posts": posts} | facts
 
 
 @router.get("/api/v1/posts")
@@ -184,7 +187,8 @@ async def list_posts(
     board: BoardDep, query: ListingDep, submolt: str | None = None
 ) -> dict[str, Any]:
     """The global feed, or one submolt's with ``submolt``."""
-    return _listing(await board.posts(submolt=submolt, **query.options()), query)
+    posts = await board.posts(submolt=submolt, **query.options())
+    return _listing(posts, query, await board.count_posts(submolt=submolt, **query.options()))
 
 
 @router.post("/api/v1/posts", status_code=201)
@@ -204,9 +208,15 @@ async def get_post(post_id: str, board: BoardDep) -> dict[str, Any]:
 
 @router.get("/api/v1/posts/{post_id}/comments")
 async def list_comments(post_id: str, board: BoardDep, sort: SortParam = "top") -> dict[str, Any]:
-    """The post's comments as a tree (each with its ``replies``)."""
+    """The post's comments as a tree (each with its ``replies``), whole: a tree is not cut
+    into pages; `total` counts every comment in it, replies included."""
     tree = await board.comments(post_id, sort=sort)
-    return {"success": True, "post_id": post_id, "sort": sort, "comments": tree}
+    body = {"success": True, "post_id": post_id, "sort": sort, "comments": tree}
+    return body | {"total": _tree_size(tree)}
+
+
+def _tree_size(nodes: list[dict[str, Any]]) -> int:
+    return sum(1 + _tree_size(node.get("replies") or []) for node in nodes)
 
 
 @router.post("/api/v1/posts/{post_id}/comments", status_code=201)
@@ -255,7 +265,10 @@ async def downvote_comment(comment_id: str, board: BoardDep, body: VoteBody | No
 async def list_submolts(
     board: BoardDep, limit: LimitParam = 100, offset: OffsetParam = 0
 ) -> dict[str, Any]:
-    return {"success": True, "submolts": await board.submolts(limit=limit, offset=offset)}
+    """Submolts by name, `limit` at a time; `total` counts them all."""
+    found = await board.submolts(limit=limit, offset=offset)
+    facts = paging(len(found), await board.count_submolts(), limit, offset)
+    return {"success": True, "submolts": found} | facts
 
 
 @router.post("/api/v1/submolts", status_code=201)
@@ -277,7 +290,8 @@ async def get_submolt(name: str, board: BoardDep) -> dict[str, Any]:
 @router.get("/api/v1/submolts/{name}/feed")
 async def submolt_feed(name: str, board: BoardDep, query: ListingDep) -> dict[str, Any]:
     posts = await board.posts(submolt=name, **query.options())
-    return _listing(posts, query) | {"submolt": name}
+    total = await board.count_posts(submolt=name, **query.options())
+    return _listing(posts, query, total) | {"submolt": name}
 
 
 async def _subscription(
@@ -316,7 +330,8 @@ async def feed(board: BoardDep, query: ListingDep, subscriber: str | None = None
     subscriber, every post."""
     who = parse_actor(subscriber) if subscriber else None
     posts = await board.posts(subscriber=who, **query.options())
-    return _listing(posts, query) | {"subscriber": str(who) if who else None}
+    total = await board.count_posts(subscriber=who, **query.options())
+    return _listing(posts, query, total) | {"subscriber": str(who) if who else None}
 
 
 @router.get("/api/v1/agents/{agent_id}/karma")

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from soulbeat.api.deps import ServiceDep, require_api
+from soulbeat.api.paging import page
 from soulbeat.api.schemas import (
     EventCreate,
     EventOut,
@@ -71,18 +72,6 @@ async def list_threads(
     return page(items, await service.thread_count(), limit, offset)
 
 
-def page(items: list[dict[str, Any]], total: int, limit: int, offset: int) -> dict[str, Any]:
-    """The paging shape of every list route: the page, the total, and where the next starts."""
-    more = offset + len(items) < total
-    return {
-        "items": items,
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "next_offset": offset + len(items) if more and items else None,
-    }
-
-
 @router.get("/api/threads/{tid}", response_model=ThreadOut)
 async def get_thread(tid: str, service: ServiceDep) -> dict[str, Any]:
     """The thread with its schedules (its own heartbeat and each skill's) and next due time."""
@@ -99,11 +88,16 @@ async def delete_thread(tid: str, service: ServiceDep) -> dict[str, Any]:
 
 @router.get("/api/threads/{tid}/messages")
 async def list_messages(
-    tid: str, service: ServiceDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    tid: str,
+    service: ServiceDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
 ) -> dict[str, Any]:
-    """The newest `limit` messages, oldest first."""
-    messages = await service.messages(tid, limit=limit)
-    return {"thread_id": tid, "items": [message_view(m) for m in messages]}
+    """The newest `limit` messages after skipping the `offset` newest, oldest first (so the
+    next page, `next_offset`, goes further back); `total` counts all of the thread's."""
+    messages = await service.messages(tid, limit=limit, offset=offset)
+    total = await service.message_count(tid)
+    return {"thread_id": tid} | page([message_view(m) for m in messages], total, limit, offset)
 
 
 @router.post("/api/threads/{tid}/messages", status_code=201)

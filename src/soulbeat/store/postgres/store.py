@@ -161,12 +161,23 @@ class PostgresStore(PostgresBoard, PostgresActions, PostgresTime):
         )
 
     async def messages(
-        self, thread_id: str, *, since: datetime | None = None, limit: int | None = None
+        self,
+        thread_id: str,
+        *,
+        since: datetime | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[Message]:
         if limit is not None and limit < 0:
             raise ValueError(f"limit must be >= 0, not {limit}")
+        if offset < 0:
+            raise ValueError(f"offset must be >= 0, not {offset}")
         after = opt_micros(since)
-        return await self._run(lambda conn: tables.messages(conn, thread_id, after, limit))
+        return await self._run(lambda conn: tables.messages(conn, thread_id, after, limit, offset))
+
+    async def count_messages(self, thread_id: str) -> int:
+        """How many messages the thread has."""
+        return await self._run(lambda conn: tables.count_messages(conn, thread_id))
 
     # -- schedules and claiming -----------------------------------------------------------------
     async def get_schedule(self, thread_id: str, skill: str) -> Schedule | None:

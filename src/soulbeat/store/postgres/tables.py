@@ -241,8 +241,13 @@ async def add_message(
     return message_from_row(row)
 
 
+async def count_messages(conn: Conn, thread_id: str) -> int:
+    row = await one(conn, "SELECT count(*) AS n FROM messages WHERE thread_id = %s", [thread_id])
+    return int(row["n"]) if row is not None else 0
+
+
 async def messages(
-    conn: Conn, thread_id: str, since: int | None, limit: int | None
+    conn: Conn, thread_id: str, since: int | None, limit: int | None, offset: int = 0
 ) -> list[Message]:
     """Oldest first; with `limit`, the newest `limit` (picked newest first, then re-ordered)."""
     where = "WHERE thread_id = %s"
@@ -253,6 +258,8 @@ async def messages(
     newest = f"SELECT * FROM messages {where} ORDER BY created_at DESC, id DESC"
     if limit is not None:
         newest += f" LIMIT {int(limit)}"
+    if offset:
+        newest += f" OFFSET {int(offset)}"
     sql = f"SELECT * FROM ({newest}) AS newest ORDER BY created_at, id"
     return [message_from_row(row) for row in await many(conn, sql, args)]
 

@@ -52,14 +52,7 @@ def insert(conn: sqlite3.Connection, new: NewApproval, now: int) -> Approval:
     return read(conn, cursor.lastrowid)
 
 
-def list_approvals(
-    conn: sqlite3.Connection,
-    *,
-    status: ApprovalStatus | None,
-    thread_id: str | None,
-    limit: int,
-    offset: int,
-) -> list[Approval]:
+def _approval_filter(status: ApprovalStatus | None, thread_id: str | None) -> tuple[str, list[Any]]:
     where: list[str] = []
     args: list[Any] = []
     if status is not None:
@@ -68,7 +61,26 @@ def list_approvals(
     if thread_id is not None:
         where.append("thread_id = ?")
         args.append(thread_id)
-    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    return (f" WHERE {' AND '.join(where)}" if where else ""), args
+
+
+def count_approvals(
+    conn: sqlite3.Connection, *, status: ApprovalStatus | None, thread_id: str | None
+) -> int:
+    """How many approvals `list_approvals` with these filters pages through."""
+    clause, args = _approval_filter(status, thread_id)
+    return int(conn.execute(f"SELECT count(*) FROM approvals{clause}", args).fetchone()[0])
+
+
+def list_approvals(
+    conn: sqlite3.Connection,
+    *,
+    status: ApprovalStatus | None,
+    thread_id: str | None,
+    limit: int,
+    offset: int,
+) -> list[Approval]:
+    clause, args = _approval_filter(status, thread_id)
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM approvals{clause} ORDER BY id DESC LIMIT ? OFFSET ?",
         (*args, limit, offset),

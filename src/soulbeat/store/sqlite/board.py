@@ -63,6 +63,9 @@ class SQLiteBoard(SQLiteConnection):
     async def list_submolts(self, *, limit: int, offset: int) -> list[Submolt]:
         return await self._read(lambda conn: tables.list_submolts(conn, limit, offset))
 
+    async def count_submolts(self) -> int:
+        return await self._read(tables.count_submolts)
+
     async def subscriptions(self, who: Actor) -> list[str]:
         return await self._read(lambda conn: feeds.subscriptions(conn, feeds.followers(conn, who)))
 
@@ -101,6 +104,21 @@ class SQLiteBoard(SQLiteConnection):
             return feeds.list_posts(
                 conn, submolts=names, sort=sort, start=start, limit=limit, offset=offset
             )
+
+        return await self._read(job)
+
+    async def count_posts(
+        self, *, submolt: str | None, subscriber: Actor | None, start: datetime | None
+    ) -> int:
+        def job(conn: sqlite3.Connection) -> int:
+            names: list[str] | None = None
+            if submolt is not None:
+                names = [tables.get_submolt(conn, submolt).name]
+            elif subscriber is not None:
+                names = feeds.subscriptions(conn, feeds.followers(conn, subscriber))
+            if names == []:
+                return 0
+            return feeds.count_posts(conn, submolts=names, start=start)
 
         return await self._read(job)
 

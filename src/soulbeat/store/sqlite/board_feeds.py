@@ -45,6 +45,28 @@ _ORDER = {
 }
 
 
+def _post_filter(
+    submolts: Sequence[str] | None, start: datetime | None
+) -> tuple[str, list[object]]:
+    where: list[str] = ["1"]
+    args: list[object] = []
+    if submolts is not None:
+        where.append(f"submolt IN ({', '.join('?' * len(submolts))})")
+        args.extend(submolts)
+    if start is not None:
+        where.append("created_at >= ?")
+        args.append(to_micros(start))
+    return " AND ".join(where), args
+
+
+def count_posts(
+    conn: sqlite3.Connection, *, submolts: Sequence[str] | None, start: datetime | None
+) -> int:
+    """How many posts `list_posts` with these filters pages through."""
+    where, args = _post_filter(submolts, start)
+    return int(conn.execute(f"SELECT count(*) FROM ledger_posts WHERE {where}", args).fetchone()[0])
+
+
 def list_posts(
     conn: sqlite3.Connection,
     *,
@@ -56,15 +78,8 @@ def list_posts(
 ) -> list[Post]:
     """Posts ordered by ``sort`` (`soulbeat.ledger.ranking`), in ``submolts`` (None: all),
     created at or after ``start`` (None: ever)."""
-    where: list[str] = ["1"]
-    args: list[object] = []
-    if submolts is not None:
-        where.append(f"submolt IN ({', '.join('?' * len(submolts))})")
-        args.extend(submolts)
-    if start is not None:
-        where.append("created_at >= ?")
-        args.append(to_micros(start))
-    sql = f"SELECT * FROM ledger_posts WHERE {' AND '.join(where)} ORDER BY {_ORDER[sort]}"
+    where, args = _post_filter(submolts, start)
+    sql = f"SELECT * FROM ledger_posts WHERE {where} ORDER BY {_ORDER[sort]}"
     rows = conn.execute(sql + " LIMIT ? OFFSET ?", (*args, limit, offset))
     return [post_from_row(row) for row in rows]
 

@@ -70,6 +70,10 @@ def list_submolts(conn: sqlite3.Connection, limit: int, offset: int) -> list[Sub
     return [submolt_from_row(row) for row in rows]
 
 
+def count_submolts(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM ledger_submolts").fetchone()[0])
+
+
 def submolt_names(conn: sqlite3.Connection, after_rowid: int) -> list[tuple[int, str]]:
     """(rowid, name) of submolts made after ``after_rowid`` (for the id index)."""
     rows = conn.execute(

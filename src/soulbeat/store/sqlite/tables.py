@@ -209,8 +209,13 @@ def add_message(
     )
 
 
+def count_messages(conn: sqlite3.Connection, thread_id: str) -> int:
+    sql = "SELECT count(*) FROM messages WHERE thread_id = ?"
+    return int(conn.execute(sql, (thread_id,)).fetchone()[0])
+
+
 def messages(
-    conn: sqlite3.Connection, thread_id: str, since: int | None, limit: int | None
+    conn: sqlite3.Connection, thread_id: str, since: int | None, limit: int | None, offset: int = 0
 ) -> list[Message]:
     """Oldest first; with `limit`, the newest `limit` (picked newest first, then re-ordered)."""
     where = "WHERE thread_id = ?"
@@ -219,8 +224,8 @@ def messages(
         where += " AND created_at >= ?"
         args.append(since)
     newest = f"SELECT * FROM messages {where} ORDER BY created_at DESC, id DESC"
-    if limit is not None:
-        newest += f" LIMIT {int(limit)}"
+    if limit is not None or offset:
+        newest += f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
     sql = f"SELECT * FROM ({newest}) ORDER BY created_at, id"
     return [message_from_row(row) for row in conn.execute(sql, args)]
 
