@@ -214,6 +214,15 @@ async def list_approvals(
     return [approval_from_row(row) for row in rows]
 
 
+async def count_approvals(
+    conn: Conn, *, status: ApprovalStatus | None, thread_id: str | None
+) -> int:
+    """How many approvals `list_approvals` with these filters pages through."""
+    where, args = _filters(status=status, thread_id=thread_id)
+    row = await one(conn, f"SELECT count(*) AS n FROM approvals{where}", args)
+    return int(row["n"]) if row else 0
+
+
 async def claim_approval(
     conn: Conn, approval_id: int, status: ApprovalStatus, reason: str | None, now: int
 ) -> Approval:

@@ -118,6 +118,14 @@ class PostgresActions(PostgresConnection):
             )
         )
 
+    async def count_approvals(
+        self, *, status: ApprovalStatus | None = None, thread_id: str | None = None
+    ) -> int:
+        """How many approvals `list_approvals` with these filters pages through."""
+        return await self._run(
+            lambda conn: sql.count_approvals(conn, status=status, thread_id=thread_id)
+        )
+
     async def claim_approval(
         self, approval_id: int, status: ApprovalStatus, reason: str | None, at: datetime
     ) -> Approval:

@@ -66,6 +66,9 @@ class PostgresBoard(PostgresConnection):
     async def list_submolts(self, *, limit: int, offset: int) -> list[Submolt]:
         return await self._run(lambda conn: tables.list_submolts(conn, limit, offset))
 
+    async def count_submolts(self) -> int:
+        return await self._run(tables.count_submolts)
+
     async def subscriptions(self, who: Actor) -> list[str]:
         async def job(conn: Conn) -> list[str]:
             return await feeds.subscriptions(conn, await feeds.followers(conn, who))
@@ -106,6 +109,21 @@ class PostgresBoard(PostgresConnection):
             return await feeds.list_posts(
                 conn, submolts=names, sort=sort, start=start, limit=limit, offset=offset
             )
+
+        return await self._run(job)
+
+    async def count_posts(
+        self, *, submolt: str | None, subscriber: Actor | None, start: datetime | None
+    ) -> int:
+        async def job(conn: Conn) -> int:
+            names: list[str] | None = None
+            if submolt is not None:
+                names = [(await tables.get_submolt(conn, submolt)).name]
+            elif subscriber is not None:
+                names = await feeds.subscriptions(conn, await feeds.followers(conn, subscriber))
+            if names == []:
+                return 0
+            return await feeds.count_posts(conn, submolts=names, start=start)
 
         return await self._run(job)
 

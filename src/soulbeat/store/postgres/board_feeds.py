@@ -73,6 +73,22 @@ async def list_posts(
     offset: int,
 ) -> list[Post]:
     """Posts ordered by ``sort``, in ``submolts`` (None: all), created at or after ``start``."""
+    where, args = _post_filter(submolts, start)
+    sql = f"SELECT * FROM ledger_posts WHERE {where} ORDER BY {_ORDER[sort]}"
+    rows = await many(conn, sql + " LIMIT %s OFFSET %s", (*args, limit, offset))
+    return [post_from_row(row) for row in rows]
+
+
+async def count_posts(conn: Conn, *, submolts: Sequence[str] | None, start: datetime | None) -> int:
+    """How many posts `list_posts` with these filters pages through."""
+    where, args = _post_filter(submolts, start)
+    row = await one(conn, f"SELECT count(*) AS n FROM ledger_posts WHERE {where}", args)
+    return int(row["n"]) if row else 0
+
+
+def _post_filter(
+    submolts: Sequence[str] | None, start: datetime | None
+) -> tuple[str, list[object]]:
     where: list[str] = ["TRUE"]
     args: list[object] = []
     if submolts is not None:
@@ -81,9 +97,7 @@ async def list_posts(
     if start is not None:
         where.append("created_at >= %s")
         args.append(to_micros(start))
-    sql = f"SELECT * FROM ledger_posts WHERE {' AND '.join(where)} ORDER BY {_ORDER[sort]}"
-    rows = await many(conn, sql + " LIMIT %s OFFSET %s", (*args, limit, offset))
-    return [post_from_row(row) for row in rows]
+    return " AND ".join(where), args
 
 
 async def new_posts(

@@ -101,6 +101,11 @@ async def list_submolts(conn: Conn, limit: int, offset: int) -> list[Submolt]:
     return [submolt_from_row(row) for row in rows]
 
 
+async def count_submolts(conn: Conn) -> int:
+    row = await one(conn, "SELECT count(*) AS n FROM ledger_submolts")
+    return int(row["n"]) if row else 0
+
+
 async def submolt_names(conn: Conn, after_mark: int) -> list[tuple[int, str]]:
     """(mark, name) of submolts made after ``after_mark`` (for the id index). The mark is the
     creation order (migration 010), what SQLite's rowid is there."""
