@@ -171,6 +171,31 @@ async def test_the_dead_man_alerts_once_across_a_restart_then_recovers(make_rig:
     assert "thread.recovered" in restarted.events.names()
 
 
+async def test_a_scheduler_that_was_down_gives_threads_a_whole_dead_after(
+    make_rig: MakeRig,
+) -> None:
+    alerts = Alerts()
+    rig = await make_rig(alerts=alerts)
+    await rig.clock.set(T0)
+    await rig.add("ops", health_target="pager", dead_after=2 * HOUR)
+    await rig.scheduler.run_due()
+    await rig.to_due("ops")
+    await rig.scheduler.run_due()  # a good beat; then the process is down for five hours
+    await rig.park("ops")
+    restarted = await make_rig(alerts=alerts, worker_id="w2")
+    restarted.planner.set(rig.planner.get("ops"))  # type: ignore[arg-type]
+    await restarted.clock.advance(5 * HOUR)
+    back = restarted.clock.now()
+    await restarted.scheduler.run_due()
+    assert alerts.sent == []  # the silence was the scheduler's, not the thread's
+    await restarted.clock.set(back + 2 * HOUR - timedelta(seconds=1))
+    await restarted.scheduler.run_due()
+    assert alerts.sent == []
+    await restarted.clock.set(back + 2 * HOUR)
+    await restarted.scheduler.run_due()
+    assert len(alerts.sent) == 1  # watched for a whole dead_after, and still nothing finished
+
+
 async def test_the_scheduler_sleeps_until_the_next_reminder(rig: Rig) -> None:
     await rig.clock.set(T0)
     await rig.add("ops")

@@ -169,17 +169,26 @@ class HealthKeeper:
         if transition is not None:
             await self._transition(health, transition, now)
 
-    async def check_dead(self, now: datetime) -> list[ThreadHealth]:
-        """Open a ``silent`` episode for every thread past its ``dead_at``."""
+    async def check_dead(
+        self, now: datetime, watching_since: datetime | None = None
+    ) -> list[ThreadHealth]:
+        """Open a ``silent`` episode for every thread past its ``dead_at``.
+
+        ``watching_since`` is when this scheduler began running (started, restarted, or
+        enabled after a stop): a thread is given a full ``dead_after`` from then, so a
+        scheduler that was down or stopped does not declare every thread dead as it comes
+        back — the silence was the scheduler's, not the thread's."""
         opened = []
         for health in await self._store.dead_threads(now):
             plan = await self._plan_of(health.thread_id)
             watched = plan is not None and plan.enabled and plan.beats_on_its_own
             dead_after = plan.dead_after if plan is not None and watched else None
             good = await self._last_good(health.thread_id)
-            if dead_after is None or (good is not None and good + dead_after > now):
-                # not dead after all: no deadline any more, or a beat the lazy write left out
-                later = None if dead_after is None or good is None else good + dead_after
+            base = max((t for t in (good, watching_since) if t is not None), default=None)
+            if dead_after is None or (base is not None and base + dead_after > now):
+                # not dead after all: no deadline any more, a beat the lazy write left out, or
+                # a scheduler that has not watched the thread for a whole `dead_after` yet
+                later = None if dead_after is None or base is None else base + dead_after
                 await self._store.put_health(replace(health, dead_at=later, updated_at=now))
                 continue
             sick = declare_dead(replace(health, last_ok_at=good or health.last_ok_at), now)

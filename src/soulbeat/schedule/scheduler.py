@@ -184,6 +184,7 @@ class Scheduler:
                 works = await self._claim(self._claimed_at)
             else:  # stopped (SPEC §9.1): claims nothing, writes nothing; manual wakes still run
                 now = self._claimed_at = self._clock.now()
+                self._time.paused()
                 works = await self._claim_wakes(now, self._free(), manual_only=True)
             for work in works:
                 if self._closing:  # shutting down: `shutdown` releases the claims not started

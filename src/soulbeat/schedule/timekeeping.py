@@ -91,6 +91,7 @@ class TimeKeeping:
         self._beats = store
         self._next_reminder: datetime | _Unknown | None = UNKNOWN
         self._next_dead: datetime | _Unknown | None = UNKNOWN
+        self._watching_since: datetime | None = None
 
     def invalidate(self) -> None:
         """Forget the cached next reminder and deadline (something may have moved them)."""
@@ -111,9 +112,15 @@ class TimeKeeping:
         if self.reminders is not None and _maybe_due(self._next_reminder, now):
             await self.reminders.fire_due(now)
             self._next_reminder = UNKNOWN
+        if self._watching_since is None:
+            self._watching_since = now
         if self.health is not None and _maybe_due(self._next_dead, now):
-            await self.health.check_dead(now)
+            await self.health.check_dead(now, self._watching_since)
             self._next_dead = UNKNOWN
+
+    def paused(self) -> None:
+        """The scheduler passed while stopped: the dead-man's watch starts again when it runs."""
+        self._watching_since = None
 
     async def next_at(self, now: datetime) -> datetime | None:
         if self.reminders is not None and isinstance(self._next_reminder, _Unknown):
