@@ -7,10 +7,13 @@ The CLI renders the report; the API (later) returns it as JSON. Findings have a 
 
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+import httpx
 
 from soulbeat.config import ConfigError, effective_config, load_settings
 from soulbeat.config.checks import config_warnings, target_problem
@@ -18,12 +21,17 @@ from soulbeat.config.settings import Settings
 from soulbeat.contract.interval import format_interval
 from soulbeat.errors import WorkspaceError
 from soulbeat.ledger.probe import probe_remote_ledger
+from soulbeat.llm.context_window import ContextWindow, discover_context_window
 from soulbeat.llm.probe import probe_model_server
+from soulbeat.turn.budget import prompt_budget
+from soulbeat.turn.profile import choose_profile
 from soulbeat.workspace.files import read_text_file
 from soulbeat.workspace.heartbeat_md import is_heartbeat_content_effectively_empty
 from soulbeat.workspace.loader import Workspace, load_workspace
 
 Level = Literal["error", "warn", "info"]
+BUDGET_WARN_SHARE = 0.75
+"""Doctor warns when the prompt before messages takes more than this share of the window."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,8 @@ def diagnose(
     _check_heartbeat(report, ws)
     _check_skills(report, ws, settings)
     _check_bootstrap(report, ws)
+    if settings is not None:
+        _check_budget(report, ws, settings, probe_model)
     return report
 
 
@@ -288,6 +298,48 @@ def _check_bootstrap(report: DoctorReport, ws: Workspace) -> None:
         )
     for diagnostic in getattr(boot, "diagnostics", ()):
         report.add("warn", "bootstrap", diagnostic)
+
+
+def _check_budget(
+    report: DoctorReport, ws: Workspace, settings: Settings, probe_model: bool
+) -> None:
+    """The main heartbeat's prompt, part by part, in both profiles, against the model's context
+    window (`soulbeat.turn.budget`; the window as the server reports it, else
+    ``context_tokens``)."""
+    config = effective_config(settings).config
+    mode = config.decision_mode if config.decision_mode != "auto" else "tools"
+    window = None
+    if probe_model and report.details.get("model", {}).get("reachable"):
+        try:
+            window = asyncio.run(
+                discover_context_window(
+                    settings.llm_provider,
+                    settings.llm_base_url,
+                    settings.llm_model,
+                    api_key=settings.llm_api_key,
+                )
+            )
+        except httpx.TransportError:
+            window = None
+    if window is None and config.context_tokens is not None:
+        window = ContextWindow(config.context_tokens, "config context_tokens")
+    chosen = choose_profile(config.prompt_profile, window.tokens if window else None)
+    budgets = {p: prompt_budget(ws, config, p, mode) for p in ("full", "compact")}
+    report.details["budget"] = {
+        "mode": mode,
+        "profile": chosen,
+        "configured_profile": config.prompt_profile,
+        "context_window": window.as_record() if window else None,
+        "profiles": {name: budget.as_record() for name, budget in budgets.items()},
+    }
+    if window is not None and budgets[chosen].total > window.tokens * BUDGET_WARN_SHARE:
+        report.add(
+            "warn",
+            "budget",
+            f"the {chosen} prompt takes about {budgets[chosen].total} of the model's "
+            f"{window.tokens}-token context before any message or event: shorten SOUL.md or "
+            'HEARTBEAT.md, set prompt_profile = "compact", or give the model a larger context',
+        )
 
 
 def _plain(value: Any) -> Any:

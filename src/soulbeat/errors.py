@@ -58,6 +58,10 @@ class InvalidTimezoneError(ConfigError):
     """A timezone that is neither an IANA name nor `local` / `user`."""
 
 
+class InvalidCronError(ConfigError):
+    """Text that is not a five-field cron expression (SPEC §9.2)."""
+
+
 class WorkspaceError(SoulbeatError):
     """The workspace cannot be used as asked (a path escaping it, an unknown template)."""
 
@@ -71,6 +75,19 @@ class EditConflictError(WorkspaceError):
         super().__init__(message)
         self.sha256 = sha256
         self.version = version
+
+
+class ScratchConflictError(SoulbeatError):
+    """A scratch write based on a revision that is no longer the thread's (compare-and-swap)."""
+
+    def __init__(self, thread_id: str, expected: int, current: int) -> None:
+        super().__init__(
+            f"the scratch of thread {thread_id!r} is at revision {current}, not {expected}: "
+            "read it again and write on top of what it holds now"
+        )
+        self.thread_id = thread_id
+        self.expected = expected
+        self.current = current
 
 
 class StoreError(SoulbeatError):

@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,12 +50,14 @@ from soulbeat.actions.models import MessageAction
 from soulbeat.actions.policy import TargetLookup
 from soulbeat.agents.planner import WorkspacePlanner
 from soulbeat.agents.registry import AgentRegistry
+from soulbeat.channels.alerts import ChannelAlerts
 from soulbeat.channels.base import Channel, Receipt
 from soulbeat.channels.thread import ThreadChannel
 from soulbeat.channels.webhook import WebhookChannel
 from soulbeat.clock import Clock, SystemClock
 from soulbeat.cluster import ClusterNode, EventFeed
 from soulbeat.config.heartbeat import HeartbeatConfig
+from soulbeat.config.mcp import McpServerSettings
 from soulbeat.config.settings import Settings
 from soulbeat.events.bus import EventBus
 from soulbeat.ledger.context import LedgerContext
@@ -65,12 +68,15 @@ from soulbeat.llm.lazy import LazyProvider
 from soulbeat.llm.registry import create_provider
 from soulbeat.llm.resilience import CircuitBreakers, ResilientProvider
 from soulbeat.llm.slots import ModelSlots, SlottedProvider
+from soulbeat.memory.approvals import apply_file_edit, file_edit_proposer
 from soulbeat.schedule.identity import worker_identity
 from soulbeat.schedule.scheduler import Scheduler
 from soulbeat.service.core import Service
 from soulbeat.service.files import WorkspaceFiles
 from soulbeat.store.base import ActionStore, BeatStore, BoardStore, Store
 from soulbeat.store.sqlite import SQLiteStore
+from soulbeat.tools.assemble import ToolKit
+from soulbeat.tools.mcp_client import McpHub
 from soulbeat.turn.chat import ChatResponder
 from soulbeat.turn.delivery import Deliverer, resolve_route
 from soulbeat.turn.outcome import indicator_for
@@ -315,6 +321,24 @@ def build_cluster(
     )
 
 
+def build_tool_kit(
+    settings: Settings, store: Store, clock: Clock, files: WorkspaceFiles, actions: Actions
+) -> ToolKit:
+    """Issue 15: what beats need for memory and tools — the workspace files, the agents' MCP
+    servers, the ledger for the read-only tools, the approval queue for proposed file edits."""
+
+    def servers_of(agent_id: str) -> Mapping[str, McpServerSettings]:
+        agent = settings.agents.get(agent_id)
+        return agent.mcp_servers if agent is not None else {}
+
+    propose = None
+    if actions.approvals is not None:
+        actions.approvals.file_edit = apply_file_edit(files)
+        propose = file_edit_proposer(store, clock)
+    hub = McpHub(servers_of, clock)
+    return ToolKit(files, hub, actions.ledger, propose)
+
+
 def build(
     settings: Settings,
     *,
@@ -336,6 +360,8 @@ def build(
     thread_channel = ThreadChannel(store, clock, events)
     deliver = approved_message_sender(store, registry, channels, thread_channel, events)
     actions = build_actions(store, registry, clock, events, deliver)
+    files = WorkspaceFiles(registry, store, clock)
+    tool_kit = build_tool_kit(settings, store, clock, files, actions)
     runner = TurnRunner(
         store,
         registry,
@@ -347,6 +373,7 @@ def build(
         default_model=settings.llm_model,
         executor=actions.executor,
         context_sources=[LedgerContext(actions.ledger)] if actions.ledger is not None else [],
+        tool_kit=tool_kit,
     )
     scheduler = Scheduler(
         store,
@@ -356,6 +383,7 @@ def build(
         worker_id=worker,
         max_concurrent_beats=beats_in_flight(settings, slots),
         events=events,
+        alerts=ChannelAlerts(channels, thread_channel),  # issue 16: the dead-man's one alert
     )
     cluster = build_cluster(store, events, clock, scheduler, worker_id=worker)
     chat = ChatResponder(
@@ -370,11 +398,12 @@ def build(
         scheduler=scheduler,
         provider=provider,
         chat=chat,
-        files=WorkspaceFiles(registry, store, clock),
+        files=files,
         breakers=breakers,
         ledger=actions.ledger,
         approvals=actions.approvals,
         cluster=cluster,
+        mcp=tool_kit.hub,
     )
     if actions.board is not None:
         service.on_close(actions.board.aclose)

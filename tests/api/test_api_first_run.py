@@ -66,9 +66,10 @@ async def test_intervals_under_thirty_seconds_are_accepted_with_a_warning(
 ) -> None:
     body = (await client.post(_url(thread_id), json={"every": "10s"})).json()
     assert body["overrides"] == {"every": "10s"}
-    [warning] = body["warnings"]
+    warning, flood = body["warnings"]
     assert warning.startswith('every: "10s" is under 30s') and "8,640 calls a day" in warning
-    assert (await client.get(_url(thread_id))).json()["warnings"] == [warning]
+    assert "flood guard" in flood and "one every 12s" in flood  # issue 16: said, not silent
+    assert (await client.get(_url(thread_id))).json()["warnings"] == [warning, flood]
     calm = (await client.post(_url(thread_id), json={"every": "30s"})).json()
     assert calm["warnings"] == []
 

@@ -63,6 +63,25 @@ def test_defaults_are_those_of_the_spec() -> None:
         "timeout": None,
         "max_tool_calls": 8,
         "decision_mode": "tools",
+        "cron": None,
+        "timezone": "user",
+        "quiet_after_message": "0",
+        "dead_after": None,
+        "health_target": "none",
+        "max_pending_reminders": 10,
+        "reminder_min_delay": "5m",
+        # issue 15
+        "skip_unchanged": True,
+        "scratch_max_bytes": 262144,
+        "memory_edits": True,
+        "soul_edits": "off",
+        "heartbeat_edits": "off",
+        "tools": ["*"],
+        "tool_timeout": "20s",
+        "mcp_max_calls": 5,
+        "tool_result_chars": 8000,
+        "prompt_profile": "auto",
+        "context_tokens": None,
     }
     assert config.interval == timedelta(minutes=30)
     assert config.effective_prompt == DEFAULT_HEARTBEAT_PROMPT

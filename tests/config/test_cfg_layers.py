@@ -25,6 +25,19 @@ SIX_LAYERS: list[tuple[str, Mapping[str, Any]]] = [
     ("skill", {"context": "light", "prompt": "Run the skill."}),
 ]
 
+#: the heartbeat keys issue 15 added (memory, tools, the unchanged guard), last in the rows
+ISSUE_15_KEYS = (
+    "skip_unchanged",
+    "scratch_max_bytes",
+    "memory_edits",
+    "soul_edits",
+    "heartbeat_edits",
+    "tools",
+    "tool_timeout",
+    "mcp_max_calls",
+    "tool_result_chars",
+)
+
 
 def test_each_key_comes_from_the_highest_layer_that_sets_it() -> None:
     effective = resolve_effective(SIX_LAYERS)
@@ -63,6 +76,16 @@ def test_each_key_comes_from_the_highest_layer_that_sets_it() -> None:
         "timeout": "default",
         "max_tool_calls": "default",
         "decision_mode": "default",
+        "cron": "default",
+        "timezone": "default",
+        "quiet_after_message": "default",
+        "dead_after": "default",
+        "health_target": "default",
+        "max_pending_reminders": "default",
+        "reminder_min_delay": "default",
+        **{key: "default" for key in ISSUE_15_KEYS},
+        "prompt_profile": "default",
+        "context_tokens": "default",
     }
     assert effective.sources["ack_max_chars"] == "default"
     assert effective.sources["actions.limits.vote"] == "default"
@@ -78,7 +101,7 @@ def test_rows_list_every_key_with_value_and_source() -> None:
     keys = [key for key, _, _ in rows]
     assert "visibility.show_ok" in keys
     assert ("actions.limits.comment", ["1/20s", "50/1d"], "default") in rows
-    assert keys[-1] == "max_tool_calls"
+    assert keys[-1] == ISSUE_15_KEYS[-1]  # issue 16's keys, then issue 15's, come last
 
 
 def test_active_hours_are_replaced_whole_never_merged() -> None:
@@ -242,3 +265,20 @@ def test_settings_built_directly_count_their_heartbeat_as_the_file_layer() -> No
     settings = Settings(heartbeat={"Every": "5m"})
     assert settings.heartbeat.every == "5m"
     assert effective_config(settings).source_of("every") == "file"
+
+
+def test_cron_and_every_replace_each_other_across_layers() -> None:
+    """Issue 16: a thread's cron beats a file-wide every (and the other way round); one layer
+    setting both is refused, naming cron."""
+    cron = resolve_effective([("file", {"every": "1h"}), ("thread", {"cron": "0 9 * * 1-5"})])
+    assert (cron.config.cron, cron.source_of("cron"), cron.source_of("every")) == (
+        "0 9 * * 1-5",
+        "thread",
+        "default",
+    )
+    back = resolve_effective([("agent", {"cron": "0 9 * * *"}), ("thread", {"every": "2h"})])
+    assert (back.config.cron, back.config.every) == (None, "2h")
+    with pytest.raises(InvalidConfigError) as caught:
+        resolve_effective([("thread", {"cron": "0 9 * * *", "every": "1h"})])
+    assert caught.value.source == "thread"
+    assert any("set together with every" in p for p in caught.value.problems)

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 
+from llama_support import llama_server  # noqa: F401  (the session's real llama.cpp server)
 from soulbeat.llm.base import LLMProvider
 from soulbeat.llm.ollama import OllamaProvider
 from soulbeat.llm.openai_compat import OpenAICompatProvider

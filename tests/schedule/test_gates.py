@@ -31,6 +31,7 @@ def test_the_order_is_the_specs() -> None:
     assert ALL == (
         "disabled",
         "quiet-hours",
+        "quiet-after-message",
         "busy",
         "cooldown",
         "flood",
@@ -146,3 +147,43 @@ def test_no_tasks_due(reason: str, expected: str | None) -> None:
 def test_no_route_and_alerts_disabled() -> None:
     assert skip_of("manual", has_route=False) == "no-route"
     assert skip_of("manual", alerts_visible=False) == "alerts-disabled"
+
+
+# -- issue 16: quiet after a message, reminders, cron ----------------------------------------------
+QUIET = timedelta(minutes=10)
+
+
+def test_quiet_after_message_defers_to_the_end_of_the_quiet_period() -> None:
+    wrote = NOW - timedelta(minutes=3)
+    decision = evaluate_gates(inputs(quiet_after_message=QUIET, last_activity_at=wrote))
+    assert decision.skip == "quiet-after-message"
+    assert decision.defer_until == wrote + QUIET  # re-timed, not dropped
+    assert decision.passed == ("disabled", "quiet-hours")
+    for reason in ("event", "hook:ci", "reminder:7", "interval"):
+        assert skip_of(reason, quiet_after_message=QUIET, last_activity_at=wrote) == (
+            "quiet-after-message"
+        )
+    assert skip_of("manual", quiet_after_message=QUIET, last_activity_at=wrote) is None
+    long_ago = NOW - QUIET
+    assert skip_of(quiet_after_message=QUIET, last_activity_at=long_ago) is None
+    assert skip_of(quiet_after_message=None, last_activity_at=wrote) is None
+
+
+def test_a_reminder_passes_quiet_hours_idle_and_the_file_gates() -> None:
+    closed = ActiveHours("00:00", "00:00", "UTC")  # never open
+    idle_since = NOW - timedelta(days=30)
+    changes: dict[str, Any] = {
+        "active_hours": closed,
+        "last_activity_at": idle_since,
+        "idle_pause": timedelta(days=14),
+        "heartbeat_file_empty": True,
+        "has_cadence_tasks": True,
+    }
+    assert skip_of("reminder:3", **changes) is None
+    assert skip_of("interval", **changes) == "quiet-hours"
+    assert skip_of("reminder:3", busy=True) == "busy"  # a busy thread still defers it
+
+
+def test_a_cron_plan_without_an_interval_is_not_disabled() -> None:
+    assert skip_of(interval=None, cron="0 9 * * *") is None
+    assert skip_of(interval=None, cron=None) == "disabled"

@@ -14,7 +14,7 @@ from soulbeat.errors import NotFoundError
 from soulbeat.events.bus import EventBus
 from soulbeat.schedule.cadence import EPOCH, plan_fingerprint
 from soulbeat.schedule.plan import BeatPlan
-from soulbeat.schedule.scheduler import Scheduler
+from soulbeat.schedule.scheduler import ENABLED_FLAG, Scheduler
 from soulbeat.store.records import BeatResult
 from soulbeat.testing.planner import StaticPlanner
 
@@ -116,7 +116,8 @@ async def test_a_skip_is_recorded_and_the_slot_advances(rig: Rig) -> None:
         "empty-heartbeat-file",
     )
     assert beat.audit["guards_passed"] == [
-        "disabled", "quiet-hours", "busy", "cooldown", "flood", "idle", "budget",
+        "disabled", "quiet-hours", "quiet-after-message", "busy", "cooldown", "flood", "idle",
+        "budget",
     ]  # fmt: skip
     assert rig.runner.calls == []
     assert await rig.due("t1") == due + timedelta(minutes=30)
@@ -225,6 +226,29 @@ async def test_a_manual_beat_runs_while_stopped_and_says_so(rig: Rig) -> None:
     await rig.clock.advance(timedelta(seconds=1))
     assert await rig.scheduler.run_due() == 0  # other wakes are dropped while stopped
     assert len(await rig.beats()) == 1
+
+
+async def test_a_wake_taken_after_another_process_started_the_scheduler_is_kept(
+    rig: Rig,
+) -> None:
+    """A pass that read "stopped" just before another process started the fleet must not drop
+    the wakes it then takes (they may have been asked for after that start)."""
+    await rig.add("t1")
+    await rig.scheduler.stop()
+    read = rig.store.get_flag
+
+    async def stale(name: str, default: bool) -> bool:
+        value = await read(name, default)
+        await rig.store.set_flag(ENABLED_FLAG, True)  # the start lands right after this read
+        return value
+
+    rig.store.get_flag = stale  # type: ignore[method-assign]
+    rig.scheduler.wake("t1", "event")
+    await rig.clock.advance(1)
+    assert await rig.scheduler.run_due() == 0  # this pass believed the fleet stopped
+    rig.store.get_flag = read  # type: ignore[method-assign]
+    assert await rig.scheduler.run_due() == 1
+    assert [b.reason for b in await rig.beats()] == ["event"]
 
 
 # -- skills --------------------------------------------------------------------------------------

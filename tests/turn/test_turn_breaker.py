@@ -107,11 +107,13 @@ async def test_one_threads_failing_prompt_does_not_open_the_breaker_for_the_othe
     await bench.thread("good", every="2m")
     await world.scheduler.run_due()  # plans; nothing is due at start-up
 
-    for _ in range(40):  # 20 minutes: the bad thread beats ~40 times, the good one ~10
+    for _ in range(40):  # 20 minutes: the good thread beats ~10 times
         await world.step(30)
 
     bad, good = await world.beats("bad"), await world.beats("good")
-    assert len(bad) >= 30 and len(good) >= 8
+    # The bad thread backs off after three failures in a row (issue 16), yet it still fails more
+    # often than the breaker's threshold: enough to open a breaker shared by all callers.
+    assert len(bad) > world.breaker.failure_threshold and len(good) >= 8
     assert {beat.audit["failure"] for beat in bad if beat.outcome == "failed"} == {
         "provider-http-500"
     }

@@ -14,10 +14,12 @@ from soulbeat.channels.base import Channel
 from soulbeat.config.settings import Settings
 from soulbeat.llm.base import LLMProvider
 from soulbeat.schedule.plan import BeatPlan
+from soulbeat.service.files import WorkspaceFiles
 from soulbeat.store.records import BeatRecord, BeatResult, Thread
 from soulbeat.store.sqlite import SQLiteStore
 from soulbeat.testing import BareExecutor, FakeClock, RecordingChannel
 from soulbeat.testing.llm import ScriptedLLM
+from soulbeat.tools.assemble import ToolKit
 from soulbeat.turn.context import ContextSource
 from soulbeat.turn.runner import TurnRunner
 
@@ -99,6 +101,7 @@ class Bench:
         executor: ActionExecutor | None = None,
         thread_channel: Channel | None = None,
         sources: Sequence[ContextSource] = (),
+        tool_kit: ToolKit | None = None,
     ) -> TurnRunner:
         return TurnRunner(
             self.store,
@@ -111,7 +114,13 @@ class Bench:
             thread_channel=thread_channel or self.thread_channel,
             executor=executor or BareExecutor(),
             context_sources=sources,
+            tool_kit=tool_kit,
         )
+
+    def tool_kit(self, **changes: Any) -> ToolKit:
+        """Issue 15: memory and tools for the bench's beats (no MCP unless `hub` is given)."""
+        files = WorkspaceFiles(self.registry(), self.store, self.clock)
+        return ToolKit(files, **changes)
 
     async def thread(self, thread_id: str = "t1", **config: Any) -> Thread:
         await self.registry().sync()

@@ -30,6 +30,19 @@ UP = {"target": "post", "id": "p_1", "direction": "up"}
 DOWN = {"target": "post", "id": "p_2", "direction": "down"}
 POST = {"submolt": "general", "title": "My take", "content": "I have opinions."}
 
+#: issue 15's tools a beat is offered besides its answer and its actions (config ``tools``)
+READ_AND_MEMORY_TOOLS = {
+    "read_file",
+    "recent_messages",
+    "ledger_search",
+    "ledger_read",
+    "beat_history",
+    "current_time",
+    "scratch_write",
+    "memory_append",
+    "memory_replace_section",
+}
+
 
 @pytest.fixture
 def server() -> Iterator[FakeLLMServer]:
@@ -60,7 +73,10 @@ async def test_the_voter_votes_every_fifteen_minutes(flow: Flow) -> None:
     body = flow.server.requests[0]
     assert body["options"]["temperature"] == 0.3
     assert body["options"]["num_predict"] == 200
-    assert sorted(tool_names(body)) == ["heartbeat_respond", "ledger_vote"]
+    offered = set(tool_names(body))
+    assert {"heartbeat_respond", "ledger_vote"} <= offered
+    assert not offered & {"ledger_post", "ledger_comment"}  # only the allowed action's tool
+    assert offered - {"heartbeat_respond", "ledger_vote"} <= READ_AND_MEMORY_TOOLS  # issue 15
 
     second = await flow.next_beat("voter")
     assert second.due_at - first.due_at == timedelta(minutes=15)

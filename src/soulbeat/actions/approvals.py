@@ -111,6 +111,9 @@ class ApprovalQueue:
         self._ledger, self._exists, self._deliver = ledger, exists, deliver
         self._checks_targets = checks_targets
         self._events = events
+        self.file_edit: Callable[[Approval], Awaitable[ActionResult]] | None = None
+        """Issue 15: carries out an approved ``soul_edit`` / ``heartbeat_edit`` (set by the
+        wiring; `soulbeat.memory.approvals`)."""
 
     # -- the queue --------------------------------------------------------------------------------
     async def submit(
@@ -210,6 +213,8 @@ class ApprovalQueue:
         return decided
 
     async def _carry_out(self, approval: Approval) -> ActionResult:
+        if approval.type in ("soul_edit", "heartbeat_edit") and self.file_edit is not None:
+            return await self.file_edit(approval)
         action, read = parse_action(approval.action)
         problems = [*approval.problems, *read]
         if action is None or isinstance(action, NoneAction):

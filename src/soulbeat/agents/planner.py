@@ -61,7 +61,7 @@ def plan_from_config(
         thread_id=thread.id,
         skill=skill,
         enabled=thread.enabled and config.enabled,
-        interval=config.interval,
+        interval=None if config.cron is not None else config.interval,
         active_hours=config.active_window,
         user_timezone=user_timezone,
         idle_pause=config.idle_pause_interval,
@@ -73,6 +73,11 @@ def plan_from_config(
         alerts_visible=visibility.show_ok or visibility.show_alerts or visibility.use_indicator,
         timeout=config.effective_timeout(),
         inputs=inputs,
+        cron=config.cron,
+        cron_timezone=config.timezone,
+        quiet_after_message=config.quiet_after,
+        dead_after=config.dead_after_interval(),
+        health_target=config.health_target,
     )
 
 

@@ -35,6 +35,7 @@ from soulbeat.cli.heartbeat_cmds import (
 )
 from soulbeat.cli.ledger_cmds import ledger_app
 from soulbeat.cli.serve_cmds import events, serve
+from soulbeat.cli.time_cmds import remind, reminders_app, schedule
 from soulbeat.cli.workspace_cmds import doctor, init
 
 app = typer.Typer(
@@ -62,6 +63,9 @@ app.command("audit")(audit)
 app.command("wake")(wake)
 app.command("send")(send)
 app.command("events")(events)
+app.command("remind")(remind)  # issue 16: reminders, a thread's schedule
+app.command("schedule")(schedule)
+app.add_typer(reminders_app, name="reminders")
 app.add_typer(threads_app, name="threads")
 app.add_typer(config_app, name="config")
 app.add_typer(soul_app, name="soul")

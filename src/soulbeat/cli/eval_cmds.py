@@ -2,9 +2,10 @@
 
 It asks the model of the settings (``llm_provider``, ``llm_base_url``, ``llm_model``; each can be
 overridden here) one beat per scenario, in the chosen decision mode (``auto`` probes the server
-first), and prints a table — expected and decided, right or wrong and why, tokens as the server
-counted them, seconds per beat — and the overall score. ``--json`` prints the same as one JSON
-object; ``--min-score`` makes the command fail below a score, for CI.
+first) and prompt profile (``auto`` asks the server for the model's context window, else takes
+``--context-tokens``), and prints a table — expected and decided, right or wrong and why, tokens
+as the server counted them, seconds per beat — and the overall score. ``--json`` prints the
+same as one JSON object; ``--min-score`` makes the command fail below a score, for CI.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["eval_cmd"]
 
 _MODES = ("auto", "tools", "schema", "text")
+_PROFILES = ("auto", "full", "compact")
 
 
 def eval_cmd(
@@ -39,6 +41,11 @@ def eval_cmd(
         str | None, typer.Option("--llm-url", help="The model server (else llm_base_url).")
     ] = None,
     mode: Annotated[str, typer.Option(help="Decision mode: auto, tools, schema or text.")] = "auto",
+    profile: Annotated[str, typer.Option(help="Prompt profile: auto, full or compact.")] = "auto",
+    context_tokens: Annotated[
+        int | None,
+        typer.Option(help="The model's context window, when the server does not report it."),
+    ] = None,
     only: Annotated[
         list[str] | None, typer.Option(help="Run only scenarios whose name matches (glob).")
     ] = None,
@@ -52,6 +59,11 @@ def eval_cmd(
 
     if mode not in _MODES:
         render.fail(f"--mode: {mode!r} is not a decision mode (expected {', '.join(_MODES)})")
+        raise typer.Exit(2)
+    if profile not in _PROFILES:
+        render.fail(
+            f"--profile: {profile!r} is not a prompt profile (expected auto, full, compact)"
+        )
         raise typer.Exit(2)
     chosen = [s for s in SCENARIOS if not only or any(fnmatch.fnmatch(s.name, p) for p in only)]
     if not chosen:
@@ -68,7 +80,7 @@ def eval_cmd(
         render.fail(str(exc))
         raise typer.Exit(2) from exc
     try:
-        report = asyncio.run(_run(settings, mode, chosen))
+        report = asyncio.run(_run(settings, mode, profile, context_tokens, chosen))
     except SoulbeatError as exc:
         render.fail(str(exc))
         raise typer.Exit(1) from exc
@@ -80,18 +92,28 @@ def eval_cmd(
         raise typer.Exit(1)
 
 
-async def _run(settings: Settings, mode: str, scenarios: list[Scenario]) -> EvalReport:
+async def _run(
+    settings: Settings,
+    mode: str,
+    profile: str,
+    context_tokens: int | None,
+    scenarios: list[Scenario],
+) -> EvalReport:
     from soulbeat.clock import SystemClock
     from soulbeat.eval import evaluate
     from soulbeat.llm.resilience import CircuitBreakers
     from soulbeat.turn.modes import DecisionModes
+    from soulbeat.turn.profile import PromptProfiles
     from soulbeat.wiring import build_provider
 
     clock = SystemClock()
     provider = build_provider(settings, clock, CircuitBreakers(clock))
     try:
         resolved = await DecisionModes().resolve(provider, settings.llm_model, mode)
-        return await evaluate(provider, settings.llm_model, resolved, scenarios)
+        chosen, _window = await PromptProfiles().resolve(
+            provider, settings.llm_model, profile, context_tokens
+        )
+        return await evaluate(provider, settings.llm_model, resolved, scenarios, chosen)
     finally:
         await provider.aclose()
 
@@ -108,7 +130,7 @@ def _show(report: EvalReport) -> None:
         )
         for r in report.results
     ]
-    title = f"soulbeat eval: {report.model} ({report.mode} mode)"
+    title = f"soulbeat eval: {report.model} ({report.mode} mode, {report.profile} prompt)"
     columns = ("scenario", "expected", "decided", "judged", "tokens in/out", "s")
     render.table(title, columns, rows)
     for result in report.results:

@@ -43,6 +43,11 @@ def _status(data: Any) -> None:
             "model": "{provider} {model} at {base_url}".format(**data.get("model", {}))
             if data.get("model")
             else None,
+            "unhealthy": ", ".join(  # issue 16: threads in an unhealthy episode, with streaks
+                f"{h.get('thread_id')} ({h.get('reason')}, {h.get('failed_streak')} failed)"
+                for h in data.get("unhealthy") or []
+            )
+            or "none",
         },
     )
 
@@ -306,6 +311,9 @@ def _config(data: Any) -> None:
     )
     for warning in data.get("warnings", []) if isinstance(data, dict) else []:
         render.warn(str(warning))
+    fires = data.get("next_fires", []) if isinstance(data, dict) else []
+    if fires:  # issue 16: a cron thread's next five fire times
+        render.console.print("next fires: " + ", ".join(str(f) for f in fires))
 
 
 @config_app.command("show")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -12,6 +12,7 @@ from soulbeat.cli import render
 from soulbeat.config.loading import find_config_file
 from soulbeat.doctor import DoctorReport, diagnose
 from soulbeat.errors import ConfigError, WorkspaceError
+from soulbeat.turn.budget import BUDGET_PARTS
 from soulbeat.workspace.heartbeat_md import is_heartbeat_content_effectively_empty
 from soulbeat.workspace.templates import TEMPLATES, init_workspace
 
@@ -92,6 +93,28 @@ def doctor(
         raise typer.Exit(1)
 
 
+def _show_budget(budget: dict[str, Any] | None) -> None:
+    """The prompt budget of doctor's report: estimated tokens per part, both profiles."""
+    if not budget:
+        return
+    con = render.console
+    con.print(
+        f"[bold]prompt budget[/] (estimated tokens, {budget['mode']} mode; the thread's "
+        "messages and events come on top)"
+    )
+    window = budget["context_window"]
+    for name, row in budget["profiles"].items():
+        parts = " · ".join(f"{part.replace('_', ' ')} {row[part]}" for part in BUDGET_PARTS)
+        share = f" ({row['total'] / window['tokens']:.0%} of the context)" if window else ""
+        mark = " ←" if name == budget["profile"] else ""
+        con.print(f"  {name:8} {parts} = {row['total']}{share}{mark}")
+    if window:
+        con.print(f"  model context: {window['tokens']} tokens ({window['source']})")
+    else:
+        con.print("  model context: unknown (the server does not say; set context_tokens)")
+    con.print(f"  prompt_profile = {budget['configured_profile']} → {budget['profile']}")
+
+
 def workspace_config(workspace: Path) -> Path | None:
     """The config file the CLI and `serve` would read for `workspace` (`find_config_file`):
     `--config`, `$SOULBEAT_CONFIG`, `./soulbeat.toml`, then the workspace's own."""
@@ -143,6 +166,7 @@ def _show(report: DoctorReport) -> None:
             ("file", "chars", "truncated"),
             ((f["name"], f["chars"], f["truncated"]) for f in boot["files"]),
         )
+    _show_budget(report.details.get("budget"))
     colours = {"error": "bold red", "warn": "yellow", "info": "cyan"}
     for f in report.findings:
         con.print(f"[{colours[f.level]}]{f.level:5}[/] {f.topic}: {render._escape(f.message)}")

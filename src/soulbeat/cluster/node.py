@@ -46,6 +46,8 @@ class ClusterNode:
         """True in a process whose scheduler runs: it takes the wakes others requested."""
         self._task: asyncio.Task[None] | None = None
         self._taking: asyncio.Task[None] | None = None
+        self._take_again = False
+        """A signal came while a hand-over ran: it takes once more before it ends."""
 
     async def wake(self, request: WakeRequest) -> None:
         """Ask the workers for a wake (a process without a scheduler of its own)."""
@@ -56,15 +58,21 @@ class ClusterNode:
     def _take_wakes(self) -> None:
         if not self.accept_wakes or self._wakes is None or self._on_wake is None:
             return
+        # A signal can arrive while a hand-over is between its last (empty) read and its end:
+        # that read may predate the request the signal announces, so the hand-over must read
+        # once more rather than let the request wait for some later signal.
+        self._take_again = True
         if self._taking is None or self._taking.done():
             self._taking = asyncio.create_task(self._hand_over(), name="cluster-wakes")
 
     async def _hand_over(self) -> None:
         assert self._wakes is not None and self._on_wake is not None
         try:
-            while requests := await self._wakes.take_wakes():
-                for request in requests:
-                    self._on_wake(request.thread_id, request.reason, request.skill)
+            while self._take_again:
+                self._take_again = False
+                while requests := await self._wakes.take_wakes():
+                    for request in requests:
+                        self._on_wake(request.thread_id, request.reason, request.skill)
         except StoreError:
             log.exception("could not take wake requests; the next signal retries")
 

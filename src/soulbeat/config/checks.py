@@ -19,8 +19,9 @@ from soulbeat.config.heartbeat import SHORT_EVERY, TARGET_KEYWORDS, HeartbeatCon
 from soulbeat.config.problems import quote
 from soulbeat.config.values import choices_text
 from soulbeat.contract.interval import format_interval
+from soulbeat.schedule.gates import FLOOD_LIMIT, FLOOD_WINDOW
 
-__all__ = ["config_warnings", "target_problem"]
+__all__ = ["config_warnings", "flood_note", "target_problem"]
 
 _DAY = timedelta(days=1)
 
@@ -50,4 +51,23 @@ def config_warnings(config: HeartbeatConfig) -> list[str]:
             f"may call the model, up to {per_day:,} calls a day per thread (accepted; "
             "30m or more suits most heartbeats)"
         )
+    flood = flood_note(interval)
+    if flood is not None:
+        warnings.append(flood)
     return warnings
+
+
+def flood_note(interval: timedelta | None) -> str | None:
+    """What the flood guard (at most `FLOOD_LIMIT` beat starts in `FLOOD_WINDOW`) does to an
+    interval shorter than their ratio: said out loud instead of capping silently (issue 16)."""
+    if interval is None:
+        return None
+    spacing = FLOOD_WINDOW / FLOOD_LIMIT
+    if interval >= spacing:
+        return None
+    return (
+        f"every: {quote(format_interval(interval))} is faster than the flood guard allows "
+        f"({FLOOD_LIMIT} beat starts in {format_interval(FLOOD_WINDOW)}): beats start at most "
+        f"{FLOOD_LIMIT} a minute, about one every {format_interval(spacing)}; the rest are "
+        "deferred (recorded as flood)"
+    )

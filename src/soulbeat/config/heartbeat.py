@@ -20,7 +20,20 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from soulbeat.config.actions import ActionsConfig
+from soulbeat.config.memory import (
+    DEFAULT_SCRATCH_BYTES,
+    EDIT_POLICIES,
+    MAX_SCRATCH_BYTES,
+    EditPolicy,
+    check_tool_patterns,
+)
 from soulbeat.config.problems import config_error
+from soulbeat.config.time_keys import (
+    check_health_target,
+    check_one_cadence,
+    check_zone_name,
+    dead_after_of,
+)
 from soulbeat.config.values import (
     NAME_PATTERN,
     check_bool,
@@ -37,6 +50,7 @@ from soulbeat.contract.active_hours import (
     parse_hhmm,
     resolve_timezone,
 )
+from soulbeat.contract.cron import check_cron
 from soulbeat.contract.interval import parse_interval
 
 __all__ = [
@@ -135,6 +149,9 @@ class HeartbeatConfig(BaseModel):
     mean the provider's settings. ``max_tool_calls`` caps the tool calls of one beat.
     ``decision_mode`` is how the model is asked for its decision (`soulbeat.turn.modes`):
     ``tools`` (default), ``schema`` (structured output), ``text`` or ``auto`` (probe once).
+    ``prompt_profile`` is how much prompt a beat sends (`soulbeat.turn.profile`): ``full``,
+    ``compact`` (small models) or ``auto`` (by the model's context window, which the server
+    reports or else ``context_tokens`` gives).
     """
 
     model_config = _FROZEN
@@ -153,6 +170,8 @@ class HeartbeatConfig(BaseModel):
     dry_run: bool = False
     context: Literal["light", "full"] = "light"
     decision_mode: Literal["tools", "schema", "text", "auto"] = "tools"
+    prompt_profile: Literal["full", "compact", "auto"] = "auto"
+    context_tokens: int | None = None
     visibility: VisibilityConfig = Field(default_factory=VisibilityConfig)
     actions: ActionsConfig = Field(default_factory=ActionsConfig)
     dedupe: Literal["exact", "fuzzy", "off"] = "exact"
@@ -160,6 +179,99 @@ class HeartbeatConfig(BaseModel):
     daily_token_budget: int | None = None
     timeout: str | None = None
     max_tool_calls: int = 8
+    # -- time as people mean it (issue 16; `soulbeat.config.time_keys` checks these) ----------
+    cron: str | None = None
+    timezone: str = "user"
+    quiet_after_message: str = "0"
+    dead_after: str | None = None
+    health_target: str = "none"
+    max_pending_reminders: int = 10
+    reminder_min_delay: str = "5m"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_cadence(cls, data: object) -> object:
+        return check_one_cadence(data)
+
+    @field_validator("cron", mode="before")
+    @classmethod
+    def _check_cron(cls, value: object) -> str | None:
+        return None if value is None else check_cron(value, key="cron")
+
+    @field_validator("timezone", mode="before")
+    @classmethod
+    def _check_zone(cls, value: object) -> str:
+        return check_zone_name(value)
+
+    @field_validator("quiet_after_message", "reminder_min_delay", mode="before")
+    @classmethod
+    def _check_quiet(cls, value: object, info: ValidationInfo) -> str:
+        return check_interval(str(info.field_name), value)
+
+    @field_validator("dead_after", mode="before")
+    @classmethod
+    def _check_dead_after(cls, value: object) -> str | None:
+        return None if value is None else check_interval("dead_after", value, positive=True)
+
+    @field_validator("health_target", mode="before")
+    @classmethod
+    def _check_health_target(cls, value: object) -> str:
+        return check_health_target(value)
+
+    @field_validator("max_pending_reminders", mode="before")
+    @classmethod
+    def _check_max_pending(cls, value: object) -> int:
+        return check_int("max_pending_reminders", value, minimum=0, example=10, maximum=1000)
+
+    # -- issue 15: memory between beats, tools, the `unchanged` guard (soulbeat.config.memory) --
+    skip_unchanged: bool = True
+    scratch_max_bytes: int = DEFAULT_SCRATCH_BYTES
+    memory_edits: bool = True
+    soul_edits: EditPolicy = "off"
+    heartbeat_edits: EditPolicy = "off"
+    tools: tuple[str, ...] = ("*",)
+    tool_timeout: str = "20s"
+    mcp_max_calls: int = 5
+    tool_result_chars: int = 8_000
+
+    @field_validator("skip_unchanged", "memory_edits", mode="before")
+    @classmethod
+    def _check_memory_flag(cls, value: object, info: ValidationInfo) -> bool:
+        return check_bool(str(info.field_name), value)
+
+    @field_validator("soul_edits", "heartbeat_edits", mode="before")
+    @classmethod
+    def _check_edit_policy(cls, value: object, info: ValidationInfo) -> str:
+        return check_choice(str(info.field_name), value, EDIT_POLICIES, "an edit policy")
+
+    @field_validator("scratch_max_bytes", "mcp_max_calls", "tool_result_chars", mode="before")
+    @classmethod
+    def _check_memory_count(cls, value: object, info: ValidationInfo) -> int:
+        key = str(info.field_name)
+        example, top = {
+            "scratch_max_bytes": (DEFAULT_SCRATCH_BYTES, MAX_SCRATCH_BYTES),
+            "mcp_max_calls": (5, 100),
+            "tool_result_chars": (8_000, MAX_CHARS),
+        }[key]
+        low = 0 if key == "mcp_max_calls" else 1
+        return check_int(key, value, minimum=low, example=example, maximum=top)
+
+    @field_validator("tools", mode="before")
+    @classmethod
+    def _check_tools(cls, value: object) -> tuple[str, ...]:
+        return check_tool_patterns(value)
+
+    @field_validator("tool_timeout", mode="before")
+    @classmethod
+    def _check_tool_timeout(cls, value: object) -> str:
+        return check_interval("tool_timeout", value, positive=True)
+
+    @property
+    def tool_timeout_seconds(self) -> float:
+        """``tool_timeout`` in seconds."""
+        found = parse_interval(self.tool_timeout, key="tool_timeout")
+        assert found is not None  # checked positive when built
+        return found.total_seconds()
 
     @field_validator("enabled", "include_reasoning", "dry_run", mode="before")
     @classmethod
@@ -243,6 +355,19 @@ class HeartbeatConfig(BaseModel):
         modes = ("tools", "schema", "text", "auto")
         return check_choice("decision_mode", value, modes, "a decision mode")
 
+    @field_validator("prompt_profile", mode="before")
+    @classmethod
+    def _check_prompt_profile(cls, value: object) -> str:
+        profiles = ("full", "compact", "auto")
+        return check_choice("prompt_profile", value, profiles, "a prompt profile")
+
+    @field_validator("context_tokens", mode="before")
+    @classmethod
+    def _check_context_tokens(cls, value: object) -> int | None:
+        if value is None:
+            return None
+        return check_int("context_tokens", value, minimum=256, example=8192, maximum=10_000_000)
+
     @field_validator("dedupe", mode="before")
     @classmethod
     def _check_dedupe(cls, value: object) -> str:
@@ -287,4 +412,21 @@ class HeartbeatConfig(BaseModel):
             assert configured is not None  # checked positive when built
             return configured
         interval = self.interval
+        if self.cron is not None:  # a cron beat's timeout does not follow the unused `every`
+            return MAX_DEFAULT_TIMEOUT
         return MAX_DEFAULT_TIMEOUT if interval is None else min(interval, MAX_DEFAULT_TIMEOUT)
+
+    @property
+    def quiet_after(self) -> timedelta | None:
+        """``quiet_after_message`` as a duration; None when off (``0``, the default)."""
+        return parse_interval(self.quiet_after_message, key="quiet_after_message")
+
+    @property
+    def min_reminder_delay(self) -> timedelta:
+        """``reminder_min_delay`` as a duration (zero when ``0``)."""
+        return parse_interval(self.reminder_min_delay, key="reminder_min_delay") or timedelta(0)
+
+    def dead_after_interval(self) -> timedelta | None:
+        """``dead_after`` when set, else 3 x the interval and at least 1 h (SPEC §9.2); a cron
+        thread, whose gaps vary, uses 3 x its longest gap over the next week (`time_keys`)."""
+        return dead_after_of(self)

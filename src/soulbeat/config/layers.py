@@ -7,6 +7,7 @@ the environment it is service-wide, and a flag typed now should beat a variable 
 How a higher layer's value combines with a lower one, key by key:
 
 * scalars (``every``, ``target``, ``model`` …) replace;
+* ``every`` and ``cron`` replace each other: a layer setting one drops the other's lower value;
 * ``active_hours`` replaces as a whole, and ``null`` clears a lower layer's window (always
   active) — a window is a pair, mixing bounds from two layers is never what anyone meant;
 * ``visibility`` merges sub-key by sub-key: turning ``show_ok`` on in a thread should not
@@ -114,12 +115,27 @@ def merge_layers(
     sources: dict[str, str] = {}
     for name, layer in layers:
         for key, value in layer.items():
+            _drop_other_cadence(key, value, merged, sources)
             sources[key] = name
             if key in _MERGED_SECTIONS and isinstance(value, Mapping):
                 merged[key] = _merge_section(key, merged.get(key), value, name, sources)
             else:
                 merged[key] = value
     return merged, sources
+
+
+_CADENCE_KEYS = {"every": "cron", "cron": "every"}
+
+
+def _drop_other_cadence(
+    key: str, value: object, merged: dict[str, Any], sources: dict[str, str]
+) -> None:
+    """``every`` and ``cron`` replace each other (issue 16): a higher layer setting one drops
+    the other from the lower layers, so the two never meet in the merged config."""
+    other = _CADENCE_KEYS.get(key)
+    if other is not None and value is not None and other in merged:
+        del merged[other]
+        sources.pop(other, None)
 
 
 def _merge_section(

@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from soulbeat.config.checks import target_problem
 from soulbeat.config.heartbeat import TARGET_KEYWORDS, HeartbeatConfig
 from soulbeat.config.layers import resolve_effective
+from soulbeat.config.mcp import McpServerSettings
 from soulbeat.config.normalize import validate_partial_config
 from soulbeat.config.problems import InvalidConfigError, config_error
 from soulbeat.config.values import check_bool, check_choice, check_int, check_name, check_text
@@ -174,6 +175,13 @@ class AgentSettings(BaseModel):
     soul_path: Path | None = None
     ledger: LedgerSettings | None = None
     """A remote board for this agent's actions; None: the built-in ledger."""
+    mcp_servers: dict[str, McpServerSettings] = Field(default_factory=dict)
+    """Issue 15: MCP servers whose tools this agent's beats may call (`soulbeat.config.mcp`)."""
+
+    @field_validator("mcp_servers", mode="before")
+    @classmethod
+    def _check_mcp_servers(cls, value: object) -> object:
+        return {} if value is None else _check_names("mcp_servers", value, "a server name")
 
     @field_validator("workspace", "soul_path", mode="before")
     @classmethod

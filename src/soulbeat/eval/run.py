@@ -1,8 +1,10 @@
 """Running the scenario suite against a model, and judging each decision.
 
-`run_scenario` builds the beat's prompt the way the turn does (`build_prompt`, the decision mode's
-tools or schema, untrusted blocks for events and posts), asks the provider once, reads the reply
-with the turn's own reader (`read_reply`) and judges it against the scenario's `Expected`:
+`run_scenario` builds the beat's prompt the way the turn does (`build_prompt` in the chosen prompt
+profile, with the shipped default SOUL.md as the soul, the decision mode's tools — minimal ones in
+``compact`` — or schema, untrusted blocks for events and posts), asks the provider once, reads
+the reply with the turn's own reader (`read_reply`) and judges it against the scenario's
+`Expected`:
 
 * ``notify`` must match (an unreadable reply is wrong: nothing would reach the person);
 * an alert must name one of ``mentions`` (any case) and none of ``forbid``;
@@ -20,6 +22,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import resources
 from typing import Any
 
 from soulbeat.errors import ProviderError
@@ -28,9 +31,11 @@ from soulbeat.llm.base import ChatRequest, Completion, LLMProvider
 from soulbeat.turn.context import OWN_TITLE, ContextBlock, TurnContext
 from soulbeat.turn.decision import decision_schema
 from soulbeat.turn.modes import DecisionMode
+from soulbeat.turn.profile import PromptProfile, minimal_tools
 from soulbeat.turn.prompt import build_prompt, current_time_line
 from soulbeat.turn.reply import Payload, Reading, read_reply
 from soulbeat.turn.tools import tool_action_type, tools_for
+from soulbeat.workspace.soul import Soul
 
 __all__ = ["EvalReport", "ScenarioResult", "evaluate", "judge", "run_scenario"]
 
@@ -39,6 +44,12 @@ PROMPT = (
     "repeat old tasks from prior chats. If nothing needs attention, reply HEARTBEAT_OK."
 )
 _NOW = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)
+
+
+def default_soul() -> Soul:
+    """The SOUL.md `soulbeat init` writes: what a new user's beats carry."""
+    text = resources.files("soulbeat.workspace").joinpath("templates", "default", "SOUL.md")
+    return Soul("soul", "templates/default/SOUL.md", text.read_text("utf-8"), "workspace")
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,7 @@ class EvalReport:
     model: str
     mode: str
     results: tuple[ScenarioResult, ...] = field(default=())
+    profile: str = "full"
 
     @property
     def right(self) -> int:
@@ -98,6 +110,7 @@ class EvalReport:
         return {
             "model": self.model,
             "mode": self.mode,
+            "profile": self.profile,
             "right": self.right,
             "total": len(self.results),
             "score": round(self.score, 4),
@@ -107,7 +120,9 @@ class EvalReport:
         }
 
 
-def scenario_request(scenario: Scenario, model: str, mode: DecisionMode) -> ChatRequest:
+def scenario_request(
+    scenario: Scenario, model: str, mode: DecisionMode, profile: PromptProfile = "full"
+) -> ChatRequest:
     """The request a beat in `scenario` would send (module docstring)."""
     blocks: list[ContextBlock] = []
     if scenario.messages:
@@ -134,21 +149,28 @@ def scenario_request(scenario: Scenario, model: str, mode: DecisionMode) -> Chat
         prompt=PROMPT,
         instructions=ContextBlock("heartbeat", "HEARTBEAT.md", scenario.heartbeat),
         context=context,
-        soul=None,
+        soul=default_soul(),
         time_line=current_time_line(_NOW, UTC, "UTC"),
         tools_offered=mode == "tools",
         mode=mode,
+        profile=profile,
     )
     tools = tools_for(scenario.allowed) if mode == "tools" else ()
+    if profile == "compact":
+        tools = minimal_tools(tools)
     schema = decision_schema(scenario.allowed) if mode == "schema" else None
     return ChatRequest(prompt.messages, model, tools, 0.0, 400, 300.0, "eval", schema)
 
 
 async def run_scenario(
-    provider: LLMProvider, scenario: Scenario, model: str, mode: DecisionMode
+    provider: LLMProvider,
+    scenario: Scenario,
+    model: str,
+    mode: DecisionMode,
+    profile: PromptProfile = "full",
 ) -> ScenarioResult:
     """Ask the model once in `scenario` and judge its decision."""
-    request = scenario_request(scenario, model, mode)
+    request = scenario_request(scenario, model, mode, profile)
     started = time.perf_counter()
     try:
         completion = await provider.complete(request)
@@ -242,7 +264,10 @@ async def evaluate(
     model: str,
     mode: DecisionMode,
     scenarios: Sequence[Scenario] = SCENARIOS,
+    profile: PromptProfile = "full",
 ) -> EvalReport:
     """Run `scenarios` in order against `model` (module docstring)."""
-    results = [await run_scenario(provider, scenario, model, mode) for scenario in scenarios]
-    return EvalReport(model, mode, tuple(results))
+    results = [
+        await run_scenario(provider, scenario, model, mode, profile) for scenario in scenarios
+    ]
+    return EvalReport(model, mode, tuple(results), profile)

@@ -46,6 +46,10 @@ EVENT_NAMES: tuple[str, ...] = (
     "scheduler.stopped",
     "message.created",
     "soul.changed",
+    # issue 15: the agent's memory between beats and its tools
+    "memory.changed",
+    "scratch.changed",
+    "tool.called",
 )
 """Every event name soulbeat publishes; publishing any other name is a bug."""
 

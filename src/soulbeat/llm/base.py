@@ -134,6 +134,9 @@ class ChatRequest:
     everyone from one caller whose request makes it fail; providers do not send it.
     `response_schema` is a JSON schema the answer's text must follow (structured output):
     Ollama's ``format``, OpenAI's ``response_format`` ``json_schema``.
+    `tool_choice` makes the model call a tool: the name of one of `tools`, or ``required`` (any
+    of them); OpenAI-compatible servers take it as ``tool_choice``; Ollama has no such setting
+    and ignores it.
     """
 
     messages: tuple[ChatMessage, ...]
@@ -144,6 +147,7 @@ class ChatRequest:
     timeout: float | None = None
     origin: str | None = None
     response_schema: Mapping[str, Any] | None = None
+    tool_choice: str | None = None
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,7 @@ class OpenAICompatProvider:
             model=request.model,
             messages=[_message(m) for m in request.messages],
             tools=tools or openai.omit,
+            tool_choice=_tool_choice(request) if tools else openai.omit,
             temperature=_given(request.temperature),
             max_tokens=_given(request.max_tokens),
             response_format=_response_format(request, flavour),
@@ -171,6 +172,16 @@ class OpenAICompatProvider:
             raw=body,
             latency_ms=latency_ms,
         )
+
+
+def _tool_choice(request: ChatRequest) -> Any:
+    """``tool_choice`` as OpenAI takes it: ``required``, or one function by name."""
+    choice = request.tool_choice
+    if choice is None:
+        return openai.omit
+    if choice == "required":
+        return "required"
+    return {"type": "function", "function": {"name": choice}}
 
 
 def _response_format(request: ChatRequest, flavour: str) -> Any:

@@ -217,23 +217,31 @@ def effective_interval(plan: BeatPlan) -> timedelta | None:
 
 
 def plan_fingerprint(plan: BeatPlan) -> str:
-    """Identifies what a slot was computed from: interval (None when disabled), window and zone."""
+    """Identifies what a slot was computed from: interval (None when disabled), window and zone,
+    and the cron expression with its zone for a cron plan."""
     interval = effective_interval(plan)
     window = plan.active_hours
+    cron = None if plan.cron is None or not plan.enabled else (plan.cron, plan.cron_timezone)
     return _fingerprint(
         None if interval is None else _micros(interval),
         None if window is None else (window.start, window.end, window.timezone),
         plan.user_timezone,
+        cron,
     )
 
 
 @functools.lru_cache(maxsize=4096)
 def _fingerprint(
-    interval_us: int | None, window: tuple[str, str, str] | None, user_timezone: str
+    interval_us: int | None,
+    window: tuple[str, str, str] | None,
+    user_timezone: str,
+    cron: tuple[str, str] | None = None,
 ) -> str:
-    facts = {
+    facts: dict[str, object] = {
         "interval_us": interval_us,
         "active_hours": None if window is None else list(window),
         "user_timezone": user_timezone,
     }
+    if cron is not None:  # issue 16; absent for interval plans, so their fingerprints stay put
+        facts["cron"] = list(cron)
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:16]

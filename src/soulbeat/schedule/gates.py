@@ -8,22 +8,29 @@ slot advances) or *defers* it (recorded; retried at ``defer_until``; the slot is
 guard                   stops the beat when                                    bypassed by
 ======================  =====================================================  ================
 disabled                the global flag, the thread or the interval is off     -
-quiet-hours             now is outside the active hours                        manual
+quiet-hours             now is outside the active hours                        manual, reminder
+quiet-after-message     a person wrote in the thread less than                 manual
+                        quiet_after_message ago: defer until that has passed
 busy                    a turn is in flight on the thread: defer 1 s           -
 cooldown                event/hook wake < 30 s after the thread's last beat    manual, and all
                         start: defer until 30 s after that start               but event/hook
 flood                   5 beat starts in the last 60 s: defer until the        manual
                         oldest of them is 60 s old
-idle                    nobody wrote in the thread for longer than idle_pause  -
+idle                    nobody wrote in the thread for longer than idle_pause  reminder
 budget                  the thread's daily token budget is spent               -
-empty-heartbeat-file    the instructions file is effectively empty             event, hook, manual
-no-tasks-due            the file has cadence tasks and none of them is due     event, hook, manual
+empty-heartbeat-file    the instructions file is effectively empty             event, hook, manual,
+                                                                               reminder
+no-tasks-due            the file has cadence tasks and none of them is due     event, hook, manual,
+                                                                               reminder
 no-route                the outcome could go nowhere                           -
 alerts-disabled         all three visibility flags are off                     -
 ======================  =====================================================  ================
 
 Reasons are the wake reasons of `soulbeat.schedule.wakes` (``interval``, ``skill:<name>``,
-``retry``, ``event``, ``hook:<name>``, ``manual``).
+``retry``, ``event``, ``hook:<name>``, ``manual``, ``reminder:<id>``). A reminder's beat skips
+the quiet-hours guard because the reminder was already moved into the active hours before it
+fired, unless it is urgent (`soulbeat.schedule.reminders`); quiet-after-message defers it like any
+beat (SPEC §9.1: the beat is re-timed, not dropped).
 """
 
 from __future__ import annotations
@@ -102,18 +109,31 @@ def _is_event_driven(reason: str) -> bool:
     return reason == "event" or reason.startswith("hook:")
 
 
+def _is_reminder(reason: str) -> bool:
+    return reason.startswith("reminder:")
+
+
 def _disabled(i: GateInputs) -> _Stop | None:
     plan = i.plan
     stopped = not i.global_enabled and not _is_manual(i.reason)  # SPEC §9.1: manual still runs
-    off = stopped or not plan.enabled or plan.interval is None
+    off = stopped or not plan.enabled or not plan.beats_on_its_own
     return _Stop() if off else _PASS
 
 
 def _quiet_hours(i: GateInputs) -> _Stop | None:
-    if _is_manual(i.reason):
+    if _is_manual(i.reason) or _is_reminder(i.reason):
         return _PASS
     inside = is_within_active_hours(i.plan.active_hours, i.now, i.plan.user_timezone)
     return _PASS if inside else _Stop()
+
+
+def _quiet_after_message(i: GateInputs) -> _Stop | None:
+    """SPEC §9.1: the person is mid-conversation; the beat waits for the quiet period's end."""
+    quiet, last = i.plan.quiet_after_message, i.plan.last_activity_at
+    if _is_manual(i.reason) or quiet is None or last is None:
+        return _PASS
+    ends = last + quiet
+    return _Stop(ends) if i.now < ends else _PASS
 
 
 def _busy(i: GateInputs) -> _Stop | None:
@@ -139,7 +159,7 @@ def _flood(i: GateInputs) -> _Stop | None:
 
 def _idle(i: GateInputs) -> _Stop | None:
     pause, last = i.plan.idle_pause, i.plan.last_activity_at
-    if pause is None or last is None:
+    if pause is None or last is None or _is_reminder(i.reason):
         return _PASS
     return _Stop() if i.now - last > pause else _PASS
 
@@ -150,13 +170,13 @@ def _budget(i: GateInputs) -> _Stop | None:
 
 
 def _empty_heartbeat_file(i: GateInputs) -> _Stop | None:
-    if _is_manual(i.reason) or _is_event_driven(i.reason):
+    if _is_manual(i.reason) or _is_event_driven(i.reason) or _is_reminder(i.reason):
         return _PASS
     return _Stop() if i.plan.heartbeat_file_empty else _PASS
 
 
 def _no_tasks_due(i: GateInputs) -> _Stop | None:
-    if _is_manual(i.reason) or _is_event_driven(i.reason):
+    if _is_manual(i.reason) or _is_event_driven(i.reason) or _is_reminder(i.reason):
         return _PASS
     return _Stop() if i.plan.has_cadence_tasks and not i.plan.due_tasks else _PASS
 
@@ -172,6 +192,7 @@ def _alerts_disabled(i: GateInputs) -> _Stop | None:
 GUARDS: tuple[tuple[str, Guard], ...] = (
     ("disabled", _disabled),
     ("quiet-hours", _quiet_hours),
+    ("quiet-after-message", _quiet_after_message),
     ("busy", _busy),
     ("cooldown", _cooldown),
     ("flood", _flood),

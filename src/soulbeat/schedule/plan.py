@@ -50,6 +50,22 @@ class BeatPlan:
     timeout: timedelta = timedelta(minutes=10)
     inputs: str = ""
     """The fingerprint of what this plan was made from (stored with the schedule)."""
+    # -- issue 16: cron, quiet after a message, health --------------------------------------
+    cron: str | None = None
+    """A five-field cron expression that replaces ``interval`` (`soulbeat.contract.cron`)."""
+    cron_timezone: str = "user"
+    """The zone ``cron`` is read in: an IANA name, ``local`` or ``user`` (``user_timezone``)."""
+    quiet_after_message: timedelta | None = None
+    """Defer beats until this long after a person last wrote in the thread (None: off)."""
+    dead_after: timedelta | None = None
+    """A thread without a finished beat for this long is ``unhealthy`` (None: never)."""
+    health_target: str = "none"
+    """Where the dead-man alert goes: ``none``, ``thread`` or a channel name."""
+
+    @property
+    def beats_on_its_own(self) -> bool:
+        """Whether the schedule has slots: an interval or a cron expression."""
+        return self.interval is not None or self.cron is not None
 
 
 @dataclass(frozen=True)

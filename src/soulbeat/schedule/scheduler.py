@@ -65,9 +65,11 @@ from soulbeat.schedule.beats import (
     task_runs,
 )
 from soulbeat.schedule.gates import BUSY_RETRY, GateInputs, evaluate_gates
+from soulbeat.schedule.health import AlertSink
 from soulbeat.schedule.plan import BeatPlan, Planner
 from soulbeat.schedule.runner import BeatRunner
 from soulbeat.schedule.slots import SlotBook, is_finished
+from soulbeat.schedule.timekeeping import TimeKeeping
 from soulbeat.schedule.wakes import INTERVAL, MANUAL, Wake, WakeQueue, skill_reason
 from soulbeat.store.base import BeatStore
 from soulbeat.store.records import MAIN, BeatRecord, BeatResult, Claim, Schedule, beat_key
@@ -124,6 +126,7 @@ class Scheduler:
         lease: timedelta = LEASE,
         max_concurrent_beats: int = 4,
         events: EventSink | None = None,
+        alerts: AlertSink | None = None,
     ) -> None:
         if max_concurrent_beats < 1:
             raise ValueError(f"max_concurrent_beats must be at least 1, got {max_concurrent_beats}")
@@ -149,6 +152,12 @@ class Scheduler:
         self._stopped = False
         self._claimed_at: datetime | None = None
         """The `now` the last pass claimed at: what was due then and not taken is held."""
+        # issue 16: reminders, backoff and the dead-man check (`soulbeat.schedule.timekeeping`)
+        self._time = TimeKeeping(store, planner, self._push_wake, self._publish, alerts)
+
+    def _push_wake(self, wake: Wake) -> None:
+        self._wakes.retry_at(wake, self._clock.now())
+        self._woken.set()
 
     # -- the pass ---------------------------------------------------------------------------------
     async def run_due(self) -> int:
@@ -170,6 +179,7 @@ class Scheduler:
                 await self._store.reap_expired(self._clock.now())
                 await self._book.refresh()
                 self._claimed_at = self._clock.now()
+                await self._time.on_pass(self._claimed_at)
                 works = await self._claim(self._claimed_at)
             else:  # stopped (SPEC §9.1): claims nothing, writes nothing; manual wakes still run
                 now = self._claimed_at = self._clock.now()
@@ -196,11 +206,21 @@ class Scheduler:
         self, now: datetime, room: int, *, manual_only: bool = False
     ) -> list[_Work]:
         works: list[_Work] = []
+        restarted: bool | None = None
         for wake in self._wakes.pop_ready(limit=room):
             if manual_only and wake.reason != MANUAL:
+                # The flag was read before this wake was taken; a wake asked for after a start
+                # (another process's) must not be dropped for a stop that is already over.
+                if restarted is None:
+                    restarted = await self.is_enabled()
+                if restarted:
+                    self._wakes.retry_at(wake, now)
+                    self._woken.set()
+                    continue
                 log.info(
                     "dropped a %s wake of %r: the scheduler is stopped", wake.reason, wake.thread_id
                 )
+                self._time.dropped(wake.reason)
                 continue
             try:
                 claim = await self._claim_wake(wake)
@@ -208,6 +228,7 @@ class Scheduler:
                 log.warning(
                     "dropped a %s wake of thread %r: no such thread", wake.reason, wake.thread_id
                 )
+                self._time.dropped(wake.reason)
                 continue
             if claim is None:  # the schedule's lease is held: the thread is busy
                 self._wakes.retry_at(wake, now + BUSY_RETRY)
@@ -363,7 +384,11 @@ class Scheduler:
         if work.reason == MANUAL and not await self.is_enabled():
             audit["scheduler_stopped"] = True  # a manual beat runs while stopped, and says so
         advance = work.is_slot and plan is not None
-        next_due = await self._book.after(plan, self._clock.now()) if advance and plan else None
+        now = self._clock.now()
+        step = await self._time.health_after(work.claim.thread_id, result, plan, now)
+        next_due = await self._book.after(plan, now) if advance and plan else None
+        if advance and plan is not None:  # issue 16: failures in a row back the next slot off
+            next_due = await self._time.delayed_slot(step, plan, now, next_due, self._book.after)
         record = await self._store.finish_beat(
             work.claim,
             replace(result, audit=audit),
@@ -372,6 +397,7 @@ class Scheduler:
             task_runs=task_runs(plan, result),
         )
         self._publish("beat.finished", beat_data(work.claim, work.reason) | record_data(record))
+        await self._time.finished(work.reason, record.key, step, now)
         self._wake_for(next_due, work.claim.lease_expires_at)
         return record
 
@@ -467,7 +493,8 @@ class Scheduler:
         if self._free() <= 0:
             return None
         due = None if self._stopped else await self._store.earliest_due()
-        times = [t for t in (due, self._wakes.next_ready_at()) if t]
+        timed = None if self._stopped else await self._time.next_at(self._clock.now())
+        times = [t for t in (due, self._wakes.next_ready_at(), timed) if t]
         if not times:
             return None
         when, claimed_at = min(times), self._claimed_at

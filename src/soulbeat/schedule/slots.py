@@ -18,7 +18,8 @@
   `WRITE_CHUNK` schedules (a fleet's first planning; a crash between them leaves the rest
   unplanned, and the next sync plans them).
 * `after(plan, now)` — the plan's first slot after ``now`` in its active hours (None when the
-  plan does not beat on its own: disabled thread or interval).
+  plan does not beat on its own: disabled thread or interval). A cron plan's slots are its fire
+  times instead (`soulbeat.schedule.cron_slots`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from soulbeat.schedule.cadence import (
     plan_fingerprint,
     seek_active_slot,
 )
+from soulbeat.schedule.cron_slots import cron_slot
 from soulbeat.schedule.plan import BeatPlan, PlanChanges, Planner
 from soulbeat.store.base import BeatStore
 from soulbeat.store.bulk import paused_gc
@@ -156,6 +158,8 @@ class SlotBook:
 
     async def after(self, plan: BeatPlan, now: datetime) -> datetime | None:
         """The plan's first slot after ``now``, moved into its active hours; None when disabled."""
+        if plan.cron is not None:  # issue 16: a cron plan's slots are its fire times
+            return cron_slot(plan, now)
         interval = effective_interval(plan)
         if interval is None:
             return None
@@ -179,6 +183,8 @@ class SlotBook:
             due = next_slot(now, interval, phase)
             if plan.active_hours is not None:
                 due = seek_active_slot(due, interval, plan.active_hours, plan.user_timezone)
+        elif plan.cron is not None:
+            due = cron_slot(plan, now)
         planned = Schedule(
             thread_id=plan.thread_id,
             skill=plan.skill,
@@ -190,8 +196,16 @@ class SlotBook:
         return planned, False
 
     def _fingerprint(self, plan: BeatPlan) -> str:
-        """`plan_fingerprint`, kept per (enabled, interval, window, zone): a fleet shares a few."""
-        key = (plan.enabled, plan.interval, plan.active_hours, plan.user_timezone)
+        """`plan_fingerprint`, kept per (enabled, interval, window, zone, cron): a fleet shares a
+        few."""
+        key = (
+            plan.enabled,
+            plan.interval,
+            plan.active_hours,
+            plan.user_timezone,
+            plan.cron,
+            plan.cron_timezone,
+        )
         found = self._fingerprints.get(key)
         if found is None:
             if len(self._fingerprints) >= 1024:

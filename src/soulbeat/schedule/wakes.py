@@ -2,8 +2,9 @@
 
 A wake names a schedule (thread and skill), a reason and the instant it was asked for. Reasons:
 ``interval``, ``manual`` (run-now, CLI, panel), ``hook:<name>`` (webhook), ``event`` (a system
-event was queued), ``retry`` and ``skill:<name>``. Priority, lowest first: ``retry`` <
-``interval`` = ``skill:<name>`` < ``event`` = ``hook:<name>`` < ``manual``.
+event was queued), ``retry``, ``skill:<name>`` and ``reminder:<id>`` (issue 16). Priority, lowest
+first: ``retry`` < ``interval`` = ``skill:<name>`` < ``event`` = ``hook:<name>`` < ``manual`` <
+``reminder:<id>``.
 
 `WakeQueue` holds at most one pending wake per schedule. A new wake is ready 250 ms after it was
 asked for; a wake for a schedule that already has one pending is merged into it: the higher
@@ -27,6 +28,7 @@ __all__ = [
     "EVENT",
     "INTERVAL",
     "MANUAL",
+    "REMINDER_PREFIX",
     "RETRY",
     "Wake",
     "WakeQueue",
@@ -42,10 +44,13 @@ EVENT = "event"
 RETRY = "retry"
 HOOK_PREFIX = "hook:"
 SKILL_PREFIX = "skill:"
+REMINDER_PREFIX = "reminder:"
 COALESCE_WINDOW = timedelta(milliseconds=250)
 
 _PRIORITY = {RETRY: 0, INTERVAL: 1, EVENT: 2, MANUAL: 3}
-_PREFIX_PRIORITY = {SKILL_PREFIX: 1, HOOK_PREFIX: 2}
+_PREFIX_PRIORITY = {SKILL_PREFIX: 1, HOOK_PREFIX: 2, REMINDER_PREFIX: 4}
+"""A reminder outranks even ``manual``: merged into another wake, its id must survive, since
+the reminder is settled by the beat that carries its reason (`soulbeat.schedule.reminders`)."""
 
 
 def hook_reason(name: str) -> str:
@@ -67,7 +72,7 @@ def priority(reason: str) -> int:
             return rank
     raise ValueError(
         f"unknown wake reason {reason!r} (expected interval, manual, event, retry, "
-        "hook:<name> or skill:<name>)"
+        "hook:<name>, skill:<name> or reminder:<id>)"
     )
 
 

@@ -38,6 +38,7 @@ from soulbeat.service.board import Board
 from soulbeat.service.coalesce import SingleFlight
 from soulbeat.service.files import FileKind, FileView, WorkspaceFiles
 from soulbeat.service.fleet import Fleet
+from soulbeat.service.timing import Timing, fires_view, next_fires
 from soulbeat.service.views import beat_view, plain
 from soulbeat.store.base import Store
 from soulbeat.store.records import (
@@ -50,6 +51,7 @@ from soulbeat.store.records import (
     Thread,
 )
 from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery
+from soulbeat.tools.mcp_client import McpHub
 from soulbeat.turn.chat import ChatResponder
 from soulbeat.workspace.heartbeat_md import (
     is_heartbeat_content_effectively_empty,
@@ -85,6 +87,8 @@ class ThreadConfigView:
     """One row per key: key, value, source (default, file, env, agent, thread, skill)."""
     warnings: list[str] = dataclasses.field(default_factory=list)
     """What works but is probably not meant (`soulbeat.config.checks.config_warnings`)."""
+    next_fires: list[str] = dataclasses.field(default_factory=list)
+    """A cron thread's next five fire times (`soulbeat.service.timing`), ISO UTC."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,7 @@ class Service:
         ledger: LedgerService | None = None,
         approvals: ApprovalQueue | None = None,
         cluster: ClusterNode | None = None,
+        mcp: McpHub | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -172,6 +177,8 @@ class Service:
         #: on a database shared by several processes: signals between them and the durable
         #: event stream (`soulbeat.cluster`); None for a single process on SQLite
         self.cluster = cluster
+        #: issue 15: the agents' MCP servers and their last known status
+        self.mcp = mcp
         self._loop_task: asyncio.Task[None] | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._status: SingleFlight[dict[str, Any]] | None = None
@@ -185,6 +192,8 @@ class Service:
             is_running=scheduler.is_enabled,
             replan=scheduler.replan,
         )
+        #: reminders, schedules (cron's next fires) and health (issue 16)
+        self.timing = Timing(store, registry, clock, scheduler.replan)
 
     @property
     def board(self) -> Board:
@@ -293,6 +302,7 @@ class Service:
             "in_flight": [c.key for c in self.scheduler.in_flight],
             "next_due_at": plain(await self.store.earliest_due()),
             "last_beat": beat_view(last[0]) if last else None,
+            "unhealthy": [h for h in await self.timing.all_health() if h["state"] == "unhealthy"],
             "model": {
                 "provider": self.settings.llm_provider,
                 "base_url": self.settings.llm_base_url,
@@ -431,7 +441,11 @@ class Service:
         effective = self.registry.effective(thread)
         rows = [{"key": k, "value": v, "source": s} for k, v, s in effective.rows()]
         warnings = config_warnings(effective.config)
-        return ThreadConfigView(thread.id, thread.enabled, dict(thread.config), rows, warnings)
+        zone = self.registry.user_timezone(thread.agent_id)
+        fires = fires_view(next_fires(effective.config, zone, self.clock.now()))
+        return ThreadConfigView(
+            thread.id, thread.enabled, dict(thread.config), rows, warnings, fires
+        )
 
     async def set_thread_config(
         self, thread_id: str, changes: Mapping[str, Any], *, replace: bool = False
@@ -704,7 +718,7 @@ class Service:
 
     def _file_changed(self, kind: FileKind, agent: str, version: int | None) -> None:
         self.events.publish(
-            "soul.changed" if kind == "soul" else "config.changed",
+            {"soul": "soul.changed", "memory": "memory.changed"}.get(kind, "config.changed"),
             {"agent": agent, "file": kind, "version": version},
         )
         self.scheduler.replan()

@@ -1,4 +1,5 @@
-"""`WorkspaceFiles`: SOUL.md and HEARTBEAT.md read, written and versioned (seed 004's history).
+"""`WorkspaceFiles`: SOUL.md, HEARTBEAT.md and MEMORY.md read, written and versioned (seed 004's
+history).
 
 Every write through soulbeat records a version in the store; an edit made on disk by hand is
 noticed the next time the file is read or its history listed (its hash differs from the newest
@@ -29,8 +30,13 @@ from soulbeat.store.base import BeatStore
 from soulbeat.store.records import FileVersion
 from soulbeat.workspace.loader import find_heartbeat_file
 
-FileKind = Literal["soul", "heartbeat"]
-FILE_KINDS: tuple[FileKind, ...] = ("soul", "heartbeat")
+FileKind = Literal["soul", "heartbeat", "memory"]
+FILE_KINDS: tuple[FileKind, ...] = ("soul", "heartbeat", "memory")
+FILE_NAMES: dict[FileKind, str] = {
+    "soul": "SOUL.md",
+    "heartbeat": "HEARTBEAT.md",
+    "memory": "MEMORY.md",
+}
 MAX_FILE_CHARS = 200_000
 """Larger writes are refused: the bootstrap caps would cut them anyway."""
 
@@ -67,6 +73,13 @@ class WorkspaceFiles:
         root = self._registry.workspace_path(agent_id).expanduser().resolve()
         if kind == "heartbeat":
             return find_heartbeat_file(root) or root / "HEARTBEAT.md"
+        if kind == "memory":
+            lower = root / "memory.md"  # the bootstrap loader reads either spelling
+            return (
+                lower
+                if lower.is_file() and not (root / "MEMORY.md").is_file()
+                else root / "MEMORY.md"
+            )
         soul = self._registry.workspace(agent_id).soul.soul if root.is_dir() else None
         # A soul found outside the workspace (~/.agents) is read, but writes go to the workspace.
         if soul is not None and Path(soul.file_path).is_relative_to(root):
@@ -104,7 +117,7 @@ class WorkspaceFiles:
             noticed = await self._notice(agent_id, kind, current)
             now_sha = _sha(current or "")
             if base_sha256 is not None and base_sha256 != now_sha:
-                name = "SOUL.md" if kind == "soul" else "HEARTBEAT.md"
+                name = FILE_NAMES[kind]
                 raise EditConflictError(
                     f"{name} changed since it was opened (now version {noticed}); "
                     "your text was not saved",
@@ -183,4 +196,4 @@ def _write_atomically(path: Path, content: str) -> None:
         raise
 
 
-__all__ = ["FILE_KINDS", "FileKind", "FileView", "WorkspaceFiles"]
+__all__ = ["FILE_KINDS", "FILE_NAMES", "FileKind", "FileView", "WorkspaceFiles"]

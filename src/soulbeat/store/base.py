@@ -8,6 +8,7 @@ part it needs:
   on this part alone.
 - `BoardStore`: the ledger's tables (submolts, posts, comments, votes).
 - `ActionStore`: the action log and the approval queue.
+- `TimeStore`: one-shot reminders and each thread's health (issue 16).
 
 Every backend implements all three (`soulbeat.store.sqlite.SQLiteStore` now, PostgreSQL later)
 and speaks only the records of `soulbeat.store.records`, so `store/` needs nothing above it. Each
@@ -87,6 +88,8 @@ from soulbeat.store.records_board import (
     Submolt,
     VoteOutcome,
 )
+from soulbeat.store.records_memory import Scratch, ThreadChanges
+from soulbeat.store.records_time import NewReminder, Reminder, ReminderStatus, ThreadHealth
 from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, FleetRow, ThreadFacts
 
 
@@ -372,6 +375,30 @@ class BeatStore(Protocol):
     async def get_file_version(self, agent_id: str, kind: str, version: int) -> FileVersion:
         """Raises NotFoundError."""
 
+    # -- memory between beats (issue 15, migration 008) -----------------------------------------
+    async def get_scratch(self, thread_id: str) -> Scratch:
+        """The thread's scratch; revision 0 and empty when never written."""
+
+    async def write_scratch(
+        self,
+        thread_id: str,
+        content: str,
+        at: datetime,
+        *,
+        expected_revision: int | None = None,
+        beat_key: str | None = None,
+        effect: EffectRef | None = None,
+    ) -> Scratch:
+        """Replace the scratch, its revision + 1. With `expected_revision` (compare-and-swap) a
+        scratch at another revision is left alone and `ScratchConflictError` raised. With
+        `effect` (a beat's write, SPEC §9.4) the write and the effect's ``done`` record are one
+        transaction, and an effect already recorded returns the scratch without writing again."""
+
+    async def thread_changes(self, thread_id: str, agent_id: str, after: datetime) -> ThreadChanges:
+        """What arrived for the thread after `after` (the `unchanged` guard, SPEC §9.1): messages
+        not written by the agent, queued (unconsumed) events, scratch writes, versions of the
+        agent's workspace files, posts and comments on the built-in board."""
+
 
 @runtime_checkable
 class BoardStore(Protocol):
@@ -537,6 +564,65 @@ class ActionStore(Protocol):
         """Keep the `ActionResult` record of a decided approval."""
 
 
-class Store(BeatStore, BoardStore, ActionStore, Protocol):
+@runtime_checkable
+class TimeStore(Protocol):
+    """Issue 16's part: one-shot reminders and each thread's health.
+
+    Reminders: `add_reminder` stores one unless the thread already has ``max_pending`` pending
+    (then None, nothing stored; the check and the insert are one transaction). A pending reminder
+    is `due_reminders` once ``due_at <= now``; `fire_reminder` queues its text as a system event
+    once (a second call returns the same event), `settle_reminder` marks it ``done`` with its
+    beat's key, `cancel_reminder` marks a pending one ``cancelled`` (a settled one is returned as
+    it is). Deleting a thread deletes its reminders and its health row.
+
+    Health: `put_health` replaces a thread's row; `dead_threads(now)` lists the rows that are not
+    unhealthy and whose ``dead_at <= now``; `claim_alert` sets ``alerted_at`` of the given
+    unhealthy episode only if nobody did before, and says whether this call did it (the one alert
+    per episode, across restarts and workers).
+    """
+
+    async def add_reminder(self, new: NewReminder, *, max_pending: int) -> Reminder | None: ...
+
+    async def get_reminder(self, reminder_id: int) -> Reminder:
+        """Raises NotFoundError when there is no such reminder."""
+
+    async def list_reminders(
+        self,
+        thread_id: str | None = None,
+        *,
+        status: ReminderStatus | None = None,
+        limit: int = 100,
+    ) -> list[Reminder]:
+        """Soonest due first."""
+
+    async def cancel_reminder(self, reminder_id: int, at: datetime) -> Reminder: ...
+
+    async def due_reminders(self, now: datetime, *, limit: int = 100) -> list[Reminder]: ...
+
+    async def earliest_reminder(self, *, after: datetime | None = None) -> datetime | None:
+        """The earliest ``due_at`` of a pending reminder (only those due after ``after``)."""
+
+    async def fire_reminder(self, reminder_id: int, at: datetime) -> SystemEvent:
+        """Queue the reminder's text as a system event once (source ``reminder``)."""
+
+    async def retime_reminder(self, reminder_id: int, due_at: datetime) -> None: ...
+
+    async def settle_reminder(self, reminder_id: int, beat_key: str, at: datetime) -> None: ...
+
+    async def get_health(self, thread_id: str) -> ThreadHealth | None: ...
+
+    async def list_health(self) -> list[ThreadHealth]: ...
+
+    async def put_health(self, health: ThreadHealth) -> None: ...
+
+    async def dead_threads(self, now: datetime, *, limit: int = 100) -> list[ThreadHealth]: ...
+
+    async def earliest_dead(self) -> datetime | None:
+        """The earliest ``dead_at`` of a thread that is not unhealthy yet."""
+
+    async def claim_alert(self, thread_id: str, episode: int, at: datetime) -> bool: ...
+
+
+class Store(BeatStore, BoardStore, ActionStore, TimeStore, Protocol):
     """Everything: the three parts on one database, so a beat's record, its delivery and its
     actions can share a transaction. `soulbeat.wiring.build()` takes a `Store`."""

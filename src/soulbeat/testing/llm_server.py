@@ -99,7 +99,10 @@ class FakeLLMServer:
     ``json_schema``): ``honour`` answers inside it (`soulbeat.testing.structured`), ``refuse``
     answers 400, ``ignore`` answers as if there were none (an old server), ``json_object`` plays
     llama-cpp-python's server: it honours ``{"type": "json_object", "schema": …}`` and answers
-    500 to ``json_schema``.
+    500 to ``json_schema``. `context_tokens`, when given, is the context window it reports, as
+    Ollama does (``POST /api/show``: ``model_info["fake.context_length"]``) and as llama.cpp's
+    server does (``GET /props``: ``default_generation_settings.n_ctx``); without it both answer
+    404, like servers that do not say.
     """
 
     def __init__(
@@ -109,8 +112,10 @@ class FakeLLMServer:
         default_reply: str = "HEARTBEAT_OK",
         structured_output: Literal["honour", "refuse", "ignore", "json_object"] = "honour",
         port: int = 0,
+        context_tokens: int | None = None,
     ) -> None:
         self.models = tuple(models) if models is not None else None
+        self.context_tokens = context_tokens
         self._want_port = port
         self.default_reply = default_reply
         self.structured_output = structured_output
@@ -128,6 +133,8 @@ class FakeLLMServer:
                 Route("/", self._root),
                 Route("/api/chat", self._ollama_chat, methods=["POST"]),
                 Route("/api/tags", self._ollama_tags),
+                Route("/api/show", self._ollama_show, methods=["POST"]),
+                Route("/props", self._props),
                 Route("/v1/chat/completions", self._openai_chat, methods=["POST"]),
                 Route("/v1/models", self._openai_models),
             ]
@@ -278,6 +285,21 @@ class FakeLLMServer:
             for n in names
         ]
         return JSONResponse({"models": models})
+
+    async def _ollama_show(self, request: Request) -> Response:
+        body = await request.json()
+        model = str(body.get("model", "")) if isinstance(body, dict) else ""
+        if self.models is not None and model not in self.models:
+            return _unknown_model(False, model)
+        if self.context_tokens is None:
+            return _error(False, 404, "no model info")
+        info = {"general.architecture": "fake", "fake.context_length": self.context_tokens}
+        return JSONResponse({"parameters": "", "model_info": info})
+
+    async def _props(self, request: Request) -> Response:
+        if self.context_tokens is None:
+            return _error(True, 404, "File Not Found")
+        return JSONResponse({"default_generation_settings": {"n_ctx": self.context_tokens}})
 
     async def _openai_models(self, request: Request) -> Response:
         names = self.models or ("fake-model",)

@@ -12,8 +12,12 @@ stored as `BeatResult.audit`. Keys (all present; None or empty when a step did n
                        and the ``due_tasks``
 ``context``            mode, messages and events shown, block sources
 ``prompt``             ``text`` (all of it), ``chars``, ``estimated_tokens`` (messages and the
-                       tool or response schemas, ``schema_tokens`` of them), and
-                       ``reported_tokens``: the server's count of the first round's prompt
+                       tool or response schemas, ``schema_tokens`` of them), ``profile``
+                       (full or compact), ``parts`` (estimated tokens per part: rules, soul,
+                       files, prompt, tasks, context, time, tool_schemas), ``context_window``
+                       (tokens and where the number came from, None when unknown), and
+                       ``reported_tokens``: the server's count of the first round's prompt,
+                       tool schemas included
 ``model``              the model asked; ``provider`` (name, url); ``answered_by`` (the model
                        the server says answered); ``decision_mode`` (tools, schema or text)
 ``tokens``             ``prompt``, ``completion``, ``estimated`` (true when any round guessed)
@@ -83,7 +87,11 @@ class BeatAudit:
     warnings: list[str] = field(default_factory=list)
     events_consumed: list[int] = field(default_factory=list)
     decision_mode: str | None = None
+    context_window: dict[str, Any] | None = None
     resumed: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Issue 15: ``memory`` (the beat's scratch and memory edits), ``tools`` (offered, withheld,
+    MCP servers and why one is missing, every call with its answer cut), ``tasks``."""
 
     def set_config(self, effective: EffectiveConfig) -> None:
         self.config = effective.config.model_dump(mode="json")
@@ -95,6 +103,9 @@ class BeatAudit:
             "text": prompt.text,
             "chars": prompt.chars,
             "estimated_tokens": prompt.estimated_tokens,
+            "profile": prompt.profile,
+            "parts": dict(prompt.parts),
+            "context_window": self.context_window,
         }
 
     def set_request(self, request: ChatRequest) -> None:
@@ -107,6 +118,7 @@ class BeatAudit:
             extra += estimate_tokens(json.dumps(request.response_schema))
         base = self.prompt.get("estimated_tokens", 0)
         self.prompt["schema_tokens"] = extra
+        self.prompt.setdefault("parts", {})["tool_schemas"] = extra
         self.prompt["estimated_tokens"] = base + extra
 
     def set_warnings(self, warnings: Sequence[TruncationWarning]) -> None:
@@ -148,6 +160,7 @@ class BeatAudit:
             "truncation_warnings": list(self.warnings),
             "events_consumed": list(self.events_consumed),
             "resumed": dict(self.resumed),
+            **self.extra,
         }
 
     def _exchange_part(self) -> dict[str, Any]:

@@ -53,6 +53,7 @@ __all__ = [
     "TurnContext",
     "due_instructions",
     "gather_context",
+    "workspace_file_blocks",
 ]
 
 ContextMode = Literal["light", "full"]
@@ -192,6 +193,16 @@ async def _messages(store: BeatStore, scope: ContextScope) -> list[Message]:
     if scope.mode == "full":
         return await store.messages(scope.thread.id, limit=TRANSCRIPT_LIMIT)
     return await store.messages(scope.thread.id, since=scope.since, limit=MESSAGE_LIMIT)
+
+
+def workspace_file_blocks(
+    bootstrap: BootstrapResult, mode: ContextMode
+) -> tuple[list[ContextBlock], list[ContextBlock]]:
+    """The workspace files a beat in `mode` shows, without reading the store: the user-message
+    blocks (``light``: USER.md, MEMORY.md) and the system files (``full``). For doctor's budget."""
+    if mode == "full":
+        return [], _file_blocks(bootstrap, exclude=_NOT_IN_SYSTEM)
+    return _file_blocks(bootstrap, _LIGHT_FILES), []
 
 
 def _file_blocks(

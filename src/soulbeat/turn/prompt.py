@@ -25,12 +25,24 @@ audit record.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+from typing import Literal
 
+from soulbeat.config.heartbeat import DEFAULT_HEARTBEAT_PROMPT
 from soulbeat.llm.base import ChatMessage, estimate_tokens
 from soulbeat.turn.context import ContextBlock, TurnContext
+from soulbeat.turn.profile import (
+    COMPACT_PROMPT,
+    COMPACT_RULES,
+    COMPACT_SCHEMA_RULES,
+    COMPACT_TOOLS_RULE,
+    COMPACT_UNTRUSTED_RULE,
+    PromptProfile,
+    compact_instructions,
+    soul_digest,
+)
 from soulbeat.workspace.soul import Soul, format_soul_for_system_prompt
 
 __all__ = [
@@ -39,10 +51,17 @@ __all__ = [
     "TOOLS_SECTION",
     "UNTRUSTED_RULE",
     "Prompt",
+    "PromptSection",
     "build_prompt",
+    "context_section",
     "current_time_line",
+    "files_section",
     "neutralise_untrusted",
+    "prompt_line",
+    "rules_section",
+    "soul_section",
     "system_prompt",
+    "tasks_section",
     "user_prompt",
     "wrap_untrusted",
 ]
@@ -76,12 +95,26 @@ _TAG_LOOKALIKE = re.compile(r"<(?=\s*/?\s*untrusted[\s_-]*data)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
+class PromptSection:
+    """A part of the prompt another feature adds (a scratch pad, a tool list): its ``name``
+    (the budget counts it under that name), its ``text`` and ``where`` it goes."""
+
+    name: str
+    text: str
+    where: Literal["system", "user"] = "system"
+
+
+@dataclass(frozen=True)
 class Prompt:
     """The messages to send and, for the audit record, the text they make and its size."""
 
     messages: tuple[ChatMessage, ...]
     system: str
     user: str
+    profile: PromptProfile = "full"
+    parts: Mapping[str, int] = field(default_factory=dict)
+    """Estimated tokens of each part (rules, soul, files, prompt, tasks, context, time, and
+    any added section), for the audit and doctor's budget."""
 
     @property
     def text(self) -> str:
@@ -109,38 +142,99 @@ def wrap_untrusted(source: str, text: str) -> str:
     return f'<untrusted-data source="{safe_source}">\n{body}\n</untrusted-data>'
 
 
+def rules_section(
+    *, tools_offered: bool = False, mode: str = "tools", profile: PromptProfile = "full"
+) -> str:
+    """The heartbeat rules: `HEARTBEAT_SECTION` (`SCHEMA_SECTION` in ``schema`` mode), the tool
+    hint when tools are offered, the untrusted-data rule; their few-line forms in ``compact``."""
+    if profile == "compact":
+        rules = [COMPACT_SCHEMA_RULES if mode == "schema" else COMPACT_RULES]
+        if tools_offered and mode == "tools":
+            rules.append(COMPACT_TOOLS_RULE)
+        rules.append(COMPACT_UNTRUSTED_RULE)
+        return "\n".join(rules)
+    rules = [SCHEMA_SECTION if mode == "schema" else HEARTBEAT_SECTION]
+    if tools_offered and mode == "tools":
+        rules.append(TOOLS_SECTION)
+    rules.append(UNTRUSTED_RULE)
+    return "\n".join(rules)
+
+
+def soul_section(soul: Soul | None, profile: PromptProfile = "full") -> str:
+    """The soul in ``<soul>`` lines: all of SOUL.md, or in ``compact`` its `soul_digest`;
+    "" without a soul."""
+    if soul is None:
+        return ""
+    if profile == "compact":
+        digest = soul_digest(soul)
+        return f"<soul>\n{digest}\n</soul>" if digest else ""
+    return format_soul_for_system_prompt(soul)
+
+
+def files_section(files: Sequence[ContextBlock]) -> str:
+    """The bootstrap files of ``full`` context, under ``# Workspace files``; "" without any."""
+    if not files:
+        return ""
+    rendered = "\n\n".join(_render(block, level=2) for block in files)
+    return f"# Workspace files\n\n{rendered}"
+
+
+def prompt_line(prompt: str, profile: PromptProfile = "full") -> str:
+    """The configured prompt; in ``compact`` the default one becomes `COMPACT_PROMPT`."""
+    text = prompt.strip()
+    if profile == "compact" and text == DEFAULT_HEARTBEAT_PROMPT:
+        return COMPACT_PROMPT
+    return text
+
+
+def tasks_section(instructions: ContextBlock | None, profile: PromptProfile = "full") -> str:
+    """The due instructions under their title (`compact_instructions` in ``compact``); "" when
+    there are none."""
+    if instructions is None or not instructions.text.strip():
+        return ""
+    if profile == "compact":
+        text = compact_instructions(instructions.text)
+        instructions = ContextBlock(instructions.source, instructions.title, text)
+    return _render(instructions, level=1)
+
+
+def context_section(blocks: Sequence[ContextBlock]) -> str:
+    """Each context block under its title, untrusted ones wrapped."""
+    return "\n\n".join(_render(block, level=1) for block in blocks)
+
+
 def system_prompt(
     soul: Soul | None,
     files: Sequence[ContextBlock] = (),
     *,
     tools_offered: bool = False,
     mode: str = "tools",
+    profile: PromptProfile = "full",
 ) -> str:
-    """The system message: heartbeat rules (`SCHEMA_SECTION` in ``schema`` mode), the soul, and
-    (``full``) the bootstrap files."""
-    rules = [SCHEMA_SECTION if mode == "schema" else HEARTBEAT_SECTION]
-    if tools_offered and mode == "tools":
-        rules.append(TOOLS_SECTION)
-    rules.append(UNTRUSTED_RULE)
-    parts = ["\n".join(rules)]
-    if soul is not None:
-        parts.append(format_soul_for_system_prompt(soul))
-    if files:
-        rendered = "\n\n".join(_render(block, level=2) for block in files)
-        parts.append(f"# Workspace files\n\n{rendered}")
-    return "\n\n".join(parts)
+    """The system message: rules, soul, and (``full`` context) the bootstrap files."""
+    parts = (
+        rules_section(tools_offered=tools_offered, mode=mode, profile=profile),
+        soul_section(soul, profile),
+        files_section(files),
+    )
+    return "\n\n".join(part for part in parts if part)
 
 
 def user_prompt(
-    prompt: str, instructions: ContextBlock | None, blocks: Sequence[ContextBlock], time_line: str
+    prompt: str,
+    instructions: ContextBlock | None,
+    blocks: Sequence[ContextBlock],
+    time_line: str,
+    profile: PromptProfile = "full",
 ) -> str:
     """The user message: prompt, due instructions, context blocks, the time line."""
-    parts = [prompt.strip()]
-    if instructions is not None and instructions.text.strip():
-        parts.append(_render(instructions, level=1))
-    parts.extend(_render(block, level=1) for block in blocks)
-    parts.append(time_line)
-    return "\n\n".join(parts)
+    parts = (
+        prompt_line(prompt, profile),
+        tasks_section(instructions, profile),
+        context_section(blocks),
+        time_line,
+    )
+    return "\n\n".join(part for part in parts if part)
 
 
 def current_time_line(now: datetime, zone: tzinfo, zone_name: str) -> str:
@@ -158,13 +252,32 @@ def build_prompt(
     time_line: str,
     tools_offered: bool,
     mode: str = "tools",
+    profile: PromptProfile = "full",
+    sections: Sequence[PromptSection] = (),
 ) -> Prompt:
     """The two messages of a beat's first round (module docstring); `mode` is the beat's
-    decision mode (`soulbeat.turn.modes`)."""
-    system = system_prompt(soul, context.system_files, tools_offered=tools_offered, mode=mode)
-    user = user_prompt(prompt, instructions, context.blocks, time_line)
+    decision mode (`soulbeat.turn.modes`), `profile` its prompt profile
+    (`soulbeat.turn.profile`). `sections` are added by other features: a ``system`` section goes
+    after the soul (and files), a ``user`` one after the context blocks."""
+    system_parts = {
+        "rules": rules_section(tools_offered=tools_offered, mode=mode, profile=profile),
+        "soul": soul_section(soul, profile),
+        "files": files_section(context.system_files),
+    }
+    user_parts = {
+        "prompt": prompt_line(prompt, profile),
+        "tasks": tasks_section(instructions, profile),
+        "context": context_section(context.blocks),
+    }
+    for section in sections:
+        target = system_parts if section.where == "system" else user_parts
+        target[section.name] = "\n\n".join(p for p in (target.get(section.name), section.text) if p)
+    user_parts["time"] = time_line
+    system = "\n\n".join(text for text in system_parts.values() if text)
+    user = "\n\n".join(text for text in user_parts.values() if text)
     messages = (ChatMessage("system", system), ChatMessage("user", user))
-    return Prompt(messages, system, user)
+    parts = {name: estimate_tokens(text) for name, text in {**system_parts, **user_parts}.items()}
+    return Prompt(messages, system, user, profile, parts)
 
 
 def _render(block: ContextBlock, *, level: int) -> str:

@@ -36,8 +36,9 @@ from soulbeat.turn.tools import RESPOND_TOOL
 
 __all__ = ["ActOnCall", "Exchange", "ToolRun", "exchange"]
 
-ActOnCall = Callable[[ToolCall], Awaitable[ActionResult | None]]
-"""Runs one action-tool call; None when the tool is not one of this beat's."""
+ActOnCall = Callable[[ToolCall], Awaitable[ActionResult | str | None]]
+"""Runs one tool call: an action tool's `ActionResult`, another tool's answer text (issue 15:
+built-in, memory and MCP tools), or None when the tool is not one of this beat's."""
 
 
 @dataclass(frozen=True)
@@ -151,8 +152,9 @@ async def _run_calls(
             for skipped in calls[index:]:
                 done.tool_runs.append(ToolRun(skipped, round_no, False, f"not run: {refusal}"))
             return None
-        result = await act(call)
-        answer = _answer(call, result)
+        outcome = await act(call)
+        result = outcome if isinstance(outcome, ActionResult) else None
+        answer = outcome if isinstance(outcome, str) else _answer(call, result)
         done.tool_runs.append(ToolRun(call, round_no, True, answer, result))
         answers.append(ChatMessage("tool", answer, tool_call_id=call.id, name=call.name))
     if any(call.name == RESPOND_TOOL for call in completion.tool_calls):

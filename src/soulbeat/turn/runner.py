@@ -4,8 +4,9 @@ A beat that passed the scheduler's guards runs like this:
 
 1. **prepare** (`prepare_beat`): thread, workspace, effective config (a skill's over the
    thread's), the instructions due now, the user's zone, the end of the last beat.
-2. **context** (`gather_context`) and **prompt** (`build_prompt`); bootstrap truncation warnings
-   go on the audit record.
+2. **context** (`gather_context`) and **prompt** (`build_prompt`, in the prompt profile of
+   `soulbeat.turn.profile`: ``full`` or ``compact``, ``auto`` by the model's context window);
+   bootstrap truncation warnings go on the audit record.
 3. **model** (`exchange`): the provider is asked with the thread's ``model`` (trimmed; else
    ``default_model``), ``temperature`` and ``max_tokens``, in the beat's decision mode
    (`soulbeat.turn.modes`: the tools of `tools_for` — none when ``max_tool_calls`` is 0 —, or
@@ -53,10 +54,11 @@ from soulbeat.channels.thread import ThreadChannel
 from soulbeat.clock import Clock
 from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.events.models import EventSink
-from soulbeat.llm.base import ChatRequest, LLMProvider
+from soulbeat.llm.base import ChatRequest, LLMProvider, ToolCall
 from soulbeat.schedule.plan import BeatPlan
 from soulbeat.store.base import BeatStore
 from soulbeat.store.records import BeatResult, Claim
+from soulbeat.tools.assemble import BeatKit, ToolKit, assemble_beat_tools
 from soulbeat.turn.acting import Acting
 from soulbeat.turn.audit import BeatAudit
 from soulbeat.turn.context import ContextScope, ContextSource, TurnContext, gather_context
@@ -64,12 +66,14 @@ from soulbeat.turn.decision import decision_schema
 from soulbeat.turn.decisions import RecordedModel
 from soulbeat.turn.delivery import Deliverer, resolve_route
 from soulbeat.turn.effects import BeatEffects
+from soulbeat.turn.memory_step import settle_memory, with_memory_rules, with_scratch
 from soulbeat.turn.modes import DecisionMode, DecisionModes
 from soulbeat.turn.outcome import DEDUPE_WINDOW, Outcome, decide_outcome, indicator_for
 from soulbeat.turn.prepare import BeatSetup, prepare_beat
+from soulbeat.turn.profile import PromptProfile, PromptProfiles, minimal_tools
 from soulbeat.turn.prompt import Prompt, build_prompt, current_time_line
 from soulbeat.turn.reply import read_reply
-from soulbeat.turn.rounds import Exchange, exchange
+from soulbeat.turn.rounds import ActOnCall, Exchange, exchange
 from soulbeat.turn.tools import tools_for
 
 __all__ = ["TurnRunner"]
@@ -90,6 +94,8 @@ class _Beat:
     acting: Acting
     effects: BeatEffects
     model: RecordedModel | None = None
+    kit: BeatKit | None = None
+    """Issue 15: the beat's memory and extra tools (None without a `ToolKit`)."""
 
     @property
     def config(self) -> HeartbeatConfig:
@@ -119,6 +125,8 @@ class TurnRunner:
         executor: ActionExecutor,
         context_sources: Sequence[ContextSource] = (),
         decision_modes: DecisionModes | None = None,
+        tool_kit: ToolKit | None = None,
+        prompt_profiles: PromptProfiles | None = None,
     ) -> None:
         self._store, self._registry, self._provider, self._clock = store, registry, provider, clock
         self._default_model = default_model.strip()
@@ -128,12 +136,23 @@ class TurnRunner:
         self._executor = executor
         self._sources = tuple(context_sources)
         self._modes = decision_modes or DecisionModes()
+        self._kit = tool_kit
+        self._profiles = prompt_profiles or PromptProfiles()
 
     async def run(self, claim: Claim, plan: BeatPlan, *, started_at: datetime) -> BeatResult:
         beat = await self._begin(claim, plan, started_at)
+        try:
+            return await self._run(beat)
+        finally:
+            if beat.kit is not None:
+                await beat.kit.tools.aclose()
+
+    async def _run(self, beat: _Beat) -> BeatResult:
+        claim = beat.claim
         context = await self._context(beat)
         mode = await self._decision_mode(beat)
-        prompt = self._prompt(beat, context, mode)
+        profile = await self._prompt_profile(beat)
+        prompt = self._prompt(beat, context, mode, profile)
         done = await self._ask(beat, prompt, mode)
         beat.audit.exchange = done
         if done.error is not None:
@@ -146,6 +165,16 @@ class TurnRunner:
             since = self._clock.now() - DEDUPE_WINDOW
             last_alert = await self._store.last_alert(claim.thread_id, since)
         skipped = await beat.acting.carry_out(reading, last_alert)
+        if beat.kit is not None:
+            beat.audit.extra |= await settle_memory(
+                beat.kit,
+                done,
+                reading,
+                workspace=beat.setup.workspace,
+                skill=claim.skill,
+                due_tasks=tuple(beat.plan.due_tasks),
+                prompt=beat.audit.prompt,
+            )
         outcome = decide_outcome(reading.kind, skipped, beat.acting.results)
         if outcome.outcome != "failed" and context.event_ids:
             await self._store.consume_events(context.event_ids, self._clock.now())
@@ -185,7 +214,22 @@ class TurnRunner:
             deliver=deliverer.sender(alert) if route.delivers else None,
         )
         acting = Acting(self._executor, ctx, deliverer, config, self._events, effects)
-        return _Beat(claim, plan, started_at, setup, audit, deliverer, acting, effects)
+        beat = _Beat(claim, plan, started_at, setup, audit, deliverer, acting, effects)
+        if self._kit is not None:
+            beat.kit = await assemble_beat_tools(
+                self._kit,
+                self._store,
+                self._clock,
+                self._events,
+                claim=claim,
+                thread=setup.thread,
+                config=config,
+                workspace=self._registry.workspace_path(setup.thread.agent_id),
+                zone=setup.zone,
+                zone_name=setup.zone_name,
+                effects=effects,
+            )
+        return beat
 
     async def _context(self, beat: _Beat) -> TurnContext:
         setup = beat.setup
@@ -193,6 +237,8 @@ class TurnRunner:
             setup.thread, beat.claim.skill, beat.config.context, setup.since, self._clock.now()
         )
         context = await gather_context(self._store, scope, setup.workspace.bootstrap, self._sources)
+        if beat.kit is not None:
+            context = with_scratch(context, beat.kit)
         beat.audit.context = {
             "mode": context.mode,
             "since": setup.since.isoformat() if setup.since else None,
@@ -209,7 +255,18 @@ class TurnRunner:
         beat.audit.decision_mode = mode
         return mode
 
-    def _prompt(self, beat: _Beat, context: TurnContext, mode: DecisionMode) -> Prompt:
+    async def _prompt_profile(self, beat: _Beat) -> PromptProfile:
+        model = (beat.config.model or self._default_model).strip()
+        config = beat.config
+        profile, window = await self._profiles.resolve(
+            self._provider, model, config.prompt_profile, config.context_tokens
+        )
+        beat.audit.context_window = window.as_record() if window else None
+        return profile
+
+    def _prompt(
+        self, beat: _Beat, context: TurnContext, mode: DecisionMode, profile: PromptProfile
+    ) -> Prompt:
         setup, config = beat.setup, beat.config
         time_line = current_time_line(self._clock.now(), setup.zone, setup.zone_name)
         prompt = build_prompt(
@@ -220,7 +277,10 @@ class TurnRunner:
             time_line=time_line,
             tools_offered=config.max_tool_calls > 0 and mode == "tools",
             mode=mode,
+            profile=profile,
         )
+        if beat.kit is not None:
+            prompt = with_memory_rules(prompt, tasks_due=bool(beat.plan.due_tasks))
         beat.audit.set_prompt(prompt)
         return prompt
 
@@ -231,6 +291,10 @@ class TurnRunner:
         beat.audit.provider = {"name": self._provider.name, "url": self._provider.base_url}
         offer = config.max_tool_calls > 0 and mode == "tools"
         tools = tools_for(config.actions.allowed) if offer else ()
+        if prompt.profile == "compact":
+            tools = minimal_tools(tools)
+        if offer and beat.kit is not None:  # the kit's tools as their servers describe them
+            tools = (*tools, *beat.kit.tools.specs)
         schema = decision_schema(config.actions.allowed) if mode == "schema" else None
         request = ChatRequest(
             prompt.messages,
@@ -256,9 +320,20 @@ class TurnRunner:
             recorded,
             request,
             max_tool_calls=config.max_tool_calls,
-            act=beat.acting.on_tool_call,
+            act=self._act(beat),
             time_left=remaining,
         )
+
+    def _act(self, beat: _Beat) -> ActOnCall:
+        """Action tools first, then the beat's extra tools (issue 15)."""
+
+        async def act(call: ToolCall) -> ActionResult | str | None:
+            result = await beat.acting.on_tool_call(call)
+            if result is not None or beat.kit is None:
+                return result
+            return await beat.kit.tools.call(call)
+
+        return act
 
     # -- the end ----------------------------------------------------------------------------------
     def _finish(self, beat: _Beat, outcome: Outcome, done: Exchange) -> BeatResult:

@@ -50,6 +50,16 @@ HEARTBEAT_RESPOND = ToolSpec(
             },
             "message": {"type": "string", "description": "The alert to send when notify is true."},
             "summary": {"type": "string", "description": "One line: what you checked and found."},
+            "scratch": {
+                "type": "string",
+                "description": "Optional: the whole new text of your scratch, a note your next "
+                "heartbeat in this thread will be shown.",
+            },
+            "tasks_addressed": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Optional: the names of the due tasks you dealt with.",
+            },
         },
         "required": ["notify", "summary"],
         "additionalProperties": False,

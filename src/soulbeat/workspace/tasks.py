@@ -12,6 +12,7 @@ trailing colon are ignored; ``at`` and ``on`` are optional filler words):
 ``Daily`` / ``Every day`` [``at``] [time]     kind ``daily``, optional time of day
 ``Weekly`` [``on``] [weekday] [``at``] [time] kind ``weekly``; ``Every Monday [09:00]`` too
 ``Continuous`` [``(every heartbeat)``]        kind ``continuous``; ``Every heartbeat`` too
+``Cron <five fields>`` [label]                kind ``cron`` (issue 16): ``Cron 0 9 * * MON-FRI``
 ============================================  ==========================================
 
 Times are ``HH:MM`` / ``H:MM`` (24 h) or ``9am`` / ``9:30 pm``. Weekdays are full names or
@@ -32,12 +33,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
+from soulbeat.contract.cron import check_cron, previous_fire
 from soulbeat.contract.interval import format_interval, parse_interval
-from soulbeat.errors import InvalidIntervalError
+from soulbeat.errors import InvalidCronError, InvalidIntervalError
 
 __all__ = ["Cadence", "CadenceKind", "Task", "check_cadence", "due_tasks", "parse_cadence"]
 
-CadenceKind = Literal["every", "hourly", "daily", "weekly", "continuous"]
+CadenceKind = Literal["every", "hourly", "daily", "weekly", "continuous", "cron"]
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_ALIASES = {name[:3]: i for i, name in enumerate(_WEEKDAYS)} | {
@@ -66,10 +68,14 @@ class Cadence:
     """Time of day (local to the agent's timezone) for ``daily`` and ``weekly``."""
     weekday: int | None = None
     """0 = Monday … 6 = Sunday, for ``weekly``; ``None`` means the start of the week (Monday)."""
+    expr: str | None = None
+    """The five-field expression of a ``cron`` cadence (in the agent's timezone)."""
 
     def describe(self) -> str:
         """A short human phrase: ``every 2h``, ``daily at 09:00``, ``weekly on Monday``."""
         at = f" at {self.at:%H:%M}" if self.at is not None else ""
+        if self.kind == "cron":
+            return f"cron {self.expr}"
         if self.kind in ("every", "hourly"):
             return f"every {format_interval(self.interval)}"
         if self.kind == "weekly" and self.weekday is not None:
@@ -95,6 +101,9 @@ def parse_cadence(heading: str) -> Cadence | None:
 
 def check_cadence(heading: str) -> tuple[Cadence | None, str | None]:
     """``(cadence, None)``, ``(None, None)`` for an ordinary heading, or ``(None, problem)``."""
+    raw = heading.strip().split()
+    if raw and raw[0].lower().strip("*_`:") == "cron":
+        return _cron(heading, raw[1:])
     tokens = _IGNORED.sub(" ", heading).lower().split()
     if not tokens or tokens[0] not in ("every", "hourly", "daily", "weekly", "continuous"):
         return None, None
@@ -105,6 +114,15 @@ def check_cadence(heading: str) -> tuple[Cadence | None, str | None]:
     if rest and rest[0][:1].isdigit():
         return None, f"{heading.strip()!r} looks like a cadence but {rest[0]!r} is not understood"
     return cadence, None
+
+
+def _cron(heading: str, fields: list[str]) -> tuple[Cadence | None, str | None]:
+    """``Cron <minute> <hour> <day> <month> <weekday>`` and an optional label (issue 16)."""
+    try:
+        expr = check_cron(" ".join(fields[:5]), key="cron")
+    except InvalidCronError as exc:
+        return None, f"{heading.strip()!r} looks like a cadence but {exc}"
+    return Cadence("cron", expr=expr), None
 
 
 def _parse_tokens(tokens: list[str]) -> tuple[Cadence, list[str]]:
@@ -214,6 +232,8 @@ def due_tasks(
 
     * ``every`` / ``hourly``: due when never run, or when ``now - last >= interval``.
     * ``continuous``: always due.
+    * ``cron``: due once the expression's latest fire time (in ``tz``) is at or before ``now``
+      and the task has not run since (so a missed fire runs once at the next beat).
     * ``daily`` without a time: due when not run yet on the current local date (since local
       midnight). With a time: due once local time has reached it today and it has not run since
       today's occurrence; before that time it is not due, even if yesterday's run was missed.
@@ -236,6 +256,9 @@ def _is_due(cadence: Cadence, now: datetime, last: datetime | None, tz: tzinfo) 
         last = _utc(last, "last_run")
     if cadence.kind == "continuous":
         return True
+    if cadence.kind == "cron":  # due once its latest fire time passed and it has not run since
+        fired = previous_fire(cadence.expr or "", now, tz)
+        return fired is not None and (last is None or last < fired)
     if cadence.kind in ("every", "hourly"):
         interval = cadence.interval or timedelta(hours=1)
         return last is None or now - last >= interval

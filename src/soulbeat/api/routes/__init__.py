@@ -15,6 +15,7 @@ from soulbeat.api.routes import (
     stream,
     system,
     threads,
+    time,
 )
 
 __all__ = ["OPEN_ROUTERS", "ROUTERS"]
@@ -30,6 +31,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     system.router,
     ledger.router,
     approvals.router,
+    time.router,
 )
 """Routers whose routes need a token (the API token; the hook token for `hooks`)."""
 

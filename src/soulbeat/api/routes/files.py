@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from soulbeat.api.deps import ServiceDep, require_api
 from soulbeat.api.schemas import FileOut, FileVersionOut, FileWrite, Rollback
-from soulbeat.service.files import FileKind, FileView
+from soulbeat.service.files import FILE_NAMES, FileKind, FileView
 from soulbeat.service.views import plain
 from soulbeat.store.records import FileVersion
 
@@ -29,7 +29,11 @@ router = APIRouter(dependencies=[Depends(require_api)])
 Agent = Annotated[str, Query(max_length=64, description="The agent (default: default)")]
 Version = Annotated[int, Query(ge=1, le=2**31)]
 VersionPath = Annotated[int, Path(ge=1, le=2**31)]
-BASES: dict[FileKind, str] = {"soul": "/api/soul", "heartbeat": "/api/heartbeat/heartbeat.md"}
+BASES: dict[FileKind, str] = {
+    "soul": "/api/soul",
+    "heartbeat": "/api/heartbeat/heartbeat.md",
+    "memory": "/api/memory",
+}
 
 
 def file_view(view: FileView) -> dict[str, Any]:
@@ -54,8 +58,8 @@ def version_view(version: FileVersion, *, content: bool = False) -> dict[str, An
 
 def _add_file_routes(kind: FileKind) -> None:
     base = BASES[kind]
-    tag = "soul" if kind == "soul" else "heartbeat.md"
-    name = "SOUL.md" if kind == "soul" else "HEARTBEAT.md"
+    tag = {"soul": "soul", "heartbeat": "heartbeat.md", "memory": "memory"}[kind]
+    name = FILE_NAMES[kind]
 
     async def write(body: FileWrite, service: ServiceDep, agent: Agent = "default") -> Any:
         view = await service.write_file(kind, body.content, agent, base_sha256=body.base_sha256)
@@ -137,3 +141,12 @@ async def read_heartbeat_md(service: ServiceDep, agent: Agent = "default") -> di
 
 _add_file_routes("soul")
 _add_file_routes("heartbeat")
+_add_file_routes("memory")
+
+
+@router.get("/api/memory", response_model=FileOut, tags=["memory"])
+async def read_memory(service: ServiceDep, agent: Agent = "default") -> dict[str, Any]:
+    """The agent's MEMORY.md as it is now (`exists` false and empty content when there is none).
+    Beats change it through the memory tools; every change is a version (history, diff,
+    rollback below)."""
+    return file_view(await service.read_file("memory", agent))

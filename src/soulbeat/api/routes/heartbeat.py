@@ -33,6 +33,7 @@ def config_body(view: ThreadConfigView) -> dict[str, Any]:
         "overrides": plain(view.overrides),
         "effective": plain(view.effective),
         "warnings": list(view.warnings),
+        "next_fires": list(view.next_fires),
     }
 
 

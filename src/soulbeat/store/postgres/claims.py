@@ -29,9 +29,9 @@ from soulbeat.store.codec import (
     opt_micros,
     to_micros,
 )
-from soulbeat.store.postgres.rows import Row, beat_from_row, schedule_from_row
 from soulbeat.store.postgres.tables import Conn, many, one, require_thread
 from soulbeat.store.records import MAIN, BeatRecord, BeatResult, Claim, Schedule, beat_key
+from soulbeat.store.rows import Row, beat_from_row, schedule_from_row
 
 RECENT_STARTS_WINDOW = timedelta(minutes=10)
 RECENT_STARTS_MAX = 20

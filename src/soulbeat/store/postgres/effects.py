@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from soulbeat.store.codec import dump_json, from_micros, load_mapping
-from soulbeat.store.postgres.rows import Row, message_from_row
 from soulbeat.store.postgres.tables import Conn, many, one
 from soulbeat.store.records import Effect, EffectRef, Message
+from soulbeat.store.rows import Row, message_from_row
 
 _WHERE = "WHERE beat_key = %s AND idx = %s"
 

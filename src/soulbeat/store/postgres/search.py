@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from soulbeat.store.codec import from_micros
-from soulbeat.store.postgres.rows import beat_from_row
 from soulbeat.store.postgres.tables import Conn, many, one
+from soulbeat.store.rows import beat_from_row
 from soulbeat.store.search import (
     FLEET_SQL,
     BeatBucket,

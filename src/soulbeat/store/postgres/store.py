@@ -36,10 +36,12 @@ from soulbeat.store.base import BeatStore
 from soulbeat.store.codec import dump_json, opt_micros, to_micros
 from soulbeat.store.postgres import claims, tables
 from soulbeat.store.postgres import effects as effects_sql
+from soulbeat.store.postgres import memory as memory_sql
 from soulbeat.store.postgres import search as beat_search
 from soulbeat.store.postgres.migrate import apply_migrations, load_postgres_migrations
 from soulbeat.store.postgres.signals import notify
 from soulbeat.store.postgres.tables import Conn
+from soulbeat.store.postgres.time import PostgresTime
 from soulbeat.store.records import (
     Agent,
     BeatRecord,
@@ -54,6 +56,7 @@ from soulbeat.store.records import (
     SystemEvent,
     Thread,
 )
+from soulbeat.store.records_memory import Scratch, ThreadChanges
 from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, FleetRow, ThreadFacts
 
 T = TypeVar("T")
@@ -72,7 +75,7 @@ def describe(url: str) -> str:
     return f"PostgreSQL database {name or '(default)'} at {host}:{port}"
 
 
-class PostgresStore:
+class PostgresStore(PostgresTime):
     """The `Store` on the PostgreSQL database at `url` (a `postgresql://` URL or conninfo)."""
 
     parts_pending: ClassVar[tuple[str, ...]] = ("BoardStore", "ActionStore")
@@ -505,6 +508,39 @@ class PostgresStore:
 
     async def get_file_version(self, agent_id: str, kind: str, version: int) -> FileVersion:
         return await self._run(lambda conn: tables.get_file_version(conn, agent_id, kind, version))
+
+    # -- memory between beats (migration 008) -----------------------------------------------------
+    async def get_scratch(self, thread_id: str) -> Scratch:
+        return await self._run(lambda conn: memory_sql.get_scratch(conn, thread_id))
+
+    async def write_scratch(
+        self,
+        thread_id: str,
+        content: str,
+        at: datetime,
+        *,
+        expected_revision: int | None = None,
+        beat_key: str | None = None,
+        effect: EffectRef | None = None,
+    ) -> Scratch:
+        written = to_micros(at)
+        return await self._run(
+            lambda conn: memory_sql.write_scratch(
+                conn,
+                thread_id,
+                content,
+                written,
+                expected_revision=expected_revision,
+                beat_key=beat_key,
+                effect=effect,
+            )
+        )
+
+    async def thread_changes(self, thread_id: str, agent_id: str, after: datetime) -> ThreadChanges:
+        since = to_micros(after)
+        return await self._run(
+            lambda conn: memory_sql.thread_changes(conn, thread_id, agent_id, since)
+        )
 
 
 def _check_lease_args(now: datetime, lease: timedelta) -> None:

@@ -15,7 +15,8 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from soulbeat.errors import NotFoundError, StoreError
-from soulbeat.store.postgres.rows import (
+from soulbeat.store.records import Agent, BeatRecord, FileVersion, Message, SystemEvent, Thread
+from soulbeat.store.rows import (
     agent_from_row,
     beat_from_row,
     event_from_row,
@@ -23,7 +24,6 @@ from soulbeat.store.postgres.rows import (
     message_from_row,
     thread_from_row,
 )
-from soulbeat.store.records import Agent, BeatRecord, FileVersion, Message, SystemEvent, Thread
 
 Conn = AsyncConnection[dict[str, Any]]
 ThreadRow = tuple[Any, ...]

@@ -43,7 +43,7 @@ from soulbeat.store.records import (
     Schedule,
     beat_key,
 )
-from soulbeat.store.sqlite.rows import beat_from_row, schedule_from_row
+from soulbeat.store.rows import beat_from_row, schedule_from_row
 
 RECENT_STARTS_WINDOW = timedelta(minutes=10)
 RECENT_STARTS_MAX = 20

@@ -17,7 +17,7 @@ from typing import Any
 
 from soulbeat.store.codec import dump_json, from_micros, load_mapping
 from soulbeat.store.records import Effect, EffectRef, Message
-from soulbeat.store.sqlite.rows import message_from_row
+from soulbeat.store.rows import message_from_row
 
 __all__ = [
     "add_effect_message",

@@ -7,8 +7,8 @@ import sqlite3
 from collections.abc import Sequence
 
 from soulbeat.store.codec import from_micros
+from soulbeat.store.rows import beat_from_row
 from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, ThreadFacts, beat_where
-from soulbeat.store.sqlite.rows import beat_from_row
 
 _MAX_IDS = 500
 """Thread ids per `IN (...)`: well under SQLite's variable limit."""

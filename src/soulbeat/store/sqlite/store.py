@@ -46,6 +46,7 @@ from soulbeat.store.records import (
     SystemEvent,
     Thread,
 )
+from soulbeat.store.records_memory import Scratch, ThreadChanges
 from soulbeat.store.search import (
     FLEET_SQL,
     BeatBucket,
@@ -57,13 +58,15 @@ from soulbeat.store.search import (
 )
 from soulbeat.store.sqlite import claims, files, search, tables
 from soulbeat.store.sqlite import effects as effects_sql
+from soulbeat.store.sqlite import memory as memory_sql
 from soulbeat.store.sqlite.actions import SQLiteActions
 from soulbeat.store.sqlite.board import SQLiteBoard
+from soulbeat.store.sqlite.time import SQLiteTime
 
 _ROLES = frozenset(get_args(Role))
 
 
-class SQLiteStore(SQLiteBoard, SQLiteActions):
+class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
     """The `Store` on the SQLite file at `path` (created, with its folder, when missing)."""
 
     def __init__(self, path: str | Path, *, busy_timeout: float = 5.0) -> None:
@@ -492,6 +495,39 @@ class SQLiteStore(SQLiteBoard, SQLiteActions):
 
     async def get_file_version(self, agent_id: str, kind: str, version: int) -> FileVersion:
         return await self._read(lambda conn: files.get_version(conn, agent_id, kind, version))
+
+    # -- memory between beats (migration 008) -----------------------------------------------------
+    async def get_scratch(self, thread_id: str) -> Scratch:
+        return await self._read(lambda conn: memory_sql.get_scratch(conn, thread_id))
+
+    async def write_scratch(
+        self,
+        thread_id: str,
+        content: str,
+        at: datetime,
+        *,
+        expected_revision: int | None = None,
+        beat_key: str | None = None,
+        effect: EffectRef | None = None,
+    ) -> Scratch:
+        written = to_micros(at)
+        return await self._write(
+            lambda conn: memory_sql.write_scratch(
+                conn,
+                thread_id,
+                content,
+                written,
+                expected_revision=expected_revision,
+                beat_key=beat_key,
+                effect=effect,
+            )
+        )
+
+    async def thread_changes(self, thread_id: str, agent_id: str, after: datetime) -> ThreadChanges:
+        since = to_micros(after)
+        return await self._read(
+            lambda conn: memory_sql.thread_changes(conn, thread_id, agent_id, since)
+        )
 
 
 def _check_lease_args(now: datetime, lease: timedelta) -> None:

@@ -14,14 +14,14 @@ from typing import Any
 
 from soulbeat.errors import NotFoundError, StoreError
 from soulbeat.store.records import Agent, BeatRecord, Message, Role, SystemEvent, Thread
-from soulbeat.store.sqlite.claims import delete_schedules, require_thread
-from soulbeat.store.sqlite.rows import (
+from soulbeat.store.rows import (
     agent_from_row,
     beat_from_row,
     event_from_row,
     message_from_row,
     thread_from_row,
 )
+from soulbeat.store.sqlite.claims import delete_schedules, require_thread
 
 ThreadRow = tuple[Any, ...]
 """The `threads` columns in insert order: id, agent_id, title, enabled, config (JSON),

@@ -1,14 +1,15 @@
-"""Rows of the PostgreSQL schema (`migrations/001_initial.sql`) turned back into store records.
+"""Rows of the stores' tables turned back into records, shared by both backends.
 
-Each function takes a row as a mapping (psycopg's `dict_row`) selected with `SELECT *` from its
-table. The encodings are the SQLite store's (`soulbeat.store.codec`): epoch microseconds and
-JSON text.
+The SQLite and PostgreSQL schemas have the same columns and encodings (`soulbeat.store.codec`:
+epoch microseconds, JSON text), so one mapper per table serves both. Each function takes a row
+selected with `SELECT *` from its table, as anything indexable by column name: a `sqlite3.Row`
+or a psycopg `dict_row`. The board's rows are in `rows_board`, the action log's in
+`rows_actions`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from soulbeat.store.codec import (
     from_micros,
@@ -20,6 +21,7 @@ from soulbeat.store.codec import (
 from soulbeat.store.records import (
     Agent,
     BeatRecord,
+    Effect,
     FileVersion,
     Message,
     Schedule,
@@ -27,7 +29,11 @@ from soulbeat.store.records import (
     Thread,
 )
 
-Row = Mapping[str, Any]
+
+class Row(Protocol):
+    """A selected row: its columns by name (`sqlite3.Row`, a psycopg `dict_row`)."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
 
 
 def agent_from_row(row: Row) -> Agent:
@@ -127,4 +133,16 @@ def file_version_from_row(row: Row) -> FileVersion:
         sha256=row["sha256"],
         source=row["source"],
         created_at=from_micros(row["created_at"]),
+    )
+
+
+def effect_from_row(row: Row) -> Effect:
+    return Effect(
+        key=row["beat_key"],
+        index=row["idx"],
+        kind=row["kind"],
+        state=row["state"],
+        data=load_mapping(row["data"]),
+        attempts=row["attempts"],
+        updated_at=from_micros(row["updated_at"]),
     )

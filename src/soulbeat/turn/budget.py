@@ -1,0 +1,86 @@
+"""`prompt_budget`: what a workspace's main heartbeat prompt costs, part by part, before a beat.
+
+For ``soulbeat doctor``: the prompt a beat of the workspace's main heartbeat would send, built by
+the turn's own `build_prompt` in a given profile and decision mode, with every cadence task of
+HEARTBEAT.md counted as due (the largest the instructions get) and the workspace files of the
+configured context mode; the thread's new messages and queued events come on top and are not
+counted. Sizes are `soulbeat.llm.base.estimate_tokens` estimates (about four characters a
+token); the audit of a real beat has the server's own count (``prompt.reported_tokens``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from soulbeat.config.heartbeat import HeartbeatConfig
+from soulbeat.llm.base import ToolSpec, estimate_tokens
+from soulbeat.store.records import MAIN
+from soulbeat.turn.context import TurnContext, workspace_file_blocks
+from soulbeat.turn.decision import decision_schema
+from soulbeat.turn.prepare import load_instructions
+from soulbeat.turn.profile import PromptProfile, minimal_tools
+from soulbeat.turn.prompt import build_prompt, current_time_line
+from soulbeat.turn.tools import tools_for
+from soulbeat.workspace.loader import Workspace
+
+__all__ = ["BUDGET_PARTS", "Budget", "prompt_budget", "schema_tokens"]
+
+BUDGET_PARTS = ("rules", "soul", "tasks", "context", "tool_schemas", "other")
+"""The parts doctor prints; ``other`` is the prompt line, the time line, full context's system
+files and any section another feature added."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Estimated prompt tokens per part (`BUDGET_PARTS`) for one profile and decision mode."""
+
+    profile: PromptProfile
+    mode: str
+    parts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.parts.values())
+
+    def as_record(self) -> dict[str, Any]:
+        return {"profile": self.profile, "mode": self.mode, **self.parts, "total": self.total}
+
+
+def schema_tokens(tools: tuple[ToolSpec, ...], schema: dict[str, Any] | None) -> int:
+    """The estimate of what tool specs or a response schema add to a prompt."""
+    total = sum(estimate_tokens(t.description + json.dumps(t.parameters)) for t in tools)
+    return total + (estimate_tokens(json.dumps(schema)) if schema is not None else 0)
+
+
+def prompt_budget(
+    workspace: Workspace, config: HeartbeatConfig, profile: PromptProfile, mode: str
+) -> Budget:
+    """The budget of the workspace's main heartbeat prompt (module docstring)."""
+    parsed = workspace.heartbeat
+    every_task = tuple(task.name for task in parsed.tasks) if parsed else ()
+    instructions = load_instructions(workspace, MAIN, every_task)
+    blocks, files = workspace_file_blocks(workspace.bootstrap, config.context)
+    context = TurnContext(config.context, tuple(blocks), tuple(files), (), 0)
+    offer = mode == "tools" and config.max_tool_calls > 0
+    prompt = build_prompt(
+        prompt=config.effective_prompt,
+        instructions=instructions.block,
+        context=context,
+        soul=workspace.soul.soul,
+        time_line=current_time_line(datetime.now(UTC), UTC, "UTC"),
+        tools_offered=offer,
+        mode=mode,
+        profile=profile,
+    )
+    tools = tools_for(config.actions.allowed) if offer else ()
+    if profile == "compact":
+        tools = minimal_tools(tools)
+    schema = decision_schema(config.actions.allowed) if mode == "schema" else None
+    named = {"rules", "soul", "tasks", "context"}
+    parts = {name: prompt.parts.get(name, 0) for name in ("rules", "soul", "tasks", "context")}
+    parts["tool_schemas"] = schema_tokens(tools, schema)
+    parts["other"] = sum(size for name, size in prompt.parts.items() if name not in named)
+    return Budget(profile, mode, parts)
