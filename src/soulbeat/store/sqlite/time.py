@@ -71,7 +71,7 @@ class SQLiteTime(SQLiteConnection):
             rows = conn.execute(q.DUE_REMINDERS, (to_micros(now), limit))
             return [q.reminder_from_row(row) for row in rows]
 
-        return await self._read(job)
+        return await self._peek(job)  # a probe of every pass or beat: no hop (issue 12)
 
     async def earliest_reminder(self, *, after: datetime | None = None) -> datetime | None:
         def job(conn: sqlite3.Connection) -> datetime | None:
@@ -81,7 +81,7 @@ class SQLiteTime(SQLiteConnection):
                 due = conn.execute(q.EARLIEST_REMINDER_AFTER, (to_micros(after),)).fetchone()["due"]
             return None if due is None else from_micros(due)
 
-        return await self._read(job)
+        return await self._peek(job)  # a probe of every pass or beat: no hop (issue 12)
 
     async def fire_reminder(self, reminder_id: int, at: datetime) -> SystemEvent:
         def job(conn: sqlite3.Connection) -> SystemEvent:
@@ -113,7 +113,7 @@ class SQLiteTime(SQLiteConnection):
             row = conn.execute(q.GET_HEALTH, (thread_id,)).fetchone()
             return None if row is None else q.health_from_row(row)
 
-        return await self._read(job)
+        return await self._peek(job)  # a probe of every pass or beat: no hop (issue 12)
 
     async def list_health(self) -> list[ThreadHealth]:
         return await self._read(
@@ -125,21 +125,21 @@ class SQLiteTime(SQLiteConnection):
             require_thread(conn, health.thread_id)
             conn.execute(q.PUT_HEALTH, q.health_args(health))
 
-        await self._write(job)
+        await self._write_grouped(job)  # once per beat: shares the finishes' transactions
 
     async def dead_threads(self, now: datetime, *, limit: int = 100) -> list[ThreadHealth]:
         def job(conn: sqlite3.Connection) -> list[ThreadHealth]:
             rows = conn.execute(q.DEAD_THREADS, (to_micros(now), limit))
             return [q.health_from_row(row) for row in rows]
 
-        return await self._read(job)
+        return await self._peek(job)  # a probe of every pass or beat: no hop (issue 12)
 
     async def earliest_dead(self) -> datetime | None:
         def job(conn: sqlite3.Connection) -> datetime | None:
             due = conn.execute(q.EARLIEST_DEAD).fetchone()["due"]
             return None if due is None else from_micros(due)
 
-        return await self._read(job)
+        return await self._peek(job)  # a probe of every pass or beat: no hop (issue 12)
 
     async def claim_alert(self, thread_id: str, episode: int, at: datetime) -> bool:
         def job(conn: sqlite3.Connection) -> bool:
