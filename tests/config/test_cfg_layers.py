@@ -282,3 +282,16 @@ def test_cron_and_every_replace_each_other_across_layers() -> None:
         resolve_effective([("thread", {"cron": "0 9 * * *", "every": "1h"})])
     assert caught.value.source == "thread"
     assert any("set together with every" in p for p in caught.value.problems)
+
+
+def test_a_file_health_target_must_name_a_channel(tmp_path: Path) -> None:
+    """Issue 16: like `target`, the alert target of the file layer is checked at load."""
+    config = tmp_path / "soulbeat.toml"
+    config.write_text('[heartbeat]\nhealth_target = "pager"\n')
+    with pytest.raises(InvalidConfigError) as caught:
+        load_settings(config)
+    assert 'heartbeat.health_target: "pager" is not a configured channel' in str(caught.value)
+    config.write_text(
+        '[heartbeat]\nhealth_target = "pager"\n[channels.pager]\nurl = "https://example.com/h"\n'
+    )
+    assert load_settings(config).heartbeat.health_target == "pager"

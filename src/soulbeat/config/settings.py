@@ -38,6 +38,7 @@ from soulbeat.config.layers import resolve_effective
 from soulbeat.config.mcp import McpServerSettings
 from soulbeat.config.normalize import validate_partial_config
 from soulbeat.config.problems import InvalidConfigError, config_error
+from soulbeat.config.time_keys import health_target_problem
 from soulbeat.config.values import check_bool, check_choice, check_int, check_name, check_text
 from soulbeat.contract.active_hours import resolve_timezone
 from soulbeat.contract.interval import parse_interval
@@ -402,6 +403,16 @@ class Settings(BaseModel):
                 where.append((f"agents.{agent_id}.heartbeat.target", target))
         for key, target in where:
             problem = target_problem(target, self.channels)
+            if problem is not None:
+                raise ConfigError(f"{key}: {problem}", key=key, value=target)
+        # issue 16: the dead-man's alert must go somewhere too
+        alerts = [("heartbeat.health_target", self.heartbeat.health_target)]
+        for agent_id, agent in self.agents.items():
+            target = agent.heartbeat.get("health_target")
+            if isinstance(target, str):
+                alerts.append((f"agents.{agent_id}.heartbeat.health_target", target))
+        for key, target in alerts:
+            problem = health_target_problem(target, self.channels)
             if problem is not None:
                 raise ConfigError(f"{key}: {problem}", key=key, value=target)
         return self
