@@ -80,6 +80,7 @@ def test_defaults_are_those_of_the_spec() -> None:
         "tool_timeout": "20s",
         "mcp_max_calls": 5,
         "tool_result_chars": 8000,
+        "mcp_result_chars": 32000,
         "prompt_profile": "auto",
         "context_tokens": None,
     }

@@ -36,6 +36,7 @@ ISSUE_15_KEYS = (
     "tool_timeout",
     "mcp_max_calls",
     "tool_result_chars",
+    "mcp_result_chars",
 )
 
 

@@ -182,3 +182,25 @@ async def test_a_tool_result_cannot_widen_what_the_beat_may_do(
     assert ledger is not None
     assert await ledger.feed(submolt="general", sort="new") == []
     assert beat.audit["config"]["actions"]["allowed"] == ["message", "none"]
+
+
+async def test_the_mcp_answers_of_a_beat_share_one_size_budget(
+    tmp_path: Path, server: FakeLLMServer, clock: FakeClock
+) -> None:
+    wired = await wire(
+        tmp_path, server, clock, {"ci": stdio_server()},
+        heartbeat={"tool_result_chars": 100, "mcp_result_chars": 150},
+    )  # fmt: skip
+    try:
+        server.on(
+            round_is(1),
+            tool_calls=[("ci__big", {"chars": 120}), ("ci__big", {"chars": 121})],
+            times=1,
+        )
+        server.on(round_is(2), tool_calls=respond(notify=False), times=1)
+        beat = await wired.beat()
+        first, second = beat.audit["tools"]["calls"]
+        assert (first["cut_from"], second["cut_from"]) == (120, 121)
+        assert first["answer"].count("x") == 100 and second["answer"].count("x") == 50
+    finally:
+        await wired.service.close()

@@ -233,6 +233,7 @@ class HeartbeatConfig(BaseModel):
     tool_timeout: str = "20s"
     mcp_max_calls: int = 5
     tool_result_chars: int = 8_000
+    mcp_result_chars: int = 32_000
 
     @field_validator("skip_unchanged", "memory_edits", mode="before")
     @classmethod
@@ -244,7 +245,9 @@ class HeartbeatConfig(BaseModel):
     def _check_edit_policy(cls, value: object, info: ValidationInfo) -> str:
         return check_choice(str(info.field_name), value, EDIT_POLICIES, "an edit policy")
 
-    @field_validator("scratch_max_bytes", "mcp_max_calls", "tool_result_chars", mode="before")
+    @field_validator(
+        "scratch_max_bytes", "mcp_max_calls", "tool_result_chars", "mcp_result_chars", mode="before"
+    )
     @classmethod
     def _check_memory_count(cls, value: object, info: ValidationInfo) -> int:
         key = str(info.field_name)
@@ -252,6 +255,7 @@ class HeartbeatConfig(BaseModel):
             "scratch_max_bytes": (DEFAULT_SCRATCH_BYTES, MAX_SCRATCH_BYTES),
             "mcp_max_calls": (5, 100),
             "tool_result_chars": (8_000, MAX_CHARS),
+            "mcp_result_chars": (32_000, MAX_CHARS),
         }[key]
         low = 0 if key == "mcp_max_calls" else 1
         return check_int(key, value, minimum=low, example=example, maximum=top)

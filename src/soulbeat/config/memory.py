@@ -12,7 +12,8 @@ checked here so `soulbeat.config.heartbeat` only lists them.
   ``<server>.<tool>`` (``weather.*``). An empty list offers none.
 * ``tool_timeout`` [20s]: the longest one MCP tool call may take.
 * ``mcp_max_calls`` [5]: MCP tool calls per beat; ``tool_result_chars`` [8000]: the most of one
-  tool result handed to the model (the rest is cut, visibly).
+  tool result handed to the model (the rest is cut, visibly); ``mcp_result_chars`` [32000]: the
+  most of all MCP answers of one beat together.
 """
 
 from __future__ import annotations

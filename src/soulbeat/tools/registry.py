@@ -7,7 +7,8 @@ config's ``tools`` allow-list (names or globs over each tool's public name: ``re
 
 * a tool that is not allowed (or not there) is refused, and the refusal is the answer;
 * MCP calls are bounded by ``mcp_max_calls`` per beat and each by ``tool_timeout``; every answer
-  is cut to ``tool_result_chars`` (visibly);
+  is cut to ``tool_result_chars`` (visibly), and the MCP answers of one beat together to
+  ``mcp_result_chars``;
 * answers of MCP tools and the ledger's tools are other people's text: they reach the model
   inside an untrusted-data block, and nothing in them can widen what the beat may do — the
   actions a beat may take are fixed by its config before the model is asked;
@@ -121,6 +122,7 @@ class BeatTools:
         self._events, self._event_data = events, dict(event_data or {})
         self.calls: list[dict[str, Any]] = []
         self._mcp_calls = 0
+        self._mcp_chars = 0
 
     @property
     def specs(self) -> tuple[ToolSpec, ...]:
@@ -154,9 +156,13 @@ class BeatTools:
         answer, ran = await self._answer(tool, call, record)
         text = answer.text
         limit = self._config.tool_result_chars
+        if tool.source.startswith("mcp:") and ran:  # the beat's budget of MCP answer text
+            limit = min(limit, max(self._config.mcp_result_chars - self._mcp_chars, 0))
         if len(text) > limit:
             record["cut_from"] = len(text)
             text = text[:limit] + _CUT
+        if tool.source.startswith("mcp:") and ran:
+            self._mcp_chars += min(len(answer.text), limit)
         if tool.untrusted and ran:
             from soulbeat.turn.prompt import wrap_untrusted  # the turn imports this module
 
