@@ -94,6 +94,8 @@ async def assemble_beat_tools(
         next_ref=effects.next,
         reuse=effects.reuse,
         finish=finish,
+        start=effects.start,
+        unknown=effects.unknown,
         events=events,
         event_data={"thread_id": thread.id, "agent_id": thread.agent_id, "beat_id": claim.beat_id},
     )

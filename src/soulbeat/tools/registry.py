@@ -13,7 +13,10 @@ config's ``tools`` allow-list (names or globs over each tool's public name: ``re
   inside an untrusted-data block, and nothing in them can widen what the beat may do — the
   actions a beat may take are fixed by its config before the model is asked;
 * built-in and MCP calls are effects (SPEC §9.4): a beat re-run after a crash gets the recorded
-  answer back instead of calling again (memory tools record their own edits);
+  answer back instead of calling again (memory tools record their own edits); an MCP call is
+  also marked begun before it is made, so a call whose process died before its answer was
+  recorded is not made again (its outcome is unknown and an MCP tool may act on the world: at
+  most once, and the model is told so);
 * every call — name, arguments, answer (cut to `AUDIT_CHARS`), timing, refusals — is kept in
   `calls` for the audit record and published as ``tool.called``.
 
@@ -49,6 +52,13 @@ _CUT = "\n… [cut: the tool's answer was longer than the beat allows]"
 NextRef = Callable[[str], EffectRef | None]
 Reuse = Callable[[EffectRef, str], Mapping[str, Any] | None]
 Finish = Callable[[EffectRef, Mapping[str, Any]], Awaitable[None]]
+Start = Callable[[EffectRef], Awaitable[None]]
+Unknown = Callable[[EffectRef], bool]
+
+LOST_ANSWER = (
+    "this call was begun by an earlier attempt of this beat that stopped before its answer was "
+    "recorded; its outcome is unknown and soulbeat does not make an outside call twice"
+)
 
 
 def allowed(public: str, patterns: Iterable[str]) -> bool:
@@ -108,6 +118,8 @@ class BeatTools:
         next_ref: NextRef | None = None,
         reuse: Reuse | None = None,
         finish: Finish | None = None,
+        start: Start | None = None,
+        unknown: Unknown | None = None,
         events: EventSink | None = None,
         event_data: Mapping[str, Any] | None = None,
     ) -> None:
@@ -119,6 +131,7 @@ class BeatTools:
         self.servers = list(servers)
         self._sessions = dict(sessions or {})
         self._next, self._reuse, self._finish = next_ref, reuse, finish
+        self._start, self._unknown = start, unknown
         self._events, self._event_data = events, dict(event_data or {})
         self.calls: list[dict[str, Any]] = []
         self._mcp_calls = 0
@@ -190,6 +203,15 @@ class BeatTools:
         if kept is not None:
             record["reused"] = True
             return ToolAnswer(str(kept.get("text", "")), bool(kept.get("ok", True))), True
+        if is_mcp and ref is not None:
+            if self._unknown is not None and self._unknown(ref):
+                record["outcome_unknown"] = True
+                answer = problem(LOST_ANSWER)
+                if self._finish is not None:
+                    await self._finish(ref, {"tool": {"text": answer.text, "ok": False}})
+                return answer, False
+            if self._start is not None:
+                await self._start(ref)
         if is_mcp:
             self._mcp_calls += 1
         started = time.monotonic()
