@@ -3,11 +3,13 @@ and `/api/beats` (search with a total, counts over time)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
 
 from soulbeat.service.core import Service
+from soulbeat.store.records_time import ThreadHealth
 from soulbeat.testing import FakeClock, ScriptedLLM
 
 
@@ -44,6 +46,11 @@ async def test_fleet_states_sort_filter_and_pages(
     assert [r["id"] for r in (await client.get("/api/fleet?state=dry-run")).json()["items"]] == [
         "d4"
     ]
+    sick = ThreadHealth("a1", service.clock.now(), failed_streak=3)
+    await service.store.put_health(replace(sick, unhealthy_since=sick.updated_at, episode=1))
+    unhealthy = (await client.get("/api/fleet?state=unhealthy")).json()
+    assert [r["id"] for r in unhealthy["items"]] == ["a1"] and unhealthy["unhealthy"] == 1
+    assert unhealthy["items"][0]["health"]["state"] == "unhealthy"
     found = (await client.get("/api/fleet", params={"q": "T B"})).json()
     assert [r["id"] for r in found["items"]] == ["b2"] and found["total"] == 1
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -44,7 +45,9 @@ from soulbeat.store.search import FleetRow
 
 State = Literal["disabled", "paused", "quiet-hours", "overdue", "scheduled"]
 STATES: tuple[State, ...] = ("disabled", "paused", "quiet-hours", "overdue", "scheduled")
-Filter = Literal["all", "enabled", "disabled", "paused", "quiet-hours", "overdue", "dry-run"]
+Filter = Literal[
+    "all", "enabled", "disabled", "paused", "quiet-hours", "overdue", "dry-run", "unhealthy"
+]
 SortKey = Literal["id", "title", "state", "next_due", "last_beat", "every"]
 OVERDUE_GRACE = timedelta(minutes=2)
 MAX_PAGE = 500
@@ -110,13 +113,14 @@ class Fleet:
         counts = {state: 0 for state in STATES}
         for row in rows:
             counts[row.state] += 1
-        chosen = [r for r in rows if _matches(r, query)]
+        health = {h.thread_id: h for h in await self._store.list_health()}  # issue 16
+        sick = {thread_id for thread_id, h in health.items() if h.unhealthy}
+        chosen = [r for r in rows if _matches(r, query, sick)]
         chosen.sort(key=_sort_key(query.sort), reverse=query.descending)
         limit = max(1, min(query.limit, MAX_PAGE))
         page = chosen[query.offset : query.offset + limit]
         today = now.replace(hour=0, minute=0, second=0, microsecond=0)
         facts = await self._store.thread_facts([r.thread.thread_id for r in page], today)
-        health = {h.thread_id: h for h in await self._store.list_health()}  # issue 16
         items = []
         for row in page:
             fact = facts.get(row.thread.thread_id)
@@ -137,7 +141,7 @@ class Fleet:
             "offset": query.offset,
             "next_offset": query.offset + limit if query.offset + limit < len(chosen) else None,
             "counts": counts,
-            "unhealthy": sum(1 for h in health.values() if h.unhealthy),
+            "unhealthy": len(sick),
             "threads": len(rows),
             "running": running,
             "now": plain(now),
@@ -202,7 +206,7 @@ class Fleet:
         )
 
 
-def _matches(row: _Row, query: FleetQuery) -> bool:
+def _matches(row: _Row, query: FleetQuery, sick: AbstractSet[str]) -> bool:
     text = query.text.strip().lower()
     if text and not any(
         text in value.lower()
@@ -215,6 +219,8 @@ def _matches(row: _Row, query: FleetQuery) -> bool:
         return row.state != "disabled"
     if query.state == "dry-run":
         return row.config.dry_run
+    if query.state == "unhealthy":  # issue 16: a health, not a scheduling state
+        return row.thread.thread_id in sick
     return row.state == query.state
 
 

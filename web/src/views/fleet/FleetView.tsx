@@ -17,6 +17,7 @@ const FILTERS: { value: FleetFilter; label: string }[] = [
   { value: "paused", label: "Paused" },
   { value: "disabled", label: "Disabled" },
   { value: "dry-run", label: "Dry run" },
+  { value: "unhealthy", label: "Unhealthy" },
 ];
 
 const COLUMNS: { key: FleetSort | null; label: string; className?: string }[] = [

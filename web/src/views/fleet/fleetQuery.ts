@@ -2,7 +2,15 @@ import type { FleetRow } from "../../api/types";
 import { countdown } from "../../lib/format";
 
 export type FleetSort = "id" | "title" | "state" | "next_due" | "last_beat" | "every";
-export type FleetFilter = "all" | "enabled" | "disabled" | "paused" | "quiet-hours" | "overdue" | "dry-run";
+export type FleetFilter =
+  | "all"
+  | "enabled"
+  | "disabled"
+  | "paused"
+  | "quiet-hours"
+  | "overdue"
+  | "dry-run"
+  | "unhealthy";
 
 export interface FleetParams {
   text: string;
