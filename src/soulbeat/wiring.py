@@ -57,6 +57,7 @@ from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.config.mcp import McpServerSettings
 from soulbeat.config.settings import Settings
 from soulbeat.events.bus import EventBus
+from soulbeat.events.models import Event
 from soulbeat.ledger.context import LedgerContext
 from soulbeat.ledger.router import AgentRoutedExecutor, LedgerRouter, remote_ledgers
 from soulbeat.ledger.service import LedgerService
@@ -298,7 +299,7 @@ def build_cluster(
         from soulbeat.store.sqlite.journal import SQLiteJournal
 
         local = LocalSignals()
-        journal = SQLiteJournal(store, on_append=lambda: local.signal(EVENTS))
+        journal = SQLiteJournal(store, Event, on_append=lambda: local.signal(EVENTS))
         own = EventFeed(journal, events, clock, origin=worker_id)
         return ClusterNode(local, own, on_change=scheduler.replan)
     # Not loaded means no PostgresStore exists: SQLite processes never import psycopg.

@@ -42,7 +42,7 @@ class Backend:
 
     def journal(self, store: Store) -> EventJournal:
         if isinstance(store, SQLiteStore):
-            return SQLiteJournal(store)
+            return SQLiteJournal(store, Event)
         assert isinstance(store, PostgresStore)
         return PostgresJournal(store)
 

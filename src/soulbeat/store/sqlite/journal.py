@@ -5,27 +5,51 @@ restart they go on from the last one, and a client's ``Last-Event-ID`` gets what
 One process owns a SQLite file, so there is no one to signal but itself: `on_append` is called
 after each append commits (wiring hands it to `LocalSignals`, which pokes the `EventFeed`).
 Appends share their commit with other grouped writes (`_write_grouped`).
+
+The store knows nothing above it: the journal reads and writes anything with an event's
+``name``, ``at`` and ``data``, and `make` turns a row back into the caller's event type (wiring
+passes `soulbeat.events.models.Event`).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Generic, Protocol, TypeVar
 
-from soulbeat.events.models import Event
 from soulbeat.store.codec import dump_json, from_micros, load_mapping, to_micros
 from soulbeat.store.sqlite.store import SQLiteStore
 
 __all__ = ["SQLiteJournal"]
 
 
-class SQLiteJournal:
+class Journaled(Protocol):
+    """What the journal keeps of an event."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def data(self) -> Mapping[str, Any]: ...
+
+
+E = TypeVar("E")
+
+
+class SQLiteJournal(Generic[E]):
     """See the module docstring."""
 
-    def __init__(self, store: SQLiteStore, on_append: Callable[[], None] = lambda: None) -> None:
-        self._store, self._on_append = store, on_append
+    def __init__(
+        self,
+        store: SQLiteStore,
+        make: Callable[[int, str, datetime, dict[str, Any]], E],
+        on_append: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._store, self._make, self._on_append = store, make, on_append
 
-    async def append_events(self, events: Sequence[Event], origin: str) -> list[int]:
+    async def append_events(self, events: Sequence[Journaled], origin: str) -> list[int]:
         rows = [
             (event.name, to_micros(event.at), dump_json(dict(event.data), what="event data"))
             for event in events
@@ -47,14 +71,15 @@ class SQLiteJournal:
         self._on_append()
         return ids
 
-    async def events_after(self, after_id: int, *, limit: int = 500) -> list[Event]:
-        def job(conn: sqlite3.Connection) -> list[Event]:
+    async def events_after(self, after_id: int, *, limit: int = 500) -> list[E]:
+        def job(conn: sqlite3.Connection) -> list[E]:
             rows = conn.execute(
                 "SELECT id, name, at, data FROM event_log WHERE id > ? ORDER BY id LIMIT ?",
                 (after_id, limit),
             )
             return [
-                Event(row[0], row[1], from_micros(row[2]), load_mapping(row[3])) for row in rows
+                self._make(row[0], row[1], from_micros(row[2]), dict(load_mapping(row[3])))
+                for row in rows
             ]
 
         return await self._store._read(job)
