@@ -50,12 +50,16 @@ def test_the_scheduler_does_not_import_the_turn() -> None:
     assert {name: turn for name, turn in found.items() if turn} == {}
 
 
-def test_the_sqlite_backend_needs_nothing_above_the_store() -> None:
+def test_the_backends_need_nothing_above_the_store() -> None:
     allowed = ("soulbeat.store", "soulbeat.errors", "soulbeat.clock")
     found = {
         named(path): sorted(
             i for i in imports(path) if i.startswith("soulbeat") and not i.startswith(allowed)
         )
-        for path in [*modules(PACKAGE / "store" / "sqlite"), *(PACKAGE / "store").glob("*.py")]
+        for path in [
+            *modules(PACKAGE / "store" / "sqlite"),
+            *modules(PACKAGE / "store" / "postgres"),
+            *(PACKAGE / "store").glob("*.py"),
+        ]
     }
     assert {name: above for name, above in found.items() if above} == {}

@@ -308,7 +308,7 @@ def build_cluster(
         return None
     from soulbeat.store.postgres.signals import PostgresJournal, PostgresSignals, PostgresWakes
 
-    feed = EventFeed(PostgresJournal(store), events, clock, origin=worker_id)
+    feed = EventFeed(PostgresJournal(store, Event), events, clock, origin=worker_id)
     return ClusterNode(
         PostgresSignals(store.url, clock),
         feed,

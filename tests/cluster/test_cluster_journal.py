@@ -44,7 +44,7 @@ class Backend:
         if isinstance(store, SQLiteStore):
             return SQLiteJournal(store, Event)
         assert isinstance(store, PostgresStore)
-        return PostgresJournal(store)
+        return PostgresJournal(store, Event)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -38,7 +38,7 @@ class Node:
         self.changed = asyncio.Event()
         self.woken: list[tuple[str, str, str]] = []
         self.got_wake = asyncio.Event()
-        feed = EventFeed(PostgresJournal(self.store), self.bus, clock, origin=name)
+        feed = EventFeed(PostgresJournal(self.store, Event), self.bus, clock, origin=name)
         self.node = ClusterNode(
             PostgresSignals(url, clock),
             feed,
@@ -162,7 +162,7 @@ async def test_events_queued_at_close_are_still_journaled(
             a.bus.publish("message.created", {"n": n})
     journal_store = PostgresStore(postgres_url)
     await journal_store.open()
-    events = await PostgresJournal(journal_store).events_after(0)
+    events = await PostgresJournal(journal_store, Event).events_after(0)
     await journal_store.close()
     assert [e.data["n"] for e in events] == list(range(50))
 

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
 from soulbeat.events.models import Event
+from soulbeat.store.records_cluster import CHANGED, EVENTS, WakeRequest
 
-CHANGED = "changed"
-"""The signal topic: a flag, thread, schedule or queued event changed; workers make a pass."""
-EVENTS = "events"
-"""The signal topic: the journal has new entries."""
+__all__ = ["CHANGED", "EVENTS", "ChangeSignals", "EventJournal", "WakeRequest", "WakeRequests"]
 
 
 class EventJournal(Protocol):
@@ -28,16 +24,6 @@ class EventJournal(Protocol):
 
     async def last_event_id(self) -> int:
         """The newest entry's id; 0 for an empty journal."""
-
-
-@dataclass(frozen=True)
-class WakeRequest:
-    """A wake asked for by a process without a scheduler, for whichever worker takes it."""
-
-    thread_id: str
-    skill: str
-    reason: str
-    at: datetime
 
 
 class WakeRequests(Protocol):

@@ -19,11 +19,11 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from soulbeat.cluster.base import CHANGED
 from soulbeat.errors import StoreError
 from soulbeat.store.postgres.migrate import apply_migrations, load_postgres_migrations
 from soulbeat.store.postgres.signals import notify
 from soulbeat.store.postgres.tables import Conn
+from soulbeat.store.records_cluster import CHANGED
 
 __all__ = ["Job", "PostgresConnection", "describe"]
 

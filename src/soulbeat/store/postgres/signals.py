@@ -12,15 +12,14 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
 from soulbeat.clock import Clock
-from soulbeat.cluster.base import CHANGED, EVENTS, WakeRequest
-from soulbeat.events.models import Event
 from soulbeat.store.codec import dump_json, from_micros, load_mapping, to_micros
 from soulbeat.store.postgres.tables import Conn, many, one
+from soulbeat.store.records_cluster import CHANGED, EVENTS, Journaled, MakeEvent, WakeRequest
 
 if TYPE_CHECKING:
     from soulbeat.store.postgres.store import PostgresStore
@@ -42,12 +41,13 @@ async def notify(conn: Conn, topic: str) -> None:
 
 
 class PostgresJournal:
-    """`EventJournal` over a `PostgresStore` (its `run` seam)."""
+    """`EventJournal` over a `PostgresStore` (its `run` seam); `make` turns a row back into the
+    caller's event type (wiring passes `soulbeat.events.models.Event`)."""
 
-    def __init__(self, store: PostgresStore) -> None:
-        self._store = store
+    def __init__(self, store: PostgresStore, make: MakeEvent) -> None:
+        self._store, self._make = store, make
 
-    async def append_events(self, events: Sequence[Event], origin: str) -> list[int]:
+    async def append_events(self, events: Sequence[Journaled], origin: str) -> list[int]:
         rows = [
             (event.name, to_micros(event.at), dump_json(dict(event.data), what="event data"))
             for event in events
@@ -70,15 +70,17 @@ class PostgresJournal:
 
         return await self._store.run(job)
 
-    async def events_after(self, after_id: int, *, limit: int = 500) -> list[Event]:
-        async def job(conn: Conn) -> list[Event]:
+    async def events_after(self, after_id: int, *, limit: int = 500) -> list[Any]:
+        async def job(conn: Conn) -> list[Any]:
             rows = await many(
                 conn,
                 "SELECT * FROM event_log WHERE id > %s ORDER BY id LIMIT %s",
                 (after_id, limit),
             )
             return [
-                Event(row["id"], row["name"], from_micros(row["at"]), load_mapping(row["data"]))
+                self._make(
+                    row["id"], row["name"], from_micros(row["at"]), dict(load_mapping(row["data"]))
+                )
                 for row in rows
             ]
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar
 
-from soulbeat.cluster.base import CHANGED
 from soulbeat.errors import NotFoundError
 from soulbeat.store import time_sql as q
 from soulbeat.store.codec import from_micros, to_micros
@@ -17,6 +16,7 @@ from soulbeat.store.postgres.connection import PostgresConnection
 from soulbeat.store.postgres.signals import notify
 from soulbeat.store.postgres.tables import Conn, many, one
 from soulbeat.store.records import SystemEvent
+from soulbeat.store.records_cluster import CHANGED
 from soulbeat.store.records_time import NewReminder, Reminder, ReminderStatus, ThreadHealth
 from soulbeat.store.rows import event_from_row
 

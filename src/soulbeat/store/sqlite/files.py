@@ -7,22 +7,10 @@ import hashlib
 import sqlite3
 
 from soulbeat.errors import NotFoundError
-from soulbeat.store.codec import from_micros
 from soulbeat.store.records import FileVersion
+from soulbeat.store.rows import file_version_from_row
 
 _COLUMNS = "agent_id, kind, version, content, sha256, source, created_at"
-
-
-def _from_row(row: sqlite3.Row) -> FileVersion:
-    return FileVersion(
-        agent_id=row["agent_id"],
-        kind=row["kind"],
-        version=row["version"],
-        content=row["content"],
-        sha256=row["sha256"],
-        source=row["source"],
-        created_at=from_micros(row["created_at"]),
-    )
 
 
 def add_version(
@@ -50,7 +38,7 @@ def list_versions(
         "ORDER BY version DESC LIMIT ?",
         (agent_id, kind, -1 if limit is None else limit),
     ).fetchall()
-    return [_from_row(r) for r in rows]
+    return [file_version_from_row(r) for r in rows]
 
 
 def get_version(conn: sqlite3.Connection, agent_id: str, kind: str, version: int) -> FileVersion:
@@ -60,4 +48,4 @@ def get_version(conn: sqlite3.Connection, agent_id: str, kind: str, version: int
     ).fetchone()
     if row is None:
         raise NotFoundError(f"{kind} version {version} of agent {agent_id} does not exist")
-    return _from_row(row)
+    return file_version_from_row(row)

@@ -14,37 +14,23 @@ passes `soulbeat.events.models.Event`).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from soulbeat.store.codec import dump_json, from_micros, load_mapping, to_micros
+from soulbeat.store.records_cluster import Journaled, MakeEvent
 from soulbeat.store.sqlite.store import SQLiteStore
 
 __all__ = ["SQLiteJournal"]
 
 
-class Journaled(Protocol):
-    """What the journal keeps of an event."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def at(self) -> datetime: ...
-    @property
-    def data(self) -> Mapping[str, Any]: ...
-
-
-E = TypeVar("E")
-
-
-class SQLiteJournal(Generic[E]):
+class SQLiteJournal:
     """See the module docstring."""
 
     def __init__(
         self,
         store: SQLiteStore,
-        make: Callable[[int, str, datetime, dict[str, Any]], E],
+        make: MakeEvent,
         on_append: Callable[[], None] = lambda: None,
     ) -> None:
         self._store, self._make, self._on_append = store, make, on_append
@@ -71,8 +57,8 @@ class SQLiteJournal(Generic[E]):
         self._on_append()
         return ids
 
-    async def events_after(self, after_id: int, *, limit: int = 500) -> list[E]:
-        def job(conn: sqlite3.Connection) -> list[E]:
+    async def events_after(self, after_id: int, *, limit: int = 500) -> list[Any]:
+        def job(conn: sqlite3.Connection) -> list[Any]:
             rows = conn.execute(
                 "SELECT id, name, at, data FROM event_log WHERE id > ? ORDER BY id LIMIT ?",
                 (after_id, limit),
