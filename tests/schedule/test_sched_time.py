@@ -143,6 +143,18 @@ async def test_the_cap_is_six_hours() -> None:
     assert backoff_delay(60, timedelta(minutes=30)) == 6 * HOUR
 
 
+def test_any_beat_that_is_not_failed_resets_the_streak() -> None:
+    from soulbeat.schedule.health import after_beat
+    from soulbeat.store.records import BeatResult
+    from soulbeat.store.records_time import ThreadHealth
+
+    failing = ThreadHealth("ops", T0, failed_streak=4)
+    for outcome, streak in (("skipped", 0), ("ok-token", 0), ("failed", 5), ("interrupted", 4)):
+        result = BeatResult(outcome, T0, T0)
+        health, _ = after_beat(failing, "ops", result, T0, HOUR)
+        assert health.failed_streak == streak, outcome
+
+
 async def test_the_dead_man_alerts_once_across_a_restart_then_recovers(make_rig: MakeRig) -> None:
     alerts = Alerts()
     rig = await make_rig(alerts=alerts)

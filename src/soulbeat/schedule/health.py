@@ -2,9 +2,9 @@
 
 The rules, per thread (all of its schedules together):
 
-* **Streak.** A ``failed`` beat adds one to ``failed_streak``; a beat that ran and did not fail
-  resets it to 0. A skipped or interrupted beat leaves it alone: it says nothing about whether
-  beats work (a thread that fails whenever it runs must not look cured by a quiet-hours skip).
+* **Streak.** A ``failed`` beat adds one to ``failed_streak``; any other finished beat resets it
+  to 0 (SPEC §9.2: "reset by any beat that is not failed"), a guard's skip included. An
+  interrupted beat leaves it alone: it did not finish, and runs again.
 * **Backoff.** From the third failure in a row, the next slot is delayed: the first slot after
   ``now + min(2^(n-3) x interval, 6 h)`` (`backoff_delay`; a cron thread's "interval" is the gap
   to its next fire). A success resets it.
@@ -95,9 +95,9 @@ def after_beat(
         return new, None
     ran = outcome != "skipped"
     dead_at = None if dead_after is None else now + dead_after
-    new = replace(new, dead_at=dead_at)
+    new = replace(new, dead_at=dead_at, failed_streak=0)  # any beat not failed resets (SPEC §9.2)
     if ran:
-        new = replace(new, failed_streak=0, last_ok_at=now)
+        new = replace(new, last_ok_at=now)
     if new.unhealthy and (ran or new.reason == SILENT):
         return replace(new, unhealthy_since=None, reason=None), "thread.recovered"
     return new, None
