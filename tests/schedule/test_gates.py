@@ -198,4 +198,4 @@ def test_unchanged_skips_scheduled_beats_only() -> None:
     assert skip_of(unchanged=True, skip_unchanged=False) is None
     assert skip_of(unchanged=False, skip_unchanged=True) is None
     cron = {"interval": None, "cron": "0 9 * * MON-FRI", "cron_timezone": "Europe/Berlin"}
-    assert skip_of(unchanged=True, skip_unchanged=True, **cron) is None  # a named time runs
+    assert skip_of(unchanged=True, skip_unchanged=True, **cron) == "unchanged"  # SPEC 9.1

@@ -111,6 +111,7 @@ async def test_cron_dst_reminder_restart_unhealthy_one_alert_recovery(
         "timezone": "Europe/Berlin",
         "health_target": "pager",
         "idle_pause": "0",
+        "skip_unchanged": False,  # the stand-up runs at each fire, news or not (SPEC 9.1)
     }
 
     # -- life 1: the cron thread across the DST change, then a reminder and a crash-free stop --

@@ -189,8 +189,6 @@ def _no_tasks_due(i: GateInputs) -> _Stop | None:
 def _unchanged(i: GateInputs) -> _Stop | None:
     if i.reason != "interval" and not i.reason.startswith("skill:"):
         return _PASS  # event, hook, reminder, manual and retry wakes bypass (SPEC §9.1)
-    if i.plan.cron is not None:
-        return _PASS  # a cron fire is a time a person named ("at 09:00"): new work, like a task
     return _Stop() if i.unchanged and i.plan.skip_unchanged else _PASS
 
 
