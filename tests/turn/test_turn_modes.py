@@ -171,7 +171,7 @@ async def test_auto_with_a_provider_that_has_no_structured_output_uses_tools(
 
 
 def test_decision_mode_is_validated() -> None:
-    assert HeartbeatConfig().decision_mode == "tools"
+    assert HeartbeatConfig().decision_mode == "auto"
     with pytest.raises(ValueError, match="is not a decision mode"):
         HeartbeatConfig(decision_mode="json")  # type: ignore[arg-type]
 
