@@ -341,6 +341,7 @@ def _check_budget(
     budgets = {p: prompt_budget(ws, config, p, mode) for p in ("full", "compact")}
     report.details["budget"] = {
         "mode": mode,
+        "configured_mode": config.decision_mode,
         "profile": chosen,
         "configured_profile": config.prompt_profile,
         "context_window": window.as_record() if window else None,

@@ -98,8 +98,11 @@ def _show_budget(budget: dict[str, Any] | None) -> None:
     if not budget:
         return
     con = render.console
+    mode = f"{budget['mode']} mode"
+    if budget.get("configured_mode") == "auto":  # auto may pick schema: the smaller prompt
+        mode = "tools mode, the larger of what decision_mode = auto picks"
     con.print(
-        f"[bold]prompt budget[/] (estimated tokens, {budget['mode']} mode; the thread's "
+        f"[bold]prompt budget[/] (estimated tokens, {mode}; the thread's "
         "messages and events come on top)"
     )
     window = budget["context_window"]
