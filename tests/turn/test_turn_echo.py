@@ -107,6 +107,23 @@ def test_an_alert_quoting_the_prompts_data_is_delivered(name: str, profile: str)
     )
 
 
+def test_a_message_the_instructions_quote_is_sent_as_written() -> None:
+    """A task may give the very text to send; repeating it is the right alert, not an echo."""
+    wanted = "Good morning! Time to stand up and stretch your legs for five minutes."
+    tasks = f'# HEARTBEAT.md\n\n## Daily 09:00\n- Send the person "{wanted}"\n'
+    built = build_prompt(
+        prompt="Follow HEARTBEAT.md.",
+        instructions=ContextBlock("instructions", "HEARTBEAT.md", tasks),
+        context=TurnContext("light", (), (), (), 0),
+        soul=default_soul(),
+        time_line="Current time: Wednesday 2026-03-04 09:00 (UTC) / 2026-03-04 09:00 UTC",
+        tools_offered=True,
+    )
+    assert read_reply([Payload(wanted)], echo=built.echo_source).kind == "alert"
+    unquoted = f"## Daily 09:00\n- Send the person {wanted}"
+    assert read_reply([Payload(unquoted)], echo=built.echo_source).kind == "unreadable"
+
+
 def test_without_a_prompt_nothing_is_measured() -> None:
     reading = read_reply([Payload(ECHOES["the-task-list"])])
     assert reading.kind == "alert"

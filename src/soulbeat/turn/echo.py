@@ -10,7 +10,8 @@ recognises it by comparing it with what the beat's prompt said, in two ways (eit
   grams, long enough that ordinary phrases rarely match by chance).
 * The prompt is split in two (`EchoSource`): its **own** words — the rules, the soul, workspace
   files, the prompt line, the due instructions, the time line, the titles of the context blocks,
-  other sections' rules — and its **data** — the messages, events, posts and notes it carried.
+  other sections' rules — and its **data** — the messages, events, posts and notes it carried,
+  and any text the instructions quote for sending as written.
   Quoting data is what a good alert does ("the payments API returns 502 since 09:10"), so only
   the prompt's own words count against a reply.
 * **Copied sequences.** A reply is an echo when it has at least `MIN_NGRAMS` grams (about nine
