@@ -24,6 +24,7 @@ from soulbeat.cluster.base import EventJournal
 from soulbeat.errors import StoreError
 from soulbeat.events.bus import EventBus
 from soulbeat.events.models import Event
+from soulbeat.tasks import cancel_and_wait
 
 __all__ = ["EventFeed"]
 
@@ -74,9 +75,7 @@ class EventFeed:
         else:
             with contextlib.suppress(StoreError):
                 await self._flush()
-        if self._reader is not None:
-            self._reader.cancel()
-            await asyncio.gather(self._reader, return_exceptions=True)
+        await cancel_and_wait(self._reader)
         self._writer = self._reader = None
         self._out.close()
 

@@ -14,13 +14,13 @@ request for the workers.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 
 from soulbeat.cluster.base import CHANGED, EVENTS, ChangeSignals, WakeRequest, WakeRequests
 from soulbeat.cluster.feed import EventFeed
 from soulbeat.errors import StoreError
+from soulbeat.tasks import cancel_and_wait
 
 WakeHandler = Callable[[str, str, str], object]
 """`on_wake(thread_id, reason, skill)`, e.g. `Scheduler.wake`."""
@@ -94,11 +94,8 @@ class ClusterNode:
                 self.feed.poke()
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self._taking is not None:
             await asyncio.gather(self._taking, return_exceptions=True)
         await self.feed.close()

@@ -74,6 +74,7 @@ from soulbeat.schedule.unchanged import nothing_new
 from soulbeat.schedule.wakes import INTERVAL, MANUAL, Wake, WakeQueue, skill_reason
 from soulbeat.store.base import BeatStore
 from soulbeat.store.records import MAIN, BeatRecord, BeatResult, Claim, Schedule, beat_key
+from soulbeat.tasks import cancel_and_wait
 
 __all__ = ["ENABLED_FLAG", "Scheduler"]
 
@@ -453,8 +454,7 @@ class Scheduler:
                 if not self._closing:
                     await self._sleep(when)
         finally:
-            watcher.cancel()
-            await asyncio.gather(watcher, return_exceptions=True)
+            await cancel_and_wait(watcher)
 
     async def _watch(self) -> None:
         """The planner's watch: an input changed on disk (a skill added) wakes the loop, which

@@ -53,6 +53,7 @@ from soulbeat.store.records import (
     Thread,
 )
 from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery
+from soulbeat.tasks import cancel_all
 from soulbeat.tools.mcp_client import McpHub
 from soulbeat.turn.chat import ChatResponder
 from soulbeat.workspace.heartbeat_md import (
@@ -280,10 +281,7 @@ class Service:
         """Finish or interrupt in-flight beats, stop the loop, close the store and providers.
         Open event subscriptions (SSE streams) end."""
         await self.scheduler.shutdown(grace)
-        for task in (self._loop_task, self._prune_task, self._mcp_task):
-            if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+        await cancel_all([self._loop_task, self._prune_task, self._mcp_task])
         if self.cluster is not None:
             await self.cluster.close()  # writes the last events to the journal
         self.events.close()

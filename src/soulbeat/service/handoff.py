@@ -21,6 +21,7 @@ from soulbeat.events.models import Event
 from soulbeat.schedule.wakes import MANUAL
 from soulbeat.store.base import BeatStore
 from soulbeat.store.records import BeatRecord
+from soulbeat.tasks import cancel_all
 
 __all__ = ["HANDOFF_TIMEOUT", "run_on_a_worker"]
 
@@ -47,10 +48,7 @@ async def run_on_a_worker(
     try:
         await asyncio.wait({waiting, timer}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        timer.cancel()
-        if not waiting.done():
-            waiting.cancel()
-        await asyncio.gather(waiting, timer, return_exceptions=True)
+        await cancel_all([waiting, timer])
     if not waiting.cancelled() and waiting.exception() is None:
         return waiting.result()
     if not waiting.cancelled() and (error := waiting.exception()) is not None:
