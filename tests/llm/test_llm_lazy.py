@@ -32,7 +32,8 @@ async def test_the_provider_is_made_on_the_first_call_only() -> None:
 
 def test_a_built_service_has_not_imported_the_model_client(tmp_path: Path) -> None:
     """`build()` for the OpenAI protocol leaves the provider's module (and the HTTP client it
-    makes) unimported until a beat asks the model (a fresh interpreter, so other tests' imports do not count)."""
+    makes) unimported until a beat asks the model (a fresh interpreter, so other tests' imports
+    do not count)."""
     code = f"""
 import sys
 from soulbeat.config.settings import Settings

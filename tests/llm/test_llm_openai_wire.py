@@ -41,7 +41,11 @@ def test_tools_and_tool_choice(choice: str | None, sent: Any) -> None:
     assert body["tools"] == [
         {
             "type": "function",
-            "function": {"name": TOOL.name, "description": "Report.", "parameters": TOOL.parameters},
+            "function": {
+                "name": TOOL.name,
+                "description": "Report.",
+                "parameters": TOOL.parameters,
+            },
         }
     ]
     assert body.get("tool_choice") == sent
@@ -62,7 +66,10 @@ def test_sampling_settings() -> None:
     [
         (
             "json_schema",
-            {"type": "json_schema", "json_schema": {"name": "heartbeat_decision", "schema": SCHEMA}},
+            {
+                "type": "json_schema",
+                "json_schema": {"name": "heartbeat_decision", "schema": SCHEMA},
+            },
         ),
         ("json_object", {"type": "json_object", "schema": SCHEMA}),
     ],
