@@ -181,7 +181,7 @@ class Scheduler:
             started: list[asyncio.Task[BeatRecord | None]] = []
             if enabled:
                 await self._store.reap_expired(self._clock.now())
-                await self._book.refresh()
+                await self._book.refresh(front=self._capacity)  # what a claim could take
                 self._claimed_at = self._clock.now()
                 await self._time.on_pass(self._claimed_at)
                 works = await self._claim(self._claimed_at)
