@@ -39,7 +39,10 @@ class SystemClock:
     async def sleep_until(self, when: datetime | None, wake: asyncio.Event) -> bool:
         timeout = None if when is None else max(0.0, (when - self.now()).total_seconds())
         try:
-            await asyncio.wait_for(wake.wait(), timeout)
+            # asyncio.timeout rather than wait_for: on Python 3.11 wait_for loses a cancellation
+            # that arrives together with the wake (see soulbeat.tasks).
+            async with asyncio.timeout(timeout):
+                await wake.wait()
         except TimeoutError:
             return False
         return True
