@@ -147,10 +147,10 @@ async def test_wrong_method_and_unknown_path_are_json(client: httpx.AsyncClient)
 async def test_an_unexpected_error_is_a_500_with_a_json_body(
     service: Service, token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def broken() -> dict[str, object]:
+    async def broken() -> bytes:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(service, "status", broken)
+    monkeypatch.setattr(service, "status_json", broken)
     app = create_app(service)
     transport = httpx.ASGITransport(app, raise_app_exceptions=False)
     headers = {"Authorization": f"Bearer {token}"}

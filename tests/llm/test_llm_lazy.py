@@ -31,8 +31,9 @@ async def test_the_provider_is_made_on_the_first_call_only() -> None:
 
 
 def test_a_built_service_has_not_imported_the_model_client(tmp_path: Path) -> None:
-    """`build()` for the OpenAI protocol leaves the `openai` library unimported until a beat
-    asks the model (a fresh interpreter, so other tests' imports do not count)."""
+    """`build()` for the OpenAI protocol leaves the provider's module (and the HTTP client it
+    makes) unimported until a beat asks the model (a fresh interpreter, so other tests' imports
+    do not count)."""
     code = f"""
 import sys
 from soulbeat.config.settings import Settings
@@ -40,7 +41,7 @@ from soulbeat.wiring import build
 settings = Settings(data_dir={str(tmp_path / "data")!r}, workspace={str(tmp_path / "ws")!r},
                     llm_provider="openai", llm_base_url="http://127.0.0.1:9/v1")
 service = build(settings)
-print("openai" in sys.modules, service.provider.name, service.provider.base_url)
+print("soulbeat.llm.openai_compat" in sys.modules, service.provider.name, service.provider.base_url)
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "openai", "http://127.0.0.1:9/v1"]

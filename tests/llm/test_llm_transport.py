@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import httpx2
 import pytest
 
 from soulbeat.errors import ProviderRequestError, ProviderUnavailableError
@@ -26,15 +25,15 @@ def ollama_on(reply: Any) -> OllamaProvider:
     return OllamaProvider("http://ollama.test", transport=httpx.MockTransport(handle))
 
 
-def openai_on(reply: Any, seen: list[httpx2.Request] | None = None) -> OpenAICompatProvider:
-    def handle(request: httpx2.Request) -> httpx2.Response:
+def openai_on(reply: Any, seen: list[httpx.Request] | None = None) -> OpenAICompatProvider:
+    def handle(request: httpx.Request) -> httpx.Response:
         if seen is not None:
             seen.append(request)
         if isinstance(reply, Exception):
             raise reply
-        return httpx2.Response(200, json=reply)
+        return httpx.Response(200, json=reply)
 
-    return OpenAICompatProvider("http://openai.test/v1", transport=httpx2.MockTransport(handle))
+    return OpenAICompatProvider("http://openai.test/v1", transport=httpx.MockTransport(handle))
 
 
 async def test_ollama_transport_is_used() -> None:
@@ -48,7 +47,7 @@ async def test_ollama_transport_is_used() -> None:
 
 
 async def test_openai_transport_is_used_and_sends_the_placeholder_key() -> None:
-    seen: list[httpx2.Request] = []
+    seen: list[httpx.Request] = []
     body = {"id": "x", "model": "m", "choices": [{"index": 0, "message": {"content": "hello"}}]}
     provider = openai_on(body, seen)
 
@@ -61,8 +60,7 @@ async def test_openai_transport_is_used_and_sends_the_placeholder_key() -> None:
 
 @pytest.mark.parametrize("make", [ollama_on, openai_on])
 async def test_a_reset_connection_is_unreachable(make: Any) -> None:
-    reset = httpx.ReadError("reset") if make is ollama_on else httpx2.ReadError("reset")
-    provider = make(reset)
+    provider = make(httpx.ReadError("reset"))
 
     with pytest.raises(ProviderUnavailableError) as caught:
         await provider.complete(REQUEST)

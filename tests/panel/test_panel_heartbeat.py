@@ -144,8 +144,7 @@ def test_panel_run_now_and_beats_arrive_live(panel: PanelPage) -> None:
     detail = page.get_by_test_id("beat-detail")
     detail.wait_for()
     assert f"Beat #{first_id}" in detail.inner_text()
-    # decision_mode is auto, the default: the fake server honours a schema, so the model's reply
-    # is the decision itself, shown as the model gave it
+    # The default decision mode (auto) gets a structured decision from the fake server.
     assert '"notify": false' in page.get_by_test_id("beat-reply").inner_text()
     page.get_by_text("Prompt", exact=True).click()
     assert "HEARTBEAT_OK" in page.get_by_test_id("beat-prompt").inner_text()

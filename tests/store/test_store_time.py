@@ -110,3 +110,19 @@ async def test_health_rows_dead_threads_and_one_alert_per_episode(open_store: Op
     assert [h.thread_id for h in await reopened.list_health()] == ["t1", "t2"]
     with pytest.raises(NotFoundError):
         await reopened.put_health(ThreadHealth("ghost", T0))
+
+
+async def test_unhealthy_health_lists_open_episodes_only_by_thread_id(store: Store) -> None:
+    await _thread(store, "t3")
+    for thread_id in ("t1", "t2"):
+        await store.add_thread(Thread(thread_id, "agent", T0))
+    since = T0 + timedelta(hours=1)
+    for thread_id in ("t3", "t1", "t2"):
+        await store.put_health(
+            ThreadHealth(thread_id, T0, failed_streak=3, unhealthy_since=since, episode=1)
+        )
+    assert [h.thread_id for h in await store.unhealthy_health()] == ["t1", "t2", "t3"]
+    assert [h.thread_id for h in await store.unhealthy_health(limit=2)] == ["t1", "t2"]
+    await store.put_health(ThreadHealth("t2", T0, last_ok_at=since, episode=1))  # recovered
+    assert [h.thread_id for h in await store.unhealthy_health()] == ["t1", "t3"]
+    assert (await store.unhealthy_health())[0] == await store.get_health("t1")

@@ -1,11 +1,12 @@
-"""`LazyProvider`: the model client made (and its library imported) on first use (issue 12).
+"""`LazyProvider`: the model client made (and its module imported) on first use (issue 12).
 
 A worker whose beats a guard skips (an empty HEARTBEAT.md, quiet hours, nothing due) never talks
-to the model; importing and setting up the model client library at start-up cost such a process
-about 13 MiB (the OpenAI client). `LazyProvider` knows its name and server URL from the settings
-and builds the real provider on the first call that needs it: `complete()`, or a question only
-the provider can answer (`structured_output`). Making it fails as `create_provider` fails, at
-that moment; the settings have already checked the provider name and URL at start-up.
+to the model; setting up the model client at start-up cost such a process memory it never used
+(about 13 MiB while it was the official OpenAI client). `LazyProvider` knows its name and server
+URL from the settings and builds the real provider on the first call that needs it:
+`complete()`, or a question only the provider can answer (`structured_output`). Making it fails
+as `create_provider` fails, at that moment; the settings have already checked the provider name
+and URL at start-up.
 """
 
 from __future__ import annotations

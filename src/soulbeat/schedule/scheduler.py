@@ -154,6 +154,8 @@ class Scheduler:
         self._stopped = False
         self._claimed_at: datetime | None = None
         """The `now` the last pass claimed at: what was due then and not taken is held."""
+        self.generation = 0
+        """Counts passes, wakes and re-plans: a cached status is stale once it moved."""
         # issue 16: reminders, backoff and the dead-man check (`soulbeat.schedule.timekeeping`)
         self._time = TimeKeeping(store, planner, self._push_wake, self._publish, alerts)
 
@@ -179,7 +181,7 @@ class Scheduler:
             started: list[asyncio.Task[BeatRecord | None]] = []
             if enabled:
                 await self._store.reap_expired(self._clock.now())
-                await self._book.refresh()
+                await self._book.refresh(front=self._capacity)  # what a claim could take
                 self._claimed_at = self._clock.now()
                 await self._time.on_pass(self._claimed_at)
                 works = await self._claim(self._claimed_at)
@@ -195,6 +197,7 @@ class Scheduler:
                     started.append(handled)
             return len(works), started
         finally:
+            self.generation += 1
             self._pass_idle.set()
 
     async def _claim(self, now: datetime) -> list[_Work]:
@@ -511,12 +514,14 @@ class Scheduler:
     def wake(self, thread_id: str, reason: str = MANUAL, skill: str = MAIN) -> Wake:
         """Ask for a beat of one schedule; it runs on the next pass once coalesced (250 ms)."""
         wake = self._wakes.push(thread_id, reason, skill)
+        self.generation += 1
         self._time.invalidate()
         self._woken.set()
         return wake
 
     def replan(self) -> None:
         """Wake the loop for a pass now, e.g. after a config change (the pass re-syncs)."""
+        self.generation += 1
         self._time.invalidate()
         self._woken.set()
 
@@ -563,6 +568,7 @@ class Scheduler:
         `heartbeat_enabled = false` kill switch): the next process decides afresh. `start()`
         lifts the hold."""
         self._held = True
+        self.generation += 1
 
     @property
     def held(self) -> bool:

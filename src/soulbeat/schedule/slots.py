@@ -45,6 +45,10 @@ from soulbeat.store.records import BeatResult, Schedule, beat_key
 
 __all__ = ["SlotBook", "is_finished", "leased"]
 
+
+STALE_FRONT = 100
+"""How many of the first due schedules a sync checks for stale slots (each costs an index probe
+of the beats table); a pass checks only as many as it could claim."""
 log = logging.getLogger(__name__)
 
 WRITE_CHUNK = 5000
@@ -72,16 +76,20 @@ class SlotBook:
             covered = None if thread_id is None else frozenset([thread_id])
             await self._apply(PlanChanges(plans, covered))
 
-    async def refresh(self) -> None:
-        """Apply what changed since the last pass (`Planner.changes()`), and stale schedules."""
+    async def refresh(self, *, front: int = STALE_FRONT) -> None:
+        """Apply what changed since the last pass (`Planner.changes()`), and move on the stale
+        schedules among the first `front` due ones (the scheduler passes how many it could
+        claim: a stale slot further back reaches the front as the ones before it are taken)."""
         with paused_gc():  # usually nothing; a fleet added meanwhile at times
-            await self._apply(await self._planner.changes())
+            await self._apply(await self._planner.changes(), front=front)
 
-    async def _apply(self, changes: PlanChanges) -> None:
+    async def _apply(self, changes: PlanChanges, *, front: int = STALE_FRONT) -> None:
         now = self._clock.now()
         if self._seed is None:
             self._seed = await self._store.install_seed()
-        stale = {(s.thread_id, s.skill) for s in await self._store.stale_schedules(now)}
+        stale = {
+            (s.thread_id, s.skill) for s in await self._store.stale_schedules(now, limit=front)
+        }
         plans = list(changes.plans)
         covered = changes.threads
         if covered is None:

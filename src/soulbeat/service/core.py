@@ -36,10 +36,10 @@ from soulbeat.llm.base import LLMProvider
 from soulbeat.llm.resilience import CircuitBreakers
 from soulbeat.schedule.scheduler import Scheduler
 from soulbeat.service.board import Board
-from soulbeat.service.coalesce import SingleFlight
 from soulbeat.service.files import FileKind, FileView, WorkspaceFiles
 from soulbeat.service.fleet import Fleet
 from soulbeat.service.handoff import run_on_a_worker
+from soulbeat.service.status_cache import StatusCache
 from soulbeat.service.timing import Timing, fires_view, next_fires
 from soulbeat.service.views import beat_view, plain
 from soulbeat.store.base import Store
@@ -185,7 +185,11 @@ class Service:
         self.mcp = mcp
         self._loop_task: asyncio.Task[None] | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
-        self._status: SingleFlight[dict[str, Any]] | None = None
+        self._status = StatusCache(
+            self._compute_status,
+            stamp=lambda: (self.events.last_id, self.scheduler.generation),
+            now=self.clock.now,
+        )
         self._prune_task: asyncio.Task[None] | None = None
         self._mcp_task: asyncio.Task[None] | None = None
         #: the fleet overview and bulk enable/disable (the panel's first view)
@@ -292,10 +296,12 @@ class Service:
 
     # -- scheduler ------------------------------------------------------------------------------
     async def status(self) -> dict[str, Any]:
-        """The scheduler's status; concurrent callers share one computation (`SingleFlight`)."""
-        if self._status is None:
-            self._status = SingleFlight(self._compute_status)
-        return await self._status()
+        """The scheduler's status, kept until something changes (`StatusCache`)."""
+        return await self._status.value()
+
+    async def status_json(self) -> bytes:
+        """`status()` as UTF-8 JSON, encoded once per change (the route's answer)."""
+        return await self._status.body()
 
     async def _compute_status(self) -> dict[str, Any]:
         last = await self.store.list_beats(limit=1)
@@ -307,7 +313,7 @@ class Service:
             "in_flight": [c.key for c in self.scheduler.in_flight],
             "next_due_at": plain(await self.store.earliest_due()),
             "last_beat": beat_view(last[0]) if last else None,
-            "unhealthy": [h for h in await self.timing.all_health() if h["state"] == "unhealthy"],
+            "unhealthy": await self.timing.unhealthy(),
             "model": {
                 "provider": self.settings.llm_provider,
                 "base_url": self.settings.llm_base_url,

@@ -225,6 +225,10 @@ class Timing:
     async def all_health(self) -> list[dict[str, Any]]:
         return [health_view(h, h.thread_id) for h in await self._store.list_health()]
 
+    async def unhealthy(self) -> list[dict[str, Any]]:
+        """The unhealthy threads' health, read through their own index (the status asks)."""
+        return [health_view(h, h.thread_id) for h in await self._store.unhealthy_health()]
+
     async def schedule(self, thread_id: str) -> dict[str, Any]:
         """The thread's cadence, next due time, next fires, health and pending reminders."""
         thread = await self._store.get_thread(thread_id)

@@ -615,6 +615,11 @@ class TimeStore(Protocol):
 
     async def list_health(self) -> list[ThreadHealth]: ...
 
+    async def unhealthy_health(self, *, limit: int = 1000) -> list[ThreadHealth]:
+        """The health rows of unhealthy threads (an open episode), by thread id, at most
+        `limit`: read through an index of those rows alone, so a status costs O(unhealthy), not
+        O(threads) (issue 12)."""
+
     async def put_health(self, health: ThreadHealth) -> None: ...
 
     async def dead_threads(self, now: datetime, *, limit: int = 100) -> list[ThreadHealth]: ...

@@ -25,6 +25,7 @@ __all__ = [
     "GET_HEALTH",
     "GET_REMINDER",
     "LIST_HEALTH",
+    "LIST_UNHEALTHY",
     "PUT_HEALTH",
     "RETIME_REMINDER",
     "SETTLE_REMINDER",
@@ -53,6 +54,9 @@ SETTLE_REMINDER = """UPDATE reminders SET status = 'done', beat_key = ?, settled
 
 GET_HEALTH = "SELECT * FROM thread_health WHERE thread_id = ?"
 LIST_HEALTH = "SELECT * FROM thread_health ORDER BY thread_id"
+# Served by the partial index thread_health_unhealthy (migration 011).
+LIST_UNHEALTHY = """SELECT * FROM thread_health WHERE unhealthy_since IS NOT NULL
+    ORDER BY thread_id LIMIT ?"""
 PUT_HEALTH = """INSERT INTO thread_health (thread_id, failed_streak, last_ok_at, last_failed_at,
     dead_at, unhealthy_since, reason, episode, alerted_at, updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -221,7 +221,10 @@ class FakeLLMServer:
         """Bind a free port and serve from a background thread; returns once it accepts."""
         if self._thread is not None:
             raise RuntimeError("FakeLLMServer is already started")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP named, so asyncio sets TCP_NODELAY on each accepted connection (it
+        # checks the protocol number): without it Nagle holds the body written after the
+        # headers until the client's delayed ACK, about 40 ms per request.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", self._want_port))
         self._port = sock.getsockname()[1]

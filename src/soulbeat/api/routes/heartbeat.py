@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query, Response
 
 from soulbeat.api.deps import ServiceDep, require_api
 from soulbeat.api.paging import page
@@ -37,10 +37,20 @@ def config_body(view: ThreadConfigView) -> dict[str, Any]:
     }
 
 
-@router.get("/api/heartbeat/status")
-async def heartbeat_status(service: ServiceDep) -> dict[str, Any]:
+STATUS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The status",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+}
+
+
+@router.get("/api/heartbeat/status", response_class=Response, responses=STATUS_RESPONSES)
+async def heartbeat_status(service: ServiceDep) -> Response:
     """Whether the heartbeat runs, beats in flight, the next due time and the last beat."""
-    return await service.status()
+    # Already encoded, kept until something changes (`soulbeat.service.status_cache`): no
+    # response model, no re-encoding per request.
+    return Response(await service.status_json(), media_type="application/json")
 
 
 @router.post("/api/heartbeat/start")

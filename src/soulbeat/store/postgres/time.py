@@ -150,6 +150,13 @@ class PostgresTime(PostgresConnection):
 
         return await self._run(job)
 
+    async def unhealthy_health(self, *, limit: int = 1000) -> list[ThreadHealth]:
+        async def job(conn: Conn) -> list[ThreadHealth]:
+            rows = await many(conn, q.pg(q.LIST_UNHEALTHY), (limit,))
+            return [q.health_from_row(row) for row in rows]
+
+        return await self._run(job)
+
     async def put_health(self, health: ThreadHealth) -> None:
         async def job(conn: Conn) -> None:
             await tables.require_thread(conn, health.thread_id)

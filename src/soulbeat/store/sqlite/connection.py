@@ -187,11 +187,19 @@ class SQLiteConnection:
         the query itself on the scheduler's hot path. Under WAL a reader never waits for the
         writer, and it sees every transaction committed before it begins (so every write
         already awaited). Large reads (lists of a fleet) stay on the store's thread (`_read`),
-        so the event loop is never held for long."""
+        so the event loop is never held for long.
+
+        No BEGIN and COMMIT around it (they were a third of a beat's statements): on the
+        autocommit reader each statement reads one snapshot of its own, and a cursor still open
+        keeps its snapshot while the job asks more. A peek's statements must not rely on seeing
+        the same snapshot as each other."""
         reader = self._reader
         if reader is None:
             raise StoreError(f"the SQLite store at {self.path} is not open; call open() first")
-        return self._transaction(reader, job, write=False)
+        try:
+            return job(reader)
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite store at {self.path}: {exc}") from exc
 
 
 def _settle(done: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:

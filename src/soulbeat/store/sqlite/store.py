@@ -208,7 +208,8 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
         if offset < 0:
             raise ValueError(f"offset must be >= 0, not {offset}")
         after = opt_micros(since)
-        return await self._read(lambda conn: tables.messages(conn, thread_id, after, limit, offset))
+        run = self._peek if _small(limit) else self._read  # a beat's recent turns: no hop
+        return await run(lambda conn: tables.messages(conn, thread_id, after, limit, offset))
 
     async def count_messages(self, thread_id: str) -> int:
         """How many messages the thread has."""
@@ -365,10 +366,10 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
         )
 
     async def decisions(self, key: str) -> list[Mapping[str, Any]]:
-        return list(await self._read(lambda conn: effects_sql.decisions(conn, key)))
+        return list(await self._peek(lambda conn: effects_sql.decisions(conn, key)))
 
     async def effects(self, key: str) -> list[Effect]:
-        return await self._read(lambda conn: effects_sql.effects(conn, key))
+        return await self._peek(lambda conn: effects_sql.effects(conn, key))
 
     async def start_effect(self, ref: EffectRef, at: datetime) -> Effect:
         started = to_micros(at)
@@ -394,7 +395,7 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
 
     async def pending_events(self, thread_id: str) -> list[SystemEvent]:
         """The thread's unconsumed events, oldest first."""
-        return await self._read(lambda conn: tables.pending_events(conn, thread_id))
+        return await self._peek(lambda conn: tables.pending_events(conn, thread_id))
 
     async def consume_events(self, event_ids: Sequence[int], at: datetime) -> None:
         """Mark events consumed at `at`. Unknown and already consumed ids are left alone."""
@@ -426,7 +427,9 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
             "due_at < ?": opt_micros(until),
             "outcome = ?": outcome,
         }
-        return await self._read(lambda conn: tables.list_beats(conn, filters, limit, offset))
+        # One thread's last beats (asked by every beat's gates and context): no hop.
+        run = self._peek if thread_id is not None and _small(limit) else self._read
+        return await run(lambda conn: tables.list_beats(conn, filters, limit, offset))
 
     async def count_beats(
         self,
@@ -498,7 +501,7 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
 
     # -- memory between beats (migration 008) -----------------------------------------------------
     async def get_scratch(self, thread_id: str) -> Scratch:
-        return await self._read(lambda conn: memory_sql.get_scratch(conn, thread_id))
+        return await self._peek(lambda conn: memory_sql.get_scratch(conn, thread_id))
 
     async def write_scratch(
         self,
@@ -554,3 +557,11 @@ if TYPE_CHECKING:  # mypy checks here that SQLiteStore satisfies the protocol
 
     def _is_a_store(store: SQLiteStore) -> Store:
         return store
+
+
+SMALL_READ = 50
+"""Rows a read may ask for and still run on the caller's thread (`SQLiteConnection._peek`)."""
+
+
+def _small(limit: int | None) -> bool:
+    return limit is not None and limit <= SMALL_READ

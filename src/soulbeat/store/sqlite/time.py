@@ -120,6 +120,13 @@ class SQLiteTime(SQLiteConnection):
             lambda conn: [q.health_from_row(row) for row in conn.execute(q.LIST_HEALTH)]
         )
 
+    async def unhealthy_health(self, *, limit: int = 1000) -> list[ThreadHealth]:
+        return await self._read(
+            lambda conn: [
+                q.health_from_row(row) for row in conn.execute(q.LIST_UNHEALTHY, (limit,))
+            ]
+        )
+
     async def put_health(self, health: ThreadHealth) -> None:
         def job(conn: sqlite3.Connection) -> None:
             require_thread(conn, health.thread_id)
