@@ -5,7 +5,9 @@ main heartbeat — every cadence task counted as due, the template's own config 
 no messages or events — is built in both prompt profiles, in ``tools`` and ``schema`` decision
 mode. It prints soulbeat's estimate per part and, with ``--llm-url``, the prompt tokens the model
 server itself counts for that exact request (one completion token asked), tool and response
-schemas included — and the ratio compact / full of each, side by side in the same run.
+schemas included — and the ratio compact / full of each, side by side in the same run; then the
+tool schemas (``tools`` mode: ``heartbeat_respond``, the ledger tools, ``heartbeat_remind``) and
+the decision schema (``schema`` mode) alone, full against compact.
 
 Run: ``.venv/bin/python bench/bench_prompt_profiles.py`` (estimates only), or against a server:
 ``.venv/bin/python bench/bench_prompt_profiles.py --llm-url http://127.0.0.1:8000/v1 --model M``.
@@ -55,6 +57,7 @@ async def main() -> None:
     head = f"{'template':22} {'mode':7} {'profile':8} {'estimate':>8} {'server':>7}  parts"
     print(head)
     totals: dict[tuple[str, str], list[int]] = {}
+    schemas: dict[tuple[str, str], int] = {}
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for name in sorted(TEMPLATES):
@@ -80,6 +83,8 @@ async def main() -> None:
                             f"{name:22} {mode:7} {profile:8} {budget.total:8} {shown:>7}  {parts}"
                         )
                         totals.setdefault((mode, profile), []).append(server or budget.total)
+                        key = (mode, profile)
+                        schemas[key] = schemas.get(key, 0) + budget.parts["tool_schemas"]
                     (full_e, full_s), (small_e, small_s) = sizes["full"], sizes["compact"]
                     ratio = f"estimate {small_e / full_e:.2f}"
                     if full_s and small_s:
@@ -94,6 +99,13 @@ async def main() -> None:
         print(
             f"all templates, {mode} mode ({counted_by}): full {full}, compact {small}, "
             f"compact/full {small / full:.2f}"
+        )
+    for mode in MODES:
+        full, small = schemas[(mode, "full")], schemas[(mode, "compact")]
+        what = "tool schemas" if mode == "tools" else "decision schema"
+        print(
+            f"all templates, {mode} mode, {what} alone (estimate): full {full}, "
+            f"compact {small}, compact/full {small / full:.2f}"
         )
 
 

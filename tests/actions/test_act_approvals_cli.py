@@ -35,6 +35,7 @@ llm_base_url = "{url}"
 
 [heartbeat]
 target = "none"
+decision_mode = "tools"  # the scripted replies answer beats, not auto's probe
 
 [heartbeat.actions]
 allowed = ["post", "none"]

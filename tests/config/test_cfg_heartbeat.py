@@ -62,7 +62,7 @@ def test_defaults_are_those_of_the_spec() -> None:
         "daily_token_budget": None,
         "timeout": None,
         "max_tool_calls": 8,
-        "decision_mode": "tools",
+        "decision_mode": "auto",
         "cron": None,
         "timezone": "user",
         "quiet_after_message": "0",

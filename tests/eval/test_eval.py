@@ -46,7 +46,9 @@ def script(server: FakeLLMServer, *, with_mistakes: bool) -> None:
             continue  # failed-job: the default HEARTBEAT_OK
         if key is None or not (expected.notify or expected.actions):
             continue
-        if expected.notify:
+        if scenario.name.startswith("relay-"):  # the right alert quotes its input whole
+            server.on(key, reply=key)
+        elif expected.notify:
             server.on(key, reply=f"Attention: {expected.mentions[0]} problem, see the events.")
         elif "post" in expected.actions:
             post = {"submolt": "general", "title": "Daily summary", "content": "Two posts."}
@@ -90,6 +92,37 @@ async def test_right_answers_score_full_marks(server: FakeLLMServer, mode: str) 
     assert all(r.prompt_tokens > 0 and not r.tokens_estimated for r in report.results)
     dry = next(r for r in report.results if r.name == "dry-run-outage")
     assert dry.outcome == "would-send"
+
+
+@pytest.mark.parametrize("profile", ["full", "compact"])
+async def test_a_model_that_echoes_its_prompt_is_never_delivered(
+    server: FakeLLMServer, profile: str
+) -> None:
+    """The fake scripted to copy the user message back, as SmolLM2 does in tools mode: every
+    such beat is unreadable (nothing reaches the person), while the relay scenarios' quoting
+    alerts, answered right, still are alerts."""
+    echoing = [s for s in SCENARIOS if s.messages and not s.expected.actions]
+    for scenario in echoing:  # rules are tried in the order added: these come first
+        if not scenario.name.startswith("relay-"):
+            server.on(key_of(scenario), echo="user")
+    script(server, with_mistakes=False)
+    provider = OpenAICompatProvider(server.openai_url)
+    try:
+        report = await evaluate(provider, "fake-model", "tools", profile=profile)  # type: ignore[arg-type]
+    finally:
+        await provider.aclose()
+    results = {r.name: r for r in report.results}
+    for scenario in echoing:
+        result = results[scenario.name]
+        if scenario.name.startswith("relay-"):
+            assert (result.right, result.decided) == (True, "alert"), result
+            continue
+        assert result.decided == "unreadable", result
+        assert "echoes the prompt" in result.why, result
+        assert result.outcome == "skipped (unreadable)"
+    assert report.right == len(SCENARIOS) - sum(
+        1 for s in echoing if not s.name.startswith("relay-")
+    )
 
 
 async def test_wrong_answers_are_found_and_said_why(server: FakeLLMServer) -> None:

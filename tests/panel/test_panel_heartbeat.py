@@ -144,7 +144,8 @@ def test_panel_run_now_and_beats_arrive_live(panel: PanelPage) -> None:
     detail = page.get_by_test_id("beat-detail")
     detail.wait_for()
     assert f"Beat #{first_id}" in detail.inner_text()
-    assert "HEARTBEAT_OK" in page.get_by_test_id("beat-reply").inner_text()
+    # The default decision mode (auto) gets a structured decision from the fake server.
+    assert '"notify": false' in page.get_by_test_id("beat-reply").inner_text()
     page.get_by_text("Prompt", exact=True).click()
     assert "HEARTBEAT_OK" in page.get_by_test_id("beat-prompt").inner_text()
     panel.screenshot("beat-detail")

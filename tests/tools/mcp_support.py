@@ -19,11 +19,24 @@ from soulbeat.config.settings import Settings
 from soulbeat.service.core import Service
 from soulbeat.store.records import BeatRecord
 from soulbeat.testing import FakeClock, FakeLLMServer
+from soulbeat.turn.modes import PROBE_SCHEMA
 from soulbeat.wiring import build
 from soulbeat.workspace.templates import init_workspace
 
 SERVER = [sys.executable, "-m", "soulbeat.testing.mcp_server"]
 HEARTBEAT = "# HEARTBEAT.md\n\n## Checklist\n- Check the CI status of main\n"
+
+
+def beat_calls(server: FakeLLMServer) -> list[dict[str, Any]]:
+    """The model requests of beats: without the one-off probe ``decision_mode = auto`` (the
+    default) sends a server before the first beat of an agent without MCP tools."""
+    return [body for body in server.requests if not _is_probe(body)]
+
+
+def _is_probe(body: Mapping[str, Any]) -> bool:
+    schema = body.get("format") or (body.get("response_format") or {}).get("json_schema", {})
+    schema = schema.get("schema", schema) if isinstance(schema, dict) else schema
+    return schema == dict(PROBE_SCHEMA)
 
 
 def stdio_server(**extra: Any) -> dict[str, Any]:

@@ -56,6 +56,9 @@ async def test_a_beat_calls_an_mcp_tool_and_the_answer_reaches_the_next_round(
     server.on(round_is(2), tool_calls=alert, times=1)
     beat = await stdio.beat()
     assert (beat.outcome, beat.alert_text) == ("sent", "main is amber")
+    # decision_mode is the default, auto: an agent with MCP servers keeps tools, unprobed
+    assert beat.audit["decision_mode"] == "tools"
+    assert all("response_format" not in body for body in server.requests)
     first, second = server.requests[0], server.requests[1]
     assert "ci__build_status" in tool_names(first)
     answer = tool_messages(second)[0]

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from mcp_support import Wired, stdio_server, wire
+from mcp_support import Wired, beat_calls, stdio_server, wire
 
 from soulbeat.store.records import BeatRecord
 from soulbeat.testing import FakeClock, FakeLLMServer
@@ -39,12 +39,12 @@ async def test_a_quiet_day_costs_no_model_call(
     try:
         first = await next_beat(wired)
         assert (first.reason, first.outcome) == ("interval", "ok-token")
-        assert len(server.requests) == 1
+        assert len(beat_calls(server)) == 1
         start = wired.clock.now()
         for _ in range(DAY_OF_SLOTS):
             beat = await next_beat(wired)
         assert wired.clock.now() - start >= timedelta(hours=23, minutes=30)
-        assert len(server.requests) == 1  # not one model call all day
+        assert len(beat_calls(server)) == 1  # not one model call all day
         assert (beat.outcome, beat.skip_reason) == ("skipped", "unchanged")
         assert beat.repeats == DAY_OF_SLOTS  # folded into one record (SPEC §9.1)
         assert beat.audit["guards_passed"][-1] == "no-tasks-due"
@@ -52,7 +52,7 @@ async def test_a_quiet_day_costs_no_model_call(
         store = wired.service.store
         await store.add_message("t1", "user", "are the backups done?", wired.clock.now())
         after = await next_beat(wired)
-        assert after.outcome != "skipped" and len(server.requests) == 2
+        assert after.outcome != "skipped" and len(beat_calls(server)) == 2
     finally:
         await wired.service.close()
 
@@ -69,7 +69,7 @@ async def test_an_edited_workspace_file_or_scratch_counts_as_new(
         assert (await next_beat(wired)).skip_reason == "unchanged"
         await wired.service.store.write_scratch("t1", "a person's note", wired.clock.now())
         assert (await next_beat(wired)).outcome == "ok-token"
-        assert len(server.requests) == 3
+        assert len(beat_calls(server)) == 3
     finally:
         await wired.service.close()
 
@@ -81,14 +81,14 @@ async def test_with_mcp_tools_or_the_switch_off_the_beat_runs(
     try:
         for _ in range(3):
             assert (await next_beat(wired)).outcome == "ok-token"
-        assert len(server.requests) == 3  # the server's answers may have changed: ask
+        assert len(beat_calls(server)) == 3  # the server's answers may have changed: ask
     finally:
         await wired.service.close()
     off = await wire(tmp_path / "off", server, clock, {}, heartbeat={"skip_unchanged": False})
     try:
         for _ in range(2):
             assert (await next_beat(off)).outcome == "ok-token"
-        assert len(server.requests) == 5
+        assert len(beat_calls(server)) == 5
         assert (await off.service.run_now("t1")).outcome == "ok-token"  # manual: always runs
     finally:
         await off.service.close()
@@ -104,6 +104,6 @@ async def test_mcp_servers_outside_the_allow_list_do_not_count(
         first = await next_beat(wired)
         assert first.audit["tools"]["servers"] == []  # not even started: no MCP tool allowed
         assert (await next_beat(wired)).skip_reason == "unchanged"
-        assert len(server.requests) == 1
+        assert len(beat_calls(server)) == 1
     finally:
         await wired.service.close()

@@ -160,6 +160,31 @@ async def test_auto_falls_back_to_tools_when_the_server_does_not_honour_a_schema
     assert len(beats) == 2 and all("heartbeat_respond" in json.dumps(b["tools"]) for b in beats)
 
 
+async def test_the_default_is_auto_and_a_beat_with_memory_but_no_mcp_gets_schema(
+    bench: Bench, server: FakeLLMServer, connect: Connect
+) -> None:
+    await bench.thread()  # no decision_mode: the default
+    provider = connect(server.url)
+    runner = bench.runner(provider=provider, tool_kit=bench.tool_kit())
+    result, _ = await bench.run(runner=runner)
+    assert result.audit["decision_mode"] == "schema"
+    _probe, beat = server.requests
+    assert "tools" not in beat
+    schema = schema_of(beat)
+    assert isinstance(schema, dict) and "scratch" in schema["properties"]  # memory still works
+
+
+async def test_auto_keeps_tools_for_a_beat_that_needs_them_without_a_probe(
+    server: FakeLLMServer, connect: Connect
+) -> None:
+    modes = DecisionModes()
+    provider = connect(server.url)
+    assert await modes.resolve(provider, "fake-model", "auto", needs_tools=True) == "tools"
+    assert server.requests == [] and modes.known() == {}
+    assert await modes.resolve(provider, "fake-model", "auto") == "schema"
+    assert len(server.requests) == 1  # the probe
+
+
 async def test_auto_with_a_provider_that_has_no_structured_output_uses_tools(
     bench: Bench,
 ) -> None:
@@ -171,7 +196,7 @@ async def test_auto_with_a_provider_that_has_no_structured_output_uses_tools(
 
 
 def test_decision_mode_is_validated() -> None:
-    assert HeartbeatConfig().decision_mode == "tools"
+    assert HeartbeatConfig().decision_mode == "auto"
     with pytest.raises(ValueError, match="is not a decision mode"):
         HeartbeatConfig(decision_mode="json")  # type: ignore[arg-type]
 

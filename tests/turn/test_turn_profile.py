@@ -198,7 +198,7 @@ async def test_auto_picks_the_profile_from_the_window_the_server_reports(
     bench: Bench, server: FakeLLMServer, provider: LLMProvider, window: int, expected: str
 ) -> None:
     server.context_tokens = window
-    await bench.thread()
+    await bench.thread(decision_mode="tools")
     asked: list[str] = []
     profiles = PromptProfiles(lambda *args: _counting(asked, args))
     for _ in range(2):

@@ -14,6 +14,8 @@ import pytest
 from turn_support import Bench
 
 from soulbeat.actions.models import NoneAction, VoteAction
+from soulbeat.eval import SCENARIOS
+from soulbeat.eval.run import scenario_prompt
 from soulbeat.turn.reply import Payload, read_reply
 
 RESPOND_SCHEMA = {
@@ -282,3 +284,42 @@ async def test_the_token_in_echoed_markup_is_an_ack_and_sets_no_dedupe_trap(benc
     second, _ = await bench.run()
     assert first.outcome == "ok-token"
     assert (second.outcome, second.alert_text) == ("sent", "Payments API is down")
+
+
+# -- prose that echoes the prompt (`soulbeat.turn.echo`) ----------------------------------------
+# The prompt of the shipped eval scenario "outage-in-message" (tools mode, both profiles); the
+# echoes are what SmolLM2-135M wrote back over a real llama.cpp server, shortened.
+
+ECHO_ROWS: list[tuple[str, str, str]] = [
+    (
+        "file-heading-and-soul-line",
+        "# HEARTBEAT.md\n## HEARING_OK\n- You are not a help desk. You are someone with a point "
+        "of view, and you are still becoming who you are.\n- If you have any questions, just ask.",
+        "unreadable",
+    ),
+    (
+        "checklist-copied-back",
+        "## Checklist\n- Tell the person about outages, failed jobs and urgent requests.",
+        "unreadable",
+    ),
+    ("alert-quoting-the-message", "heads up: the payments API returns 502 since 09:10", "alert"),
+    (
+        "alert-quoting-it-with-the-block-title",
+        "New messages since the last heartbeat\nuser: heads up: the payments API returns 502 "
+        "since 09:10",
+        "alert",
+    ),
+]
+
+
+@pytest.mark.parametrize("profile", ["full", "compact"])
+@pytest.mark.parametrize(
+    ("text", "kind"), [row[1:] for row in ECHO_ROWS], ids=[row[0] for row in ECHO_ROWS]
+)
+def test_echoed_prose_contract(text: str, kind: str, profile: str) -> None:
+    scenario = next(s for s in SCENARIOS if s.name == "outage-in-message")
+    source = scenario_prompt(scenario, "tools", profile).echo_source  # type: ignore[arg-type]
+    reading = read_reply([Payload(text)], echo=source)
+    assert reading.kind == kind, reading
+    if kind == "unreadable":
+        assert reading.text == text and reading.decision is None

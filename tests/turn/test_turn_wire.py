@@ -59,7 +59,7 @@ async def test_a_plain_alert_reaches_the_thread(
     bench: Bench, server: FakeLLMServer, connect: Connect
 ) -> None:
     server.on(reply="Disk almost full")
-    await bench.thread()
+    await bench.thread(decision_mode="tools")
     result, record = await bench.run(runner=wired(bench, connect(server.url)))
     assert result.outcome == "sent"
     assert [(m.role, m.text, m.beat_id) for m in await bench.store.messages("t1")] == [
@@ -76,7 +76,7 @@ async def test_a_tool_call_ack_is_dropped(
 ) -> None:
     arguments = {"notify": False, "summary": "disk at 40%, nothing to do"}
     server.on(reply="Disk almost full!", tool_calls=[("heartbeat_respond", arguments)])
-    await bench.thread()
+    await bench.thread(decision_mode="tools")
     result, _ = await bench.run(runner=wired(bench, connect(server.url)))
     assert (result.outcome, result.audit["reply"]["tier"]) == ("ok-token", 1)
     assert result.audit["reply"]["summary"] == "disk at 40%, nothing to do"
@@ -117,7 +117,7 @@ async def test_an_action_tool_round_then_the_final_alert(
     vote = {"target": "post", "id": "42", "direction": "up"}
     server.on(tool_calls=[("ledger_vote", vote)], times=1)
     server.on(reply="Voted; one thing needs you: the disk")
-    await bench.thread(actions={"allowed": ["message", "none", "vote"]})
+    await bench.thread(actions={"allowed": ["message", "none", "vote"]}, decision_mode="tools")
     result, _ = await bench.run(runner=wired(bench, connect(server.url)))
     assert result.outcome == "sent"
     assert [a["type"] for a in result.audit["actions"]] == ["vote", "message"]

@@ -88,7 +88,11 @@ async def open_flow(
     *,
     protocol: str = "openai",
     model: str = "fake-model",
+    decision_mode: str = "tools",
 ) -> Flow:
+    """The template's workspace wired to `server`. `decision_mode` is pinned to ``tools`` by
+    default: the flows script tool rounds (``ledger_*`` calls answered, then another round),
+    which ``auto`` — the product's default, ``schema`` on a server that honours one — has not."""
     workspace = tmp_path / template
     init_workspace(workspace, template)
     url = server.openai_url if protocol == "openai" else server.ollama_url
@@ -102,6 +106,7 @@ async def open_flow(
             "llm_base_url": url,
             "llm_model": model,
             "user_timezone": "UTC",
+            "heartbeat": {"decision_mode": decision_mode},
         },
     )
     service = build(settings, clock=clock)

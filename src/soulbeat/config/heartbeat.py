@@ -148,7 +148,8 @@ class HeartbeatConfig(BaseModel):
     ``active_hours`` None means always active; ``model``, ``temperature``, ``max_tokens`` None
     mean the provider's settings. ``max_tool_calls`` caps the tool calls of one beat.
     ``decision_mode`` is how the model is asked for its decision (`soulbeat.turn.modes`):
-    ``tools`` (default), ``schema`` (structured output), ``text`` or ``auto`` (probe once).
+    ``auto`` (default: ``tools`` for a beat with MCP tools, else ``schema`` where the server
+    honours it), ``tools``, ``schema`` (structured output) or ``text``.
     ``prompt_profile`` is how much prompt a beat sends (`soulbeat.turn.profile`): ``full``,
     ``compact`` (small models) or ``auto`` (by the model's context window, which the server
     reports or else ``context_tokens`` gives).
@@ -169,7 +170,7 @@ class HeartbeatConfig(BaseModel):
     include_reasoning: bool = False
     dry_run: bool = False
     context: Literal["light", "full"] = "light"
-    decision_mode: Literal["tools", "schema", "text", "auto"] = "tools"
+    decision_mode: Literal["tools", "schema", "text", "auto"] = "auto"
     prompt_profile: Literal["full", "compact", "auto"] = "auto"
     context_tokens: int | None = None
     visibility: VisibilityConfig = Field(default_factory=VisibilityConfig)

@@ -29,12 +29,12 @@ from soulbeat.errors import ProviderError
 from soulbeat.eval.scenarios import SCENARIOS, Scenario
 from soulbeat.llm.base import ChatRequest, Completion, LLMProvider
 from soulbeat.turn.context import OWN_TITLE, ContextBlock, TurnContext
-from soulbeat.turn.decision import decision_schema
 from soulbeat.turn.modes import DecisionMode
-from soulbeat.turn.profile import PromptProfile, minimal_tools
-from soulbeat.turn.prompt import build_prompt, current_time_line
+from soulbeat.turn.offer import offered_schema, offered_tools
+from soulbeat.turn.profile import PromptProfile
+from soulbeat.turn.prompt import Prompt, build_prompt, current_time_line
 from soulbeat.turn.reply import Payload, Reading, read_reply
-from soulbeat.turn.tools import tool_action_type, tools_for
+from soulbeat.turn.tools import tool_action_type
 from soulbeat.workspace.soul import Soul
 
 __all__ = ["EvalReport", "ScenarioResult", "evaluate", "judge", "run_scenario"]
@@ -120,10 +120,10 @@ class EvalReport:
         }
 
 
-def scenario_request(
-    scenario: Scenario, model: str, mode: DecisionMode, profile: PromptProfile = "full"
-) -> ChatRequest:
-    """The request a beat in `scenario` would send (module docstring)."""
+def scenario_prompt(
+    scenario: Scenario, mode: DecisionMode, profile: PromptProfile = "full"
+) -> Prompt:
+    """The prompt a beat in `scenario` would send (module docstring)."""
     blocks: list[ContextBlock] = []
     if scenario.messages:
         lines = "\n".join(
@@ -145,7 +145,7 @@ def scenario_request(
     context = TurnContext(
         mode="light", blocks=tuple(blocks), system_files=(), event_ids=(), message_count=0
     )
-    prompt = build_prompt(
+    return build_prompt(
         prompt=PROMPT,
         instructions=ContextBlock("heartbeat", "HEARTBEAT.md", scenario.heartbeat),
         context=context,
@@ -155,10 +155,16 @@ def scenario_request(
         mode=mode,
         profile=profile,
     )
-    tools = tools_for(scenario.allowed) if mode == "tools" else ()
-    if profile == "compact":
-        tools = minimal_tools(tools)
-    schema = decision_schema(scenario.allowed) if mode == "schema" else None
+
+
+def scenario_request(
+    scenario: Scenario, model: str, mode: DecisionMode, profile: PromptProfile = "full"
+) -> ChatRequest:
+    """The request a beat in `scenario` would send (module docstring)."""
+    prompt = scenario_prompt(scenario, mode, profile)
+    allowed = scenario.allowed  # an eval beat keeps no scratch; its task is due
+    tools = offered_tools(allowed, profile, scratch=False) if mode == "tools" else ()
+    schema = offered_schema(allowed, profile, scratch=False) if mode == "schema" else None
     return ChatRequest(prompt.messages, model, tools, 0.0, 400, 300.0, "eval", schema)
 
 
@@ -180,7 +186,9 @@ async def run_scenario(
             scenario.name, False, _expected(scenario), "error", str(error), seconds=seconds
         )
     seconds = time.perf_counter() - started
-    reading = read_reply([Payload(completion.text, completion.reasoning, completion.tool_calls)])
+    payload = Payload(completion.text, completion.reasoning, completion.tool_calls)
+    echo = scenario_prompt(scenario, mode, profile).echo_source
+    reading = read_reply([payload], echo=echo)
     return judge(scenario, reading, completion, seconds)
 
 

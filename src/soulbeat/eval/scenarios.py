@@ -5,8 +5,9 @@ new messages from the person, the agent's own earlier messages, queued system ev
 posts (both untrusted) — and the `Expected` decision: whether to notify, words the alert must
 name, the ledger actions it must (or must not) take, text it must never repeat. The suite covers
 what people run soulbeat for: nothing new → acknowledge; an outage in a message or an event →
-alert naming it; the three seed workflows (daily summary, voter, silent cost-saver); hostile
-posts; the agent's own alerts coming back; dry-run.
+alert naming it; an alert that quotes the message or event it relays (which must be delivered,
+however much of the prompt it repeats); the three seed workflows (daily summary, voter, silent
+cost-saver); hostile posts; the agent's own alerts coming back; dry-run.
 """
 
 from __future__ import annotations
@@ -136,6 +137,19 @@ SCENARIOS: tuple[Scenario, ...] = (
         CHECKS,
         Expected(True, mentions=("login", "password", "sign-in", "ssh")),
         events=("12 failed ssh logins for root from a new address in 3 minutes",),
+    ),
+    # -- an alert may quote what it was given (an echo of the prompt's own words may not) -------
+    Scenario(
+        "relay-quoted-message",
+        CHECKS,
+        Expected(True, mentions=("checkout",)),
+        messages=("for on-call: checkout fails with error 500 for all EU customers",),
+    ),
+    Scenario(
+        "relay-quoted-event",
+        CHECKS,
+        Expected(True, mentions=("webhook", "8812")),
+        events=("payment webhook retries exhausted for order 8812",),
     ),
     # -- the daily-summary workflow -----------------------------------------------------------
     Scenario(

@@ -79,6 +79,7 @@ class ServerRule:
     numbered: bool = False
     body: Any = None
     headers: Mapping[str, str] | None = None
+    echo: str | None = None
 
     def fits(self, body: Mapping[str, Any]) -> bool:
         if self.times is not None and self.times <= 0:
@@ -160,6 +161,7 @@ class FakeLLMServer:
         numbered: bool = False,
         body: Any = None,
         headers: Mapping[str, str] | None = None,
+        echo: str | None = None,
     ) -> Self:
         """Add a rule; rules are tried in the order added.
 
@@ -175,11 +177,13 @@ class FakeLLMServer:
         so each answer is unique (a crash test tells a re-asked model from a recorded answer).
         `body`: answer with exactly this JSON (status `status`, default 200), whatever the
         protocol expects: for malformed-reply tests. `headers`: extra headers on an error or
-        `body` answer (``{"Retry-After": "7"}``).
+        `body` answer (``{"Retry-After": "7"}``). `echo`: a role (``"system"``, ``"user"``)
+        or ``"all"``: the answer's text is the request's messages of that role copied back (what
+        the smallest models do), in place of `reply`.
         """
         rule = ServerRule(
             match, reply, tuple(tool_calls), reasoning, reasoning_field, status, error, delay,
-            hang, garbage, usage, times, numbered, body, headers,
+            hang, garbage, usage, times, numbered, body, headers, echo,
         )  # fmt: skip
         with self._lock:
             self._rules.append(rule)
@@ -389,6 +393,8 @@ class FakeLLMServer:
             for name, args in rule.tool_calls
         )
         text = rule.reply if rule.reply is not None else ("" if calls else self.default_reply)
+        if rule.echo is not None:
+            text = _prompt_text(body, None if rule.echo == "all" else rule.echo)
         honours = self.structured_output in ("honour", "json_object")
         schema = request_schema(body) if honours else None
         if schema is not None:  # the server constrains the answer: no tool calls, only JSON
@@ -453,9 +459,12 @@ class _Answer:
     usage: tuple[int, int] | None
 
 
-def _prompt_text(body: Mapping[str, Any]) -> str:
-    messages = body.get("messages") or []
-    return "\n".join(str(m.get("content") or "") for m in messages if isinstance(m, dict))
+def _prompt_text(body: Mapping[str, Any], role: str | None = None) -> str:
+    """The messages' text, one after the other (only those of `role` when given)."""
+    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    return "\n".join(
+        str(m.get("content") or "") for m in messages if role is None or m.get("role") == role
+    )
 
 
 def _count(text: str) -> int:

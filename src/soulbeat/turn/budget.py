@@ -20,11 +20,11 @@ from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.llm.base import ChatRequest, ToolSpec, estimate_tokens
 from soulbeat.store.records import MAIN
 from soulbeat.turn.context import TurnContext, workspace_file_blocks
-from soulbeat.turn.decision import decision_schema
+from soulbeat.turn.offer import offered_schema, offered_tools
 from soulbeat.turn.prepare import load_instructions
-from soulbeat.turn.profile import PromptProfile, minimal_tools
+from soulbeat.turn.profile import PromptProfile
 from soulbeat.turn.prompt import build_prompt, current_time_line
-from soulbeat.turn.tools import tools_for
+from soulbeat.turn.remind_tool import remind_tools
 from soulbeat.workspace.loader import Workspace
 
 __all__ = ["BUDGET_PARTS", "Budget", "budget_request", "prompt_budget", "schema_tokens"]
@@ -57,10 +57,19 @@ def schema_tokens(tools: Sequence[ToolSpec], schema: Mapping[str, Any] | None) -
 
 
 def budget_request(
-    workspace: Workspace, config: HeartbeatConfig, profile: PromptProfile, mode: str, model: str
+    workspace: Workspace,
+    config: HeartbeatConfig,
+    profile: PromptProfile,
+    mode: str,
+    model: str,
+    *,
+    memory: bool = True,
 ) -> tuple[Budget, ChatRequest]:
     """The budget (module docstring) and the first-round request it describes, as a beat of the
-    workspace's main heartbeat would send it to `model` (for measuring the server's count)."""
+    workspace's main heartbeat would send it to `model` (for measuring the server's count).
+    The tools are ``heartbeat_respond``, the ledger tools and ``heartbeat_remind`` (`memory`:
+    the beat keeps a scratch); the built-in, memory and MCP tools a running service adds are
+    not counted here (the audit of a real beat counts them)."""
     parsed = workspace.heartbeat
     every_task = tuple(task.name for task in parsed.tasks) if parsed else ()
     instructions = load_instructions(workspace, MAIN, every_task)
@@ -77,10 +86,10 @@ def budget_request(
         mode=mode,
         profile=profile,
     )
-    tools = tools_for(config.actions.allowed) if offer else ()
-    if profile == "compact":
-        tools = minimal_tools(tools)
-    schema = decision_schema(config.actions.allowed) if mode == "schema" else None
+    allowed, sized = config.actions.allowed, {"scratch": memory, "tasks": bool(every_task)}
+    extra = remind_tools(config, offer)
+    tools = offered_tools(allowed, profile, extra=extra, **sized) if offer else ()
+    schema = offered_schema(allowed, profile, **sized) if mode == "schema" else None
     named = {"rules", "soul", "tasks", "context"}
     parts = {name: prompt.parts.get(name, 0) for name in ("rules", "soul", "tasks", "context")}
     parts["tool_schemas"] = schema_tokens(tools, schema)

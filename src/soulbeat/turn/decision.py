@@ -74,9 +74,16 @@ class Decision:
         }
 
 
-def decision_schema(allowed: Collection[str] = ("post", "comment", "vote")) -> dict[str, Any]:
+def decision_schema(
+    allowed: Collection[str] = ("post", "comment", "vote"),
+    *,
+    scratch: bool = True,
+    tasks: bool = True,
+) -> dict[str, Any]:
     """The decision's JSON schema, its actions limited to the `allowed` ledger action types
-    (``message`` and ``none`` need no action: they are ``notify`` and an empty list)."""
+    (``message`` and ``none`` need no action: they are ``notify`` and an empty list); the
+    optional ``scratch`` and ``tasks_addressed`` left out when `scratch` / `tasks` say the beat
+    has no use for them (the compact profile's minimal schema)."""
     variants = [
         {
             "type": "object",
@@ -91,16 +98,19 @@ def decision_schema(allowed: Collection[str] = ("post", "comment", "vote")) -> d
     actions["items"] = {"anyOf": variants} if variants else {"type": "object"}
     if not variants:
         actions["maxItems"] = 0
+    properties: dict[str, Any] = {
+        "notify": {"type": "boolean"},
+        "message": {"type": "string"},
+        "summary": {"type": "string"},
+        "actions": actions,
+    }
+    if scratch:
+        properties["scratch"] = {"type": "string"}
+    if tasks:
+        properties["tasks_addressed"] = {"type": "array", "items": {"type": "string"}}
     return {
         "type": "object",
-        "properties": {
-            "notify": {"type": "boolean"},
-            "message": {"type": "string"},
-            "summary": {"type": "string"},
-            "actions": actions,
-            "scratch": {"type": "string"},
-            "tasks_addressed": {"type": "array", "items": {"type": "string"}},
-        },
+        "properties": properties,
         "required": ["notify", "message", "summary", "actions"],
         "additionalProperties": False,
     }

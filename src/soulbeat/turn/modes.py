@@ -9,12 +9,16 @@
   A small model then cannot answer outside the schema.
 * ``text`` — no tools, no schema: HEARTBEAT_OK or the alert as plain text (for servers with
   neither).
-* ``auto`` — ``schema`` when the server honours a JSON schema, else ``tools``: `DecisionModes`
-  probes each (server, model) once with a tiny constrained request and remembers the answer for
-  the life of the process. A server that refuses the schema (a 4xx) or answers outside it is
-  ``tools``; a server that cannot be reached is asked again next time (``tools`` meanwhile).
-  A provider that declares ``structured_output = False`` (or does not say, like test doubles) is
-  ``tools`` without a probe.
+* ``auto`` (the default) — ``tools`` when the beat has tools that exist only as tool calls (the
+  agent's MCP tools: a decision schema cannot call them); otherwise ``schema`` when the server
+  honours a JSON schema, else ``tools``: `DecisionModes` probes each (server, model) once with a
+  tiny constrained request and remembers the answer for the life of the process. A server that
+  refuses the schema (a 4xx) or answers outside it is ``tools``; a server that cannot be reached
+  is asked again next time (``tools`` meanwhile). A provider that declares
+  ``structured_output = False`` (or does not say, like test doubles) is ``tools`` without a
+  probe. Under ``schema`` the decision still carries ``scratch``, ``tasks_addressed`` and the
+  ledger actions; the built-in read tools, the MEMORY.md tools and ``heartbeat_remind`` are
+  offered in ``tools`` mode only.
 """
 
 from __future__ import annotations
@@ -82,11 +86,14 @@ class DecisionModes:
     def remember(self, base_url: str, model: str, mode: DecisionMode) -> None:
         self._known[(base_url.rstrip("/"), model)] = mode
 
-    async def resolve(self, provider: LLMProvider, model: str, configured: str) -> DecisionMode:
-        """The mode to use: `configured` unless it is ``auto`` (module docstring)."""
+    async def resolve(
+        self, provider: LLMProvider, model: str, configured: str, *, needs_tools: bool = False
+    ) -> DecisionMode:
+        """The mode to use: `configured` unless it is ``auto`` (module docstring); `needs_tools`
+        says the beat offers tools that only tool calls reach (MCP), which ``auto`` keeps."""
         if configured in ("tools", "schema", "text"):
             return configured  # type: ignore[return-value]  # checked just above
-        if not getattr(provider, "structured_output", False):
+        if needs_tools or not getattr(provider, "structured_output", False):
             return "tools"
         key = (provider.base_url.rstrip("/"), model)
         lock = self._locks.setdefault(key, asyncio.Lock())

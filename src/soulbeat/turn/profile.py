@@ -43,6 +43,7 @@ __all__ = [
     "PromptProfiles",
     "choose_profile",
     "compact_instructions",
+    "minimal_schema",
     "minimal_tools",
     "soul_digest",
 ]
@@ -129,6 +130,12 @@ def minimal_tools(tools: Sequence[ToolSpec]) -> tuple[ToolSpec, ...]:
         ToolSpec(spec.name, _first_sentence(spec.description), _bare(spec.parameters))
         for spec in tools
     )
+
+
+def minimal_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON schema with only what constrains a value: no descriptions, titles, examples or
+    length caps."""
+    return _bare(schema)
 
 
 class PromptProfiles:

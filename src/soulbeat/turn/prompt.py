@@ -40,6 +40,7 @@ from typing import Literal
 from soulbeat.config.heartbeat import DEFAULT_HEARTBEAT_PROMPT
 from soulbeat.llm.base import ChatMessage, estimate_tokens
 from soulbeat.turn.context import ContextBlock, TurnContext
+from soulbeat.turn.echo import EchoSource
 from soulbeat.turn.profile import (
     COMPACT_PROMPT,
     COMPACT_RULES,
@@ -122,6 +123,9 @@ class Prompt:
     parts: Mapping[str, int] = field(default_factory=dict)
     """Estimated tokens of each part (rules, soul, files, prompt, tasks, context, time, and
     any added section), for the audit and doctor's budget."""
+    echo_source: EchoSource = field(default_factory=EchoSource)
+    """The prompt's own words and the data it carried, for telling an echo of the prompt from
+    an alert (`soulbeat.turn.echo`)."""
 
     @property
     def text(self) -> str:
@@ -284,7 +288,30 @@ def build_prompt(
     user = "\n\n".join(text for text in user_parts.values() if text)
     messages = (ChatMessage("system", system), ChatMessage("user", user))
     parts = {name: estimate_tokens(text) for name, text in {**system_parts, **user_parts}.items()}
-    return Prompt(messages, system, user, profile, parts)
+    titles = (instructions.title,) if instructions is not None else ()
+    echo = _echo_source(system_parts, user_parts, context, titles)
+    return Prompt(messages, system, user, profile, parts, echo)
+
+
+def _echo_source(
+    system_parts: Mapping[str, str],
+    user_parts: Mapping[str, str],
+    context: TurnContext,
+    titles: tuple[str, ...],
+) -> EchoSource:
+    """The system message, the prompt line, the instructions, the time line and the context
+    blocks' titles are the prompt's own words; the blocks' bodies and any section added to the
+    user message (the scratch) are data."""
+    own = [*system_parts.values(), *(block.title for block in context.blocks)]
+    data = [block.text for block in context.blocks]
+    for name, text in user_parts.items():
+        if name in ("prompt", "tasks", "time"):
+            own.append(text)
+        elif name != "context":  # the blocks, taken apart above
+            data.append(text)
+    files = (*titles, *(block.title for block in context.system_files), "SOUL.md")
+    own_text = "\n\n".join(t for t in own if t)
+    return EchoSource(own_text, "\n\n".join(t for t in data if t), files)
 
 
 def _render(block: ContextBlock, *, level: int) -> str:

@@ -49,6 +49,7 @@ from soulbeat.contract.ack import strip_heartbeat_token
 from soulbeat.llm.base import Completion, ToolCall
 from soulbeat.llm.replies import split_think
 from soulbeat.turn.decision import Decision, parse_decision
+from soulbeat.turn.echo import EchoSource, echo_reason
 from soulbeat.turn.tools import RESPOND_TOOL, Respond, action_from_call, read_respond
 from soulbeat.turn.tools import tool_action_type as _tool_action_type
 from soulbeat.turn.written import Scan, Written, is_bare_token, scan_text
@@ -156,8 +157,12 @@ def undeliverable(text: str) -> str | None:
     return None
 
 
-def read_reply(payloads: Sequence[Payload], *, ack_max_chars: int = 300) -> Reading:
-    """The meaning of a beat's reply; see the module docstring for the tiers."""
+def read_reply(
+    payloads: Sequence[Payload], *, ack_max_chars: int = 300, echo: EchoSource | None = None
+) -> Reading:
+    """The meaning of a beat's reply; see the module docstring for the tiers. `echo` is what the
+    beat's prompt said (`Prompt.echo_source`): an alert that mostly copies the prompt's own words
+    back is unreadable (`soulbeat.turn.echo`); without it no alert is measured."""
     reasoning, contents = _separate(payloads)
     last = contents[-1] if contents else ""
     respond, problems = _last_respond(payloads)
@@ -168,7 +173,26 @@ def read_reply(payloads: Sequence[Payload], *, ack_max_chars: int = 300) -> Read
     else:
         reading = _read_text(last, ack_max_chars)
     reading = replace(reading, reasoning=reasoning, problems=(*problems, *reading.problems))
+    reading = _unless_echo(reading, echo)
     return replace(reading, decision=reading.decision or _decision_of(reading))
+
+
+def _unless_echo(reading: Reading, echo: EchoSource | None) -> Reading:
+    """An alert that is the prompt copied back becomes unreadable, its text kept for the audit
+    (actions written beside it are dropped with it, as for any undeliverable alert)."""
+    if reading.kind != "alert":
+        return reading
+    reason = echo_reason(reading.text, echo)
+    if reason is None:
+        return reading
+    return Reading(
+        "unreadable",
+        reading.tier,
+        reading.text,
+        reasoning=reading.reasoning,
+        summary=reading.summary,
+        problems=(*reading.problems, reason),
+    )
 
 
 def _separate(payloads: Sequence[Payload]) -> tuple[str, list[str]]:

@@ -54,7 +54,7 @@ from soulbeat.channels.thread import ThreadChannel
 from soulbeat.clock import Clock
 from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.events.models import EventSink
-from soulbeat.llm.base import ChatRequest, LLMProvider, ToolCall
+from soulbeat.llm.base import ChatRequest, LLMProvider, ToolCall, ToolSpec
 from soulbeat.schedule.plan import BeatPlan
 from soulbeat.store.base import BeatStore
 from soulbeat.store.records import BeatResult, Claim
@@ -62,20 +62,19 @@ from soulbeat.tools.assemble import BeatKit, ToolKit, assemble_beat_tools
 from soulbeat.turn.acting import Acting
 from soulbeat.turn.audit import BeatAudit
 from soulbeat.turn.context import ContextScope, ContextSource, TurnContext, gather_context
-from soulbeat.turn.decision import decision_schema
 from soulbeat.turn.decisions import RecordedModel
 from soulbeat.turn.delivery import Deliverer, resolve_route
 from soulbeat.turn.effects import BeatEffects
 from soulbeat.turn.memory_step import memory_sections, settle_memory
 from soulbeat.turn.modes import DecisionMode, DecisionModes
+from soulbeat.turn.offer import offered_schema, offered_tools
 from soulbeat.turn.outcome import DEDUPE_WINDOW, Outcome, decide_outcome, indicator_for
 from soulbeat.turn.prepare import BeatSetup, prepare_beat
-from soulbeat.turn.profile import PromptProfile, PromptProfiles, minimal_tools
+from soulbeat.turn.profile import PromptProfile, PromptProfiles
 from soulbeat.turn.prompt import Prompt, PromptSection, build_prompt, current_time_line
 from soulbeat.turn.remind_tool import RemindTool, ScheduleReminder, remind_tools
 from soulbeat.turn.reply import read_reply
 from soulbeat.turn.rounds import ActOnCall, Exchange, exchange
-from soulbeat.turn.tools import tools_for
 from soulbeat.workspace.digest import workspace_digest
 
 __all__ = ["TurnRunner"]
@@ -163,7 +162,9 @@ class TurnRunner:
         if done.error is not None:
             failure = Outcome("failed", failure=done.error.reason, error=str(done.error))
             return self._finish(beat, failure, done)
-        reading = read_reply(done.payloads, ack_max_chars=beat.config.ack_max_chars)
+        reading = read_reply(
+            done.payloads, ack_max_chars=beat.config.ack_max_chars, echo=prompt.echo_source
+        )
         beat.audit.reading = reading
         last_alert = None
         if reading.kind == "alert":
@@ -257,7 +258,9 @@ class TurnRunner:
 
     async def _decision_mode(self, beat: _Beat) -> DecisionMode:
         model = (beat.config.model or self._default_model).strip()
-        mode = await self._modes.resolve(self._provider, model, beat.config.decision_mode)
+        mcp = beat.kit is not None and beat.kit.tools.reaches_outside  # only tool calls reach MCP
+        configured = beat.config.decision_mode
+        mode = await self._modes.resolve(self._provider, model, configured, needs_tools=mcp)
         beat.audit.decision_mode = mode
         return mode
 
@@ -302,14 +305,15 @@ class TurnRunner:
         beat.audit.model = model
         beat.audit.provider = {"name": self._provider.name, "url": self._provider.base_url}
         offer = config.max_tool_calls > 0 and mode == "tools"
-        tools = tools_for(config.actions.allowed) if offer else ()
-        if prompt.profile == "compact":
-            tools = minimal_tools(tools)
+        extra: tuple[ToolSpec, ...] = ()
         if self._reminders is not None:  # issue 16: the model's own follow-up
-            tools = (*tools, *remind_tools(config, offer))
-        if offer and beat.kit is not None:  # the kit's tools as their servers describe them
-            tools = (*tools, *beat.kit.tools.specs)
-        schema = decision_schema(config.actions.allowed) if mode == "schema" else None
+            extra = remind_tools(config, offer)
+        if beat.kit is not None:  # issue 15: built-in, memory and MCP tools
+            extra = (*extra, *beat.kit.tools.specs)
+        sized = {"scratch": beat.kit is not None, "tasks": bool(beat.plan.due_tasks)}
+        allowed = config.actions.allowed
+        tools = offered_tools(allowed, prompt.profile, extra=extra, **sized) if offer else ()
+        schema = offered_schema(allowed, prompt.profile, **sized) if mode == "schema" else None
         request = ChatRequest(
             prompt.messages,
             model,

@@ -126,9 +126,20 @@ class Respond:
     problems: tuple[str, ...] = ()
 
 
-def tools_for(allowed: Collection[str]) -> tuple[ToolSpec, ...]:
-    """``heartbeat_respond`` and the tool of each allowed ledger action type, in a fixed order."""
-    return (HEARTBEAT_RESPOND, *(spec for kind, spec in ACTION_TOOLS.items() if kind in allowed))
+def tools_for(
+    allowed: Collection[str], *, scratch: bool = True, tasks: bool = True
+) -> tuple[ToolSpec, ...]:
+    """``heartbeat_respond`` and the tool of each allowed ledger action type, in a fixed order;
+    ``heartbeat_respond`` without its optional ``scratch`` / ``tasks_addressed`` when `scratch` /
+    `tasks` say the beat has no use for them."""
+    respond = HEARTBEAT_RESPOND
+    unused = {name for name, used in (("scratch", scratch), ("tasks_addressed", tasks)) if not used}
+    if unused:
+        properties = {k: v for k, v in respond.parameters["properties"].items() if k not in unused}
+        respond = ToolSpec(
+            respond.name, respond.description, {**respond.parameters, "properties": properties}
+        )
+    return (respond, *(spec for kind, spec in ACTION_TOOLS.items() if kind in allowed))
 
 
 def tool_action_type(name: str) -> str | None:

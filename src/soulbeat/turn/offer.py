@@ -1,0 +1,52 @@
+"""What a beat offers the model beside its messages (issue 14): the tools of ``tools`` mode and
+the decision schema of ``schema`` mode, sized by the prompt profile. Pure.
+
+* ``full`` — ``heartbeat_respond`` with every field, the tool of each allowed ledger action, then
+  the `extra` tools (the model's reminder tool, the built-in read tools, the memory tools, the
+  agent's MCP tools) as they describe themselves; the decision schema with every field.
+* ``compact`` — the minimal forms, for small models whose server renders every schema into the
+  prompt: ``heartbeat_respond`` and the decision schema without ``scratch`` when the beat keeps no
+  memory and without ``tasks_addressed`` when no task is due; every tool, the extra ones
+  included, with its description cut to the first sentence and without property descriptions,
+  titles and length caps (`minimal_tools`); the decision schema likewise (`minimal_schema`).
+  The turn still checks lengths when it carries an action out.
+
+The turn runner, doctor's budget and ``soulbeat eval`` all ask here, so what is counted is what
+is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from soulbeat.llm.base import ToolSpec
+from soulbeat.turn.decision import decision_schema
+from soulbeat.turn.profile import PromptProfile, minimal_schema, minimal_tools
+from soulbeat.turn.tools import tools_for
+
+__all__ = ["offered_schema", "offered_tools"]
+
+
+def offered_tools(
+    allowed: Collection[str],
+    profile: PromptProfile,
+    *,
+    extra: Sequence[ToolSpec] = (),
+    scratch: bool = True,
+    tasks: bool = True,
+) -> tuple[ToolSpec, ...]:
+    """The tools of a ``tools``-mode beat (module docstring); `scratch` / `tasks` say whether
+    the beat keeps memory and has due tasks."""
+    if profile == "full":
+        return (*tools_for(allowed), *extra)
+    return minimal_tools((*tools_for(allowed, scratch=scratch, tasks=tasks), *extra))
+
+
+def offered_schema(
+    allowed: Collection[str], profile: PromptProfile, *, scratch: bool = True, tasks: bool = True
+) -> dict[str, Any]:
+    """The decision schema of a ``schema``-mode beat (module docstring)."""
+    if profile == "full":
+        return decision_schema(allowed)
+    return minimal_schema(decision_schema(allowed, scratch=scratch, tasks=tasks))
