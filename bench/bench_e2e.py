@@ -102,19 +102,23 @@ def finished(db: Path) -> int:
     return int(row[0])
 
 
-def beats_per_second(threads: int, window: float) -> float:
+def beats_per_second(threads: int, window: float) -> tuple[float, float]:
+    """Finished beats per second over the window, and the serving process's CPU ms per beat."""
     with tempfile.TemporaryDirectory() as tmp, FakeLLMServer() as model:
         folder = Path(tmp)
         (folder / "workspace").mkdir()
         (folder / "workspace" / "HEARTBEAT.md").write_text("# Checks\n- look at the inbox\n")
         asyncio.run(seed(folder / "data", folder / "workspace", threads))
-        with Served(folder, model.openai_url, "2s"):
+        with Served(folder, model.openai_url, "2s") as served:
             db = folder / "data" / "soulbeat.db"
             time.sleep(4)  # the first slots are up to 2 s away; let it reach its pace
+            assert served.process is not None
+            cpu_before = cpu_seconds(served.process.pid)
             before, began = finished(db), time.perf_counter()
             time.sleep(window)
             after, took = finished(db), time.perf_counter() - began
-        return (after - before) / took
+            cpu = cpu_seconds(served.process.pid) - cpu_before
+        return (after - before) / took, cpu / max(after - before, 1) * 1e3
 
 
 async def raw_status_latencies(url: str, clients: int, window: float) -> list[float]:
@@ -217,14 +221,19 @@ def main() -> None:
         default="both",
         help="the status load generator: a minimal HTTP/1.1 client, httpx, or one run of each",
     )
+    parser.add_argument("--skip-status", action="store_true", help="the beats/s run only")
     args = parser.parse_args()
-    rates = [beats_per_second(args.threads, args.window) for _ in range(args.reps)]
+    beats = [beats_per_second(args.threads, args.window) for _ in range(args.reps)]
+    rates, cpus = [b[0] for b in beats], [b[1] for b in beats]
     median = statistics.median(rates)
     print(
         f"beats/s, {args.threads:,} threads every 2 s, instant model: median {median:.0f} "
         f"[{min(rates):.0f}–{max(rates):.0f}] over {args.reps} runs; "
-        f"{median / TARGET_BEATS:.2f}× the target of {TARGET_BEATS:g}"
+        f"{median / TARGET_BEATS:.2f}× the target of {TARGET_BEATS:g}; serving process CPU "
+        f"{statistics.median(cpus):.2f} ms per beat [{min(cpus):.2f}–{max(cpus):.2f}]"
     )
+    if args.skip_status:
+        return
     kinds = ["raw", "httpx"] if args.status_client == "both" else [args.status_client]
     for kind in kinds:
         runs = [

@@ -11,7 +11,7 @@ import pytest
 from soulbeat.errors import ProviderRequestError, ProviderUnavailableError
 from soulbeat.llm.base import ChatMessage, ChatRequest
 from soulbeat.llm.ollama import OllamaProvider
-from soulbeat.llm.openai_compat import NO_API_KEY, OpenAICompatProvider
+from soulbeat.llm.openai_compat import NO_API_KEY, OpenAICompatProvider, env_proxy
 
 REQUEST = ChatRequest((ChatMessage("user", "hi"),), model="m", timeout=5)
 
@@ -85,3 +85,33 @@ async def test_the_api_key_is_never_shown() -> None:
 
     assert "sk-secret" not in repr(provider)
     await provider.aclose()
+
+
+@pytest.mark.parametrize(
+    ("environment", "url", "expected"),
+    [
+        ({}, "https://api.example/v1", None),
+        (
+            {"HTTPS_PROXY": "http://proxy.test:3128"},
+            "https://api.example/v1",
+            "http://proxy.test:3128",
+        ),
+        ({"HTTPS_PROXY": "http://proxy.test:3128"}, "http://127.0.0.1:8000/v1", None),
+        ({"ALL_PROXY": "http://proxy.test:1"}, "http://models.test/v1", "http://proxy.test:1"),
+        (
+            {"HTTPS_PROXY": "http://proxy.test:3128", "NO_PROXY": "api.example"},
+            "https://api.example/v1",
+            None,
+        ),
+    ],
+)
+def test_the_environment_names_the_proxy_as_for_any_client(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], url: str, expected: str | None
+) -> None:
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"):
+        for spelling in (name, name.lower()):
+            monkeypatch.delenv(spelling, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    assert env_proxy(httpx.URL(url)) == expected
