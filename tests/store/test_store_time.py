@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from soulbeat.errors import NotFoundError
+from soulbeat.errors import LeaseLostError, NotFoundError
 from soulbeat.store.base import Store, TimeStore
-from soulbeat.store.records import Agent, Thread
+from soulbeat.store.records import MAIN, Agent, BeatResult, Claim, Thread
 from soulbeat.store.records_time import NewReminder, ThreadHealth
 
 OpenStore = Callable[[], Awaitable[Store]]
@@ -126,3 +127,66 @@ async def test_unhealthy_health_lists_open_episodes_only_by_thread_id(store: Sto
     await store.put_health(ThreadHealth("t2", T0, last_ok_at=since, episode=1))  # recovered
     assert [h.thread_id for h in await store.unhealthy_health()] == ["t1", "t3"]
     assert (await store.unhealthy_health())[0] == await store.get_health("t1")
+
+
+# -- a beat's health row shares its finish's transaction (issue 12) ---------------------------
+LEASE = timedelta(minutes=5)
+
+
+def _done(outcome: str = "ok-token", **kw: object) -> BeatResult:
+    return BeatResult(outcome, T0, T0 + timedelta(seconds=2), **kw)  # type: ignore[arg-type]
+
+
+async def _claimed(store: Store, due: datetime = T0, worker: str = "w1") -> Claim:
+    await store.put_schedule("t1", MAIN, next_due_at=due, phase_seconds=0, fingerprint="30m")
+    (claim,) = await store.claim_due(due, worker, LEASE)
+    return claim
+
+
+async def test_finish_beat_stores_the_health_row_with_the_beat(store: Store) -> None:
+    await _thread(store)
+    claim = await _claimed(store)
+    healthy = ThreadHealth("t1", T0, last_ok_at=T0, dead_at=T0 + timedelta(hours=1))
+    record = await store.finish_beat(
+        claim, _done(), next_due_at=T0 + timedelta(minutes=30), health=healthy
+    )
+    assert record.status == "finished" and await store.get_health("t1") == healthy
+    assert await store.earliest_dead() == T0 + timedelta(hours=1)
+    # a repeated skip folds into the previous record, and its health row is stored all the same
+    skip = _done("skipped", skip_reason="empty")
+    first = await store.finish_beat(
+        await _claimed(store, T0 + timedelta(minutes=30)), skip, next_due_at=T0 + timedelta(hours=1)
+    )
+    later = replace(healthy, updated_at=T0 + timedelta(hours=1), dead_at=T0 + timedelta(hours=2))
+    folded = await store.finish_beat(
+        await _claimed(store, T0 + timedelta(hours=1)),
+        skip,
+        next_due_at=T0 + timedelta(hours=2),
+        health=later,
+    )
+    assert folded.id == first.id and folded.repeats == 2
+    assert await store.get_health("t1") == later
+
+
+async def test_finish_beat_without_its_lease_or_with_another_threads_row_writes_nothing(
+    open_store: OpenStore,
+) -> None:
+    store = await open_store()
+    await _thread(store)
+    await store.add_thread(Thread("t2", "agent", T0))
+    before = ThreadHealth("t1", T0, failed_streak=1, last_failed_at=T0)
+    await store.put_health(before)
+    lost = await _claimed(store)
+    with pytest.raises(ValueError, match="thread 't2'"):
+        await store.finish_beat(lost, _done(), next_due_at=None, health=ThreadHealth("t2", T0))
+    assert await store.get_health("t2") is None
+    assert (await store.get_beat(lost.beat_id)).status == "claimed"
+    assert await store.reap_expired(T0 + LEASE) == 1  # w1 is gone; w2 takes the slot over
+    other = await open_store()
+    (retry,) = await other.claim_due(T0 + LEASE, "w2", LEASE)
+    reset = replace(before, failed_streak=0, last_ok_at=T0 + LEASE, updated_at=T0 + LEASE)
+    with pytest.raises(LeaseLostError):
+        await store.finish_beat(lost, _done(), next_due_at=None, health=reset)
+    assert await store.get_health("t1") == before  # the lost beat's health was not written
+    await other.finish_beat(retry, _done(), next_due_at=T0 + timedelta(hours=1), health=reset)
+    assert await store.get_health("t1") == reset

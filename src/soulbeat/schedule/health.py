@@ -166,6 +166,11 @@ class HealthKeeper:
     async def commit(self, health: ThreadHealth, transition: str | None, now: datetime) -> None:
         """Store ``health``; publish ``transition`` (and alert once) when there is one."""
         await self._store.put_health(health)
+        await self.stored(health, transition, now)
+
+    async def stored(self, health: ThreadHealth, transition: str | None, now: datetime) -> None:
+        """``health`` was stored (with its beat's finish): publish ``transition`` (and alert
+        once) when there is one."""
         if transition is not None:
             await self._transition(health, transition, now)
 

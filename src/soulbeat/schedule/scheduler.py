@@ -403,6 +403,7 @@ class Scheduler:
             next_due_at=next_due,
             advance=advance,
             task_runs=task_runs(plan, result),
+            health=None if step is None else step.row,  # one transaction with the beat
         )
         self._publish("beat.finished", beat_data(work.claim, work.reason) | record_data(record))
         await self._time.finished(work.reason, record.key, step, now)

@@ -6,14 +6,17 @@
   loop sleeps no longer than either (no polling).
 * `health_after(...)` / `delayed_slot(...)` / `finished(...)` — around `finish_beat`: the health
   the finished beat leads to, the backoff delay it puts on the next slot, and afterwards the
-  stored health (events, the one alert) and the settled reminder.
+  events and the one alert of the health `finish_beat` stored with the beat (`HealthStep.row`:
+  one transaction for both), and the settled reminder.
 
 Needs a store with the `TimeStore` part; with any other store every hook does nothing.
 
 An idle pass costs no query: the next reminder and the next deadline are kept once read, and
 forgotten (read again on the next pass) when something may have moved them — a reminder fired
-or settled, a health row written, or `invalidate()` (the scheduler's `replan()` and `wake()`:
-a reminder added or cancelled, a config change, another worker's change on PostgreSQL).
+or settled, or `invalidate()` (the scheduler's `replan()` and `wake()`: a reminder added or
+cancelled, a config change, another worker's change on PostgreSQL). A beat's health row only
+moves the kept deadline earlier, to its own ``dead_at``: a kept deadline that is early costs one
+`check_dead` that finds nothing and reads it again, never a missed one.
 """
 
 from __future__ import annotations
@@ -53,6 +56,14 @@ class _Unknown:
 UNKNOWN = _Unknown()
 
 
+def _sooner(cached: datetime | _Unknown | None, row: ThreadHealth) -> datetime | _Unknown | None:
+    """The kept earliest deadline after ``row`` was stored: only a deadline of a thread that is
+    not unhealthy counts (`TimeStore.earliest_dead`), and the row may only bring it forward."""
+    if isinstance(cached, _Unknown) or row.unhealthy_since is not None or row.dead_at is None:
+        return cached
+    return row.dead_at if cached is None else min(cached, row.dead_at)
+
+
 def _maybe_due(cached: datetime | _Unknown | None, now: datetime) -> bool:
     return isinstance(cached, _Unknown) or (cached is not None and cached <= now)
 
@@ -66,6 +77,11 @@ class HealthStep:
     after: ThreadHealth
     transition: str | None
     write: bool = True
+
+    @property
+    def row(self) -> ThreadHealth | None:
+        """The row `finish_beat` stores with the beat, or None when nothing is worth a write."""
+        return self.after if self.write else None
 
 
 class TimeKeeping:
@@ -160,13 +176,13 @@ class TimeKeeping:
     async def finished(
         self, reason: str, beat_key: str, step: HealthStep | None, now: datetime
     ) -> None:
-        """After the beat was stored: settle its reminder, store the health, publish, alert."""
+        """After the beat was stored with ``step.row``: settle its reminder, publish, alert."""
         if self.reminders is not None and reminder_id(reason) is not None:
             await self.reminders.settle(reason, beat_key, now)
             self._next_reminder = UNKNOWN
         if self.health is not None and step is not None and step.write:
-            await self.health.commit(step.after, step.transition, now)
-            self._next_dead = UNKNOWN
+            self._next_dead = _sooner(self._next_dead, step.after)
+            await self.health.stored(step.after, step.transition, now)
 
     def dropped(self, reason: str) -> None:
         if self.reminders is not None:

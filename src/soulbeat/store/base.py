@@ -254,9 +254,13 @@ class BeatStore(Protocol):
         next_due_at: datetime | None,
         advance: bool = True,
         task_runs: Mapping[str, datetime] | None = None,
+        health: ThreadHealth | None = None,
     ) -> BeatRecord:
         """Write the record and release the lease atomically (see module docstring). With
-        `advance=False` the schedule's slot is left alone (out-of-slot wakes)."""
+        `advance=False` the schedule's slot is left alone (out-of-slot wakes). ``health``, when
+        given, is the claim's thread's health row after this beat (issue 16), stored as
+        `TimeStore.put_health` would, in the same transaction: written only when the beat is;
+        a row of another thread raises ValueError, having written nothing."""
 
     async def defer_beat(
         self, claim: Claim, until: datetime, reason: str, *, audit: Mapping[str, Any] | None = None
@@ -633,3 +637,12 @@ class TimeStore(Protocol):
 class Store(BeatStore, BoardStore, ActionStore, TimeStore, Protocol):
     """Everything: the three parts on one database, so a beat's record, its delivery and its
     actions can share a transaction. `soulbeat.wiring.build()` takes a `Store`."""
+
+
+def check_health_of(claim: Claim, health: ThreadHealth | None) -> None:
+    """`BeatStore.finish_beat`'s check of its ``health``: the row must be the claim's thread's."""
+    if health is not None and health.thread_id != claim.thread_id:
+        raise ValueError(
+            f"finish_beat got the health row of thread {health.thread_id!r} for a beat of "
+            f"thread {claim.thread_id!r}; expected the beat's own thread's row"
+        )

@@ -24,7 +24,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
-from soulbeat.store.base import Store
+from soulbeat.store import time_sql
+from soulbeat.store.base import Store, check_health_of
 from soulbeat.store.codec import dump_json, opt_micros, to_micros
 from soulbeat.store.postgres import claims, tables
 from soulbeat.store.postgres import effects as effects_sql
@@ -49,6 +50,7 @@ from soulbeat.store.records import (
     Thread,
 )
 from soulbeat.store.records_memory import Scratch, ThreadChanges
+from soulbeat.store.records_time import ThreadHealth
 from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery, FleetRow, ThreadFacts
 
 T = TypeVar("T")
@@ -273,11 +275,18 @@ class PostgresStore(PostgresBoard, PostgresActions, PostgresTime):
         next_due_at: datetime | None,
         advance: bool = True,
         task_runs: Mapping[str, datetime] | None = None,
+        health: ThreadHealth | None = None,
     ) -> BeatRecord:
         runs = dict(task_runs or {})
-        return await self._run(
-            lambda conn: claims.finish_beat(conn, claim, result, next_due_at, advance, runs)
-        )
+        check_health_of(claim, health)
+
+        async def job(conn: Conn) -> BeatRecord:
+            record = await claims.finish_beat(conn, claim, result, next_due_at, advance, runs)
+            if health is not None:  # the same transaction (`BeatStore.finish_beat`)
+                await conn.execute(time_sql.pg(time_sql.PUT_HEALTH), time_sql.health_args(health))
+            return record
+
+        return await self._run(job)
 
     async def defer_beat(
         self, claim: Claim, until: datetime, reason: str, *, audit: Mapping[str, Any] | None = None

@@ -29,7 +29,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
-from soulbeat.store.base import Store
+from soulbeat.store import time_sql
+from soulbeat.store.base import Store, check_health_of
 from soulbeat.store.bulk import paused_gc
 from soulbeat.store.codec import dump_json, opt_micros, to_micros
 from soulbeat.store.records import (
@@ -47,6 +48,7 @@ from soulbeat.store.records import (
     Thread,
 )
 from soulbeat.store.records_memory import Scratch, ThreadChanges
+from soulbeat.store.records_time import ThreadHealth
 from soulbeat.store.search import (
     FLEET_SQL,
     BeatBucket,
@@ -329,14 +331,22 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
         next_due_at: datetime | None,
         advance: bool = True,
         task_runs: Mapping[str, datetime] | None = None,
+        health: ThreadHealth | None = None,
     ) -> BeatRecord:
         """Write the record and release the lease atomically; with `advance=False` the slot
         (`next_due_at`) is left alone and the argument ignored. Raises LeaseLostError, having
-        written nothing, when the lease is no longer ours."""
+        written nothing, when the lease is no longer ours. ``health`` is written in the same
+        transaction (`BeatStore.finish_beat`): one commit per beat, not two (issue 12)."""
         runs = dict(task_runs or {})
-        return await self._write_grouped(
-            lambda conn: claims.finish_beat(conn, claim, result, next_due_at, advance, runs)
-        )
+        check_health_of(claim, health)
+
+        def job(conn: sqlite3.Connection) -> BeatRecord:
+            record = claims.finish_beat(conn, claim, result, next_due_at, advance, runs)
+            if health is not None:
+                conn.execute(time_sql.PUT_HEALTH, time_sql.health_args(health))
+            return record
+
+        return await self._write_grouped(job)
 
     async def defer_beat(
         self, claim: Claim, until: datetime, reason: str, *, audit: Mapping[str, Any] | None = None
