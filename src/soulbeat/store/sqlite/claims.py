@@ -187,23 +187,35 @@ def earliest_due(conn: sqlite3.Connection) -> datetime | None:
     return from_micros(min(found)) if found else None
 
 
-def _finished(conn: sqlite3.Connection, key: str) -> bool:
-    row = conn.execute("SELECT status FROM beats WHERE key = ?", (key,)).fetchone()
-    return row is not None and row["status"] == "finished"
+def _beat_of(conn: sqlite3.Connection, key: str) -> sqlite3.Row | None:
+    """The beat row keyed `key` (what a claim needs of it), if there is one."""
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT id, status, attempt, reason FROM beats WHERE key = ?", (key,)
+    ).fetchone()
+    return row
+
+
+def _finished(beat: sqlite3.Row | None) -> bool:
+    return beat is not None and beat["status"] == "finished"
 
 
 def _slot_key(row: sqlite3.Row) -> str:
     return beat_key(row["thread_id"], row["skill"], from_micros(row["next_due_at"]))
 
 
+_Due = tuple[sqlite3.Row, str, "sqlite3.Row | None"]
+"""A due schedule row, its slot's beat key and that key's beat row (None: not claimed yet)."""
+
+
 def _due_rows(
     conn: sqlite3.Connection, now: int, limit: int, *, stale: bool, scan: int | None = None
-) -> list[sqlite3.Row]:
+) -> list[_Due]:
     """Up to `limit` claimable schedule rows whose slot key is not finished (or, with `stale`,
-    is finished), in claiming order. Reads the due index lazily and stops once it has enough,
-    or (with `scan`) once it has looked at that many rows."""
+    is finished), in claiming order, each with its key and beat row (read once: the claim
+    re-uses it). Reads the due index lazily and stops once it has enough, or (with `scan`)
+    once it has looked at that many rows."""
     cursor = conn.execute(DUE_SQL, {"now": now})
-    picked: list[sqlite3.Row] = []
+    picked: list[_Due] = []
     seen = 0
     try:
         while len(picked) < limit and (scan is None or seen < scan):
@@ -211,7 +223,11 @@ def _due_rows(
             if not rows:
                 break
             seen += len(rows)
-            picked += [row for row in rows if _finished(conn, _slot_key(row)) == stale]
+            for row in rows:
+                key = _slot_key(row)
+                beat = _beat_of(conn, key)
+                if _finished(beat) == stale:
+                    picked.append((row, key, beat))
     finally:
         cursor.close()
     return picked[:limit]
@@ -223,7 +239,8 @@ def stale_schedules(conn: sqlite3.Connection, now: datetime, limit: int) -> list
     every due row each pass was half the CPU of a busy process); a stale slot further back
     reaches the front as the ones before it are claimed."""
     at = to_micros(now)
-    return [schedule_from_row(row) for row in _due_rows(conn, at, limit, stale=True, scan=limit)]
+    due = _due_rows(conn, at, limit, stale=True, scan=limit)
+    return [schedule_from_row(row) for row, _, _ in due]
 
 
 def claim_due(
@@ -232,16 +249,10 @@ def claim_due(
     """Lease every claimable schedule at `now` (up to `limit`) whose slot is not finished."""
     at, until = to_micros(now), to_micros(now + lease)
     claims: list[Claim] = []
-    for row in _due_rows(conn, at, limit, stale=False):
-        claim = _take(
-            conn,
-            row,
-            from_micros(row["next_due_at"]),
-            scheduled_reason(row["skill"]),
-            worker_id,
-            at,
-            until,
-        )
+    for row, key, beat in _due_rows(conn, at, limit, stale=False):
+        due = from_micros(row["next_due_at"])
+        reason = scheduled_reason(row["skill"])
+        claim = _take(conn, row, due, reason, worker_id, at, until, found=(key, beat))
         if claim is not None:
             claims.append(claim)
     return claims
@@ -279,16 +290,20 @@ def _take(
     worker_id: str,
     now: int,
     until: int,
+    *,
+    found: tuple[str, sqlite3.Row | None] | None = None,
 ) -> Claim | None:
     """Lease `schedule` for the beat keyed by `due_at`: insert its beat row, or re-use an
     unfinished one with attempt + 1. A beat left `claimed` under an expired lease on another key
-    becomes `interrupted`. None (and nothing written) when the key is already finished."""
+    becomes `interrupted`. None (and nothing written) when the key is already finished.
+    ``found``: the key and its beat row, already read in this transaction."""
     thread_id, skill = schedule["thread_id"], schedule["skill"]
-    key = beat_key(thread_id, skill, due_at)
-    beat = conn.execute(
-        "SELECT id, status, attempt, reason FROM beats WHERE key = ?", (key,)
-    ).fetchone()
-    if beat is not None and beat["status"] == "finished":
+    if found is None:
+        key = beat_key(thread_id, skill, due_at)
+        beat = _beat_of(conn, key)
+    else:
+        key, beat = found
+    if _finished(beat):
         return None
     old = schedule["lease_beat_id"]
     if old is not None and (beat is None or old != beat["id"]):
@@ -328,10 +343,13 @@ def _take(
     )
 
 
-def _check_lease(conn: sqlite3.Connection, claim: Claim) -> None:
-    """Raise LeaseLostError unless `claim` still holds its schedule's lease (see module doc)."""
+def _check_lease(conn: sqlite3.Connection, claim: Claim) -> sqlite3.Row:
+    """Raise LeaseLostError unless `claim` still holds its schedule's lease (see module doc).
+    Returns the lease's row, with the schedule's ``task_last_run`` and ``recent_starts`` (what a
+    finish rewrites, read in the same statement)."""
     row = conn.execute(
-        """SELECT b.status, b.attempt, b.worker_id, s.lease_owner, s.lease_beat_id
+        """SELECT b.status, b.attempt, b.worker_id, s.lease_owner, s.lease_beat_id,
+        s.task_last_run, s.recent_starts
         FROM beats AS b LEFT JOIN schedules AS s ON s.thread_id = ? AND s.skill = ?
         WHERE b.id = ?""",
         (claim.thread_id, claim.skill, claim.beat_id),
@@ -348,6 +366,7 @@ def _check_lease(conn: sqlite3.Connection, claim: Claim) -> None:
             f"beat {claim.key!r} (attempt {claim.attempt}) is no longer leased to "
             f"{claim.worker_id!r}; another worker or a reap took it, so this result is dropped"
         )
+    return row  # type: ignore[no-any-return]
 
 
 def _release(conn: sqlite3.Connection, claim: Claim, sets: str, args: tuple[Any, ...]) -> None:
@@ -385,7 +404,7 @@ def finish_beat(
     started, finished = to_micros(result.started_at), to_micros(result.finished_at)
     due, runs = opt_micros(next_due_at), {name: to_utc(at) for name, at in task_runs.items()}
     audit = dump_json(result.audit, what="the beat's audit record")
-    _check_lease(conn, claim)
+    row = _check_lease(conn, claim)
     folded = _fold_into(conn, claim, result) if advance else None
     if folded is not None:
         sets = "last_started_at = ?, last_finished_at = ?, not_before = NULL, next_due_at = ?"
@@ -408,10 +427,6 @@ def finish_beat(
             claim.beat_id,
         ),
     )
-    row = conn.execute(
-        f"SELECT task_last_run, recent_starts FROM schedules {_WHERE_SCHEDULE}",
-        (claim.thread_id, claim.skill),
-    ).fetchone()
     starts = load_instant_list(row["recent_starts"])
     if result.ran_model:
         starts = _trim_starts((*starts, from_micros(started)))
