@@ -290,6 +290,24 @@ async def test_schedules_put_get_list(store: Store) -> None:
     assert [s.skill for s in await store.list_schedules("t2")] == [MAIN, "news"]
 
 
+async def test_schedules_of_a_page_of_threads_has_their_main_and_skill_schedules(
+    store: Store,
+) -> None:
+    for thread in ("t1", "t2", "t3"):
+        await add_thread(store, thread)
+        await store.put_schedule(thread, MAIN, next_due_at=at(1), phase_seconds=0, fingerprint="")
+    await store.put_schedule("t2", "news", next_due_at=at(2), phase_seconds=0, fingerprint="")
+    found = await store.schedules_of(["t2", "t3", "ghost"])
+    assert sorted((s.thread_id, s.skill) for s in found) == [
+        ("t2", MAIN),
+        ("t2", "news"),
+        ("t3", MAIN),
+    ]
+    assert await store.schedules_of([]) == []
+    many = [f"x{i:04d}" for i in range(1200)]  # more than one chunk of SQLite's variables
+    assert len(await store.schedules_of([*many, "t1"])) == 1
+
+
 async def test_put_schedule_for_unknown_thread_is_not_found(store: Store) -> None:
     with pytest.raises(NotFoundError, match="'ghost'"):
         await store.put_schedule("ghost", MAIN, next_due_at=T0, phase_seconds=0, fingerprint="")

@@ -193,6 +193,11 @@ class BeatStore(Protocol):
     async def main_schedules(self, thread_ids: Sequence[str]) -> list[Schedule]:
         """The main (skill "") schedules of these threads, in one query (for a page of them)."""
 
+    async def schedules_of(self, thread_ids: Sequence[str]) -> list[Schedule]:
+        """Every schedule (main and skills) of these threads, in as few queries as the backend
+        allows; order unspecified. Planning a page of threads reads its schedules with this
+        instead of the whole fleet's (issue 12)."""
+
     async def put_schedule(
         self,
         thread_id: str,

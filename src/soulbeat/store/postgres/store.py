@@ -190,6 +190,10 @@ class PostgresStore(PostgresBoard, PostgresActions, PostgresTime):
         ids = list(thread_ids)
         return await self._read(lambda conn: claims.main_schedules(conn, ids))
 
+    async def schedules_of(self, thread_ids: Sequence[str]) -> list[Schedule]:
+        ids = list(thread_ids)
+        return await self._read(lambda conn: claims.schedules_of(conn, ids))
+
     async def put_schedule(
         self,
         thread_id: str,

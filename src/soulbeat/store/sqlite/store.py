@@ -230,6 +230,11 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
         ids = list(thread_ids)
         return await self._read(lambda conn: claims.main_schedules(conn, ids))
 
+    async def schedules_of(self, thread_ids: Sequence[str]) -> list[Schedule]:
+        """Every schedule of these threads, main and skills."""
+        ids = list(thread_ids)
+        return await self._read(lambda conn: claims.schedules_of(conn, ids))
+
     async def put_schedule(
         self,
         thread_id: str,
