@@ -1007,6 +1007,12 @@ async def test_threads_changed_since_finds_every_change_in_order(store: Store) -
     assert [t.id for t in changed] == ["b1", "t1"]
     assert [t.revision for t in changed] == [start + 1, start + 2]
     assert await store.thread_revision() == start + 2
+    # pages from revision 0 (a fleet planned a page at a time): every thread once, in order
+    first = await store.threads_changed_since(0, limit=2)
+    rest = await store.threads_changed_since(first[-1].revision, limit=2)
+    last = await store.threads_changed_since(rest[-1].revision, limit=2)
+    assert [t.id for t in [*first, *rest, *last]] == ["b0", "b2", "b1", "t1"]
+    assert last == [] and await store.threads_changed_since(0, limit=0) == []
 
 
 async def test_add_threads_is_all_or_nothing_with_named_errors(store: Store) -> None:

@@ -136,14 +136,14 @@ class WorkspacePlanner:
         changed while the pages were read is planned again then, never missed."""
         signatures = self._signatures()
         revision = await self._store.thread_revision()
-        offset = 0
+        after = 0  # pages in revision order: an index range each, and none missed or repeated
         while True:
-            threads = await self._store.list_threads(limit=size, offset=offset)
+            threads = await self._store.threads_changed_since(after, limit=size)
             if threads:
                 yield PlanChanges(self._plans_of(threads), frozenset(t.id for t in threads))
+                after = threads[-1].revision
             if len(threads) < size:
                 break
-            offset += len(threads)
         self._cursor = max(self._cursor or 0, revision)
         self._skills = signatures
 

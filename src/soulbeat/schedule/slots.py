@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 WRITE_CHUNK = 5000
 """Schedules written per transaction when a fleet is planned: memory stays bounded by the chunk
 (planning 100,000 threads at once peaked at about 150 MiB, issue 12)."""
-SYNC_PAGE = 5000
+SYNC_PAGE = 2000
 """Threads planned together by a full sync (issue 12: memory bounded by a page, not the fleet)."""
 _CLOSE_LEASE = timedelta(minutes=1)
 """The lease taken for the moment it takes to finish a superseded deferred slot."""

@@ -104,8 +104,10 @@ class PostgresStore(PostgresBoard, PostgresActions, PostgresTime):
 
         return await self._changing(job)
 
-    async def threads_changed_since(self, revision: int) -> list[Thread]:
-        return await self._run(lambda conn: tables.threads_changed_since(conn, revision))
+    async def threads_changed_since(
+        self, revision: int, *, limit: int | None = None
+    ) -> list[Thread]:
+        return await self._run(lambda conn: tables.threads_changed_since(conn, revision, limit))
 
     async def thread_revision(self) -> int:
         return await self._run(tables.thread_revision)

@@ -125,9 +125,11 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
 
             return await self._write(job)
 
-    async def threads_changed_since(self, revision: int) -> list[Thread]:
-        """Threads added or changed after `revision`, in revision order."""
-        return await self._read(lambda conn: tables.threads_changed_since(conn, revision))
+    async def threads_changed_since(
+        self, revision: int, *, limit: int | None = None
+    ) -> list[Thread]:
+        """Threads added or changed after `revision`, in revision order (the first `limit`)."""
+        return await self._read(lambda conn: tables.threads_changed_since(conn, revision, limit))
 
     async def thread_revision(self) -> int:
         """The highest thread revision so far (0 with no threads)."""
