@@ -178,7 +178,7 @@ async def _serve(
                 config_file=config_file,
                 probe=await probe,
                 heartbeat=service.doctor().details.get("heartbeat_md") or {},
-                threads=len(await service.threads()),
+                threads=await service.store.count_threads(),  # counted in SQL, none loaded
                 running=await service.scheduler.is_enabled(),
                 scheduler=scheduler,
             )

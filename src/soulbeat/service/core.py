@@ -681,7 +681,7 @@ class Service:
         return {
             "beats_in_flight": len(self.scheduler.in_flight),
             "scheduler_enabled": 1 if await self.scheduler.is_enabled() else 0,
-            "threads": len(await self.store.list_threads()),
+            "threads": await self.store.count_threads(),
             "event_subscribers": self.events.subscriber_count,
             "events_published": self.events.last_id,
             "event_subscribers_dropped": self.events.dropped,
