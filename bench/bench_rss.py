@@ -4,8 +4,8 @@ Seeds N threads (one transaction), starts the command in its own process (SQLite
 folder, a model server address nobody answers on, every thread beating hourly), waits until every
 thread has its schedule, waits 3 s more and prints ``VmRSS`` (now) and ``VmHWM`` (the peak, during
 the first planning) from ``/proc/<pid>/status``, with how many beats were recorded by then: with
-many threads some slots fall due in those seconds (100,000 hourly threads: about 28 a second),
-and such a beat loads the turn stack and the model client, as it would in production.
+many threads some slots fall due in those seconds (100,000 hourly threads: slots at about 28 a
+second), and such a beat loads the turn stack and the model client, as it would in production.
 There is no baseline to set beside it: the issue's target is 60 MiB at 100,000 threads.
 
 Run: ``.venv/bin/python bench/bench_rss.py --threads 10,100000 --command worker`` (or ``serve``).
