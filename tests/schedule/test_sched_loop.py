@@ -210,8 +210,10 @@ async def test_run_forever_keeps_going_when_a_beat_raises(rig: Rig) -> None:
 
 async def test_run_forever_uses_free_capacity_while_a_beat_runs(make_rig: MakeRig) -> None:
     rig = await make_rig(max_concurrent_beats=1)
-    await rig.add("t1")
-    await rig.add("t2")
+    # The clock crosses both slots in one advance: a held beat with the default 10-minute
+    # timeout would time out on the way whenever its claim is quick, freeing the capacity early.
+    await rig.add("t1", timeout=timedelta(hours=2))
+    await rig.add("t2", timeout=timedelta(hours=2))
     loop = asyncio.create_task(rig.scheduler.run_forever())
     await until(lambda: rig.scheduler.sleeping)
     rig.runner.hold()
