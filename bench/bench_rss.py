@@ -1,9 +1,11 @@
 """Resident memory of `soulbeat serve` and `soulbeat worker` with a fleet planned (issue 12).
 
 Seeds N threads (one transaction), starts the command in its own process (SQLite in a temporary
-folder, a model server address nobody answers on: every thread beats hourly, so no beat runs in
-the few seconds measured), waits until every thread has its schedule, waits 3 s more and prints
-``VmRSS`` (now) and ``VmHWM`` (the peak, during the first planning) from ``/proc/<pid>/status``.
+folder, a model server address nobody answers on, every thread beating hourly), waits until every
+thread has its schedule, waits 3 s more and prints ``VmRSS`` (now) and ``VmHWM`` (the peak, during
+the first planning) from ``/proc/<pid>/status``, with how many beats were recorded by then: with
+many threads some slots fall due in those seconds (100,000 hourly threads: slots at about 28 a
+second), and such a beat loads the turn stack and the model client, as it would in production.
 There is no baseline to set beside it: the issue's target is 60 MiB at 100,000 threads.
 
 Run: ``.venv/bin/python bench/bench_rss.py --threads 10,100000 --command worker`` (or ``serve``).
@@ -42,6 +44,11 @@ def planned(db: Path) -> int:
         return 0
 
 
+def beats(db: Path) -> int:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        return int(conn.execute("SELECT count(*) FROM beats").fetchone()[0])
+
+
 def measure(command: str, threads: int) -> tuple[float, dict[str, float]]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -72,7 +79,9 @@ def measure(command: str, threads: int) -> tuple[float, dict[str, float]]:
                 time.sleep(0.5)
             took = time.perf_counter() - began
             time.sleep(3)
-            return took, memory(process.pid)
+            found = memory(process.pid)
+            found["beats"] = beats(db)
+            return took, found
         finally:
             process.terminate()
             process.wait(timeout=60)
@@ -87,7 +96,8 @@ def main() -> None:
         took, found = measure(args.command, threads)
         print(
             f"soulbeat {args.command}, {threads:,} threads: planned {took:.1f} s after start, "
-            f"RSS {found['VmRSS']:.0f} MiB, peak {found['VmHWM']:.0f} MiB (target 60 MiB)"
+            f"RSS {found['VmRSS']:.0f} MiB, peak {found['VmHWM']:.0f} MiB (target 60 MiB); "
+            f"{found['beats']:.0f} beats recorded"
         )
 
 

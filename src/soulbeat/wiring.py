@@ -29,6 +29,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from soulbeat.actions.approvals import (
     Approval,
@@ -77,9 +78,10 @@ from soulbeat.store.sqlite import SQLiteStore
 from soulbeat.tools.assemble import ToolKit
 from soulbeat.tools.mcp_client import McpHub
 from soulbeat.turn.chat import ChatResponder
-from soulbeat.turn.delivery import Deliverer, resolve_route
-from soulbeat.turn.outcome import indicator_for
-from soulbeat.turn.runner import TurnRunner
+from soulbeat.turn.lazy import LazyRunner
+
+if TYPE_CHECKING:
+    from soulbeat.turn.runner import TurnRunner
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +226,9 @@ def approved_message_sender(
     """Delivers an approved message to where its thread's target points now."""
 
     async def deliver(approval: Approval, action: MessageAction) -> Receipt:
+        from soulbeat.turn.delivery import Deliverer, resolve_route
+        from soulbeat.turn.outcome import indicator_for
+
         thread_id = approval.thread_id
         config = await _effective(store, registry, thread_id, approval.skill)
         thread = await store.get_thread(thread_id)
@@ -361,20 +366,26 @@ def build(
     tool_kit = build_tool_kit(settings, store, clock, files, actions)
     # issue 16: reminders (also the model's `heartbeat_remind`); the scheduler is made below
     timing = Timing(store, registry, clock, lambda: scheduler.replan())
-    runner = TurnRunner(
-        store,
-        registry,
-        provider,
-        clock,
-        events=events,
-        channels=channels,
-        thread_channel=thread_channel,
-        default_model=settings.llm_model,
-        executor=actions.executor,
-        context_sources=[LedgerContext(actions.ledger)] if actions.ledger is not None else [],
-        tool_kit=tool_kit,
-        reminders=timing.model_reminder,
-    )
+
+    def make_runner() -> TurnRunner:
+        from soulbeat.turn.runner import TurnRunner  # the turn stack: on the first beat
+
+        return TurnRunner(
+            store,
+            registry,
+            provider,
+            clock,
+            events=events,
+            channels=channels,
+            thread_channel=thread_channel,
+            default_model=settings.llm_model,
+            executor=actions.executor,
+            context_sources=[LedgerContext(actions.ledger)] if actions.ledger is not None else [],
+            tool_kit=tool_kit,
+            reminders=timing.model_reminder,
+        )
+
+    runner = LazyRunner(make_runner)
     scheduler = Scheduler(
         store,
         WorkspacePlanner(store, registry, watch=True),

@@ -290,6 +290,24 @@ async def test_schedules_put_get_list(store: Store) -> None:
     assert [s.skill for s in await store.list_schedules("t2")] == [MAIN, "news"]
 
 
+async def test_schedules_of_a_page_of_threads_has_their_main_and_skill_schedules(
+    store: Store,
+) -> None:
+    for thread in ("t1", "t2", "t3"):
+        await add_thread(store, thread)
+        await store.put_schedule(thread, MAIN, next_due_at=at(1), phase_seconds=0, fingerprint="")
+    await store.put_schedule("t2", "news", next_due_at=at(2), phase_seconds=0, fingerprint="")
+    found = await store.schedules_of(["t2", "t3", "ghost"])
+    assert sorted((s.thread_id, s.skill) for s in found) == [
+        ("t2", MAIN),
+        ("t2", "news"),
+        ("t3", MAIN),
+    ]
+    assert await store.schedules_of([]) == []
+    many = [f"x{i:04d}" for i in range(1200)]  # more than one chunk of SQLite's variables
+    assert len(await store.schedules_of([*many, "t1"])) == 1
+
+
 async def test_put_schedule_for_unknown_thread_is_not_found(store: Store) -> None:
     with pytest.raises(NotFoundError, match="'ghost'"):
         await store.put_schedule("ghost", MAIN, next_due_at=T0, phase_seconds=0, fingerprint="")
@@ -989,6 +1007,12 @@ async def test_threads_changed_since_finds_every_change_in_order(store: Store) -
     assert [t.id for t in changed] == ["b1", "t1"]
     assert [t.revision for t in changed] == [start + 1, start + 2]
     assert await store.thread_revision() == start + 2
+    # pages from revision 0 (a fleet planned a page at a time): every thread once, in order
+    first = await store.threads_changed_since(0, limit=2)
+    rest = await store.threads_changed_since(first[-1].revision, limit=2)
+    last = await store.threads_changed_since(rest[-1].revision, limit=2)
+    assert [t.id for t in [*first, *rest, *last]] == ["b0", "b2", "b1", "t1"]
+    assert last == [] and await store.threads_changed_since(0, limit=0) == []
 
 
 async def test_add_threads_is_all_or_nothing_with_named_errors(store: Store) -> None:

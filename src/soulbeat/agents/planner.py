@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -129,6 +129,23 @@ class WorkspacePlanner:
             # (Without this, the first pass after a full sync re-planned the whole fleet.)
             self._advance(threads, signatures)
         return self._plans_of(threads)
+
+    async def pages(self, size: int) -> AsyncIterator[PlanChanges]:
+        """`plans()` a page of ``size`` threads at a time (`Planner.pages`). The next
+        `changes()` starts from the thread revision read before the first page: a thread
+        changed while the pages were read is planned again then, never missed."""
+        signatures = self._signatures()
+        revision = await self._store.thread_revision()
+        after = 0  # pages in revision order: an index range each, and none missed or repeated
+        while True:
+            threads = await self._store.threads_changed_since(after, limit=size)
+            if threads:
+                yield PlanChanges(self._plans_of(threads), frozenset(t.id for t in threads))
+                after = threads[-1].revision
+            if len(threads) < size:
+                break
+        self._cursor = max(self._cursor or 0, revision)
+        self._skills = signatures
 
     def _signatures(self) -> dict[str, Signature]:
         return {a: self._registry.skills_signature(a) for a in self._registry.agent_ids}

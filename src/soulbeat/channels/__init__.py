@@ -4,6 +4,8 @@ See `soulbeat.channels.base` for the contract every channel keeps (SPEC §7.2). 
 for a thread's target is the turn's business, not this package's.
 """
 
+from typing import TYPE_CHECKING
+
 from soulbeat.channels.base import (
     DELIVERY_KINDS,
     INDICATORS,
@@ -14,7 +16,14 @@ from soulbeat.channels.base import (
     Receipt,
 )
 from soulbeat.channels.thread import ThreadChannel
-from soulbeat.channels.webhook import WEBHOOK_KINDS, WebhookChannel, WebhookKind
+from soulbeat.importing import lazy_names
+
+if TYPE_CHECKING:
+    from soulbeat.channels.webhook import WEBHOOK_KINDS, WebhookChannel, WebhookKind
+else:  # the webhook channel (and httpx) only when named: a worker may have none (issue 12)
+    __getattr__ = lazy_names(
+        __name__, {name: "webhook" for name in ("WEBHOOK_KINDS", "WebhookChannel", "WebhookKind")}
+    )
 
 __all__ = [
     "DELIVERY_KINDS",

@@ -38,12 +38,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Literal, get_args
-
-import httpx
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from soulbeat.actions.sanitize import escape_and_cap
 from soulbeat.channels.base import Delivery, Receipt
+
+if TYPE_CHECKING:  # imported by the functions that use it: a worker without webhooks never does
+    import httpx
 
 __all__ = [
     "DISCORD_CONTENT_LIMIT",
@@ -68,6 +69,8 @@ _SNIPPET = 200
 def display_url(url: str | httpx.URL) -> str:
     """``url`` safe to show: scheme, host, port and the first path segment, ``/…`` for the rest;
     no user info, no query."""
+    import httpx
+
     parsed = httpx.URL(url)
     port = f":{parsed.port}" if parsed.port is not None else ""
     segments = [part for part in parsed.path.split("/") if part]
@@ -183,6 +186,8 @@ class WebhookChannel:
         self, body: Mapping[str, Any], idempotency_key: str | None
     ) -> tuple[int | None, str | None]:
         """POST one body: (status, None) on a 2xx, else (status or None, what went wrong)."""
+        import httpx
+
         where = f"webhook {self._name}"
         headers = dict(self._headers)
         if idempotency_key is not None:
@@ -203,6 +208,8 @@ class WebhookChannel:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
+            import httpx
+
             self._client = httpx.AsyncClient(
                 transport=self._transport, timeout=self._timeout, follow_redirects=False
             )
@@ -244,6 +251,8 @@ class WebhookChannel:
 
 def _parse_url(name: str, url: str) -> httpx.URL:
     """``url`` parsed, or a `ValueError` that does not quote it (it may hold a token)."""
+    import httpx
+
     expected = f"webhook {name}: the url must be http:// or https:// followed by a host"
     try:
         parsed = httpx.URL(url)

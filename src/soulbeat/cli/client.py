@@ -15,14 +15,16 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from soulbeat.config import ConfigError, load_settings
 from soulbeat.config.settings import Settings
 
-REMOTE_TIMEOUT = httpx.Timeout(300.0, connect=5.0)
+if TYPE_CHECKING:  # httpx is imported by the commands that call the API, not by `worker`
+    import httpx
+
+REMOTE_SECONDS = 300.0  # a beat run from the CLI may wait on a slow model
+CONNECT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -100,12 +102,14 @@ def remote_url(target: Target) -> str | None:
 @asynccontextmanager
 async def connect(target: Target) -> AsyncIterator[ApiClient]:
     """An API client for `target` (module docstring); the in-process service is closed after."""
+    import httpx
+
     url = remote_url(target)
     if url is not None:
         token = target.token or os.environ.get("SOULBEAT_API_TOKEN") or _token_file(target)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         async with httpx.AsyncClient(
-            base_url=url.rstrip("/"), headers=headers, timeout=REMOTE_TIMEOUT
+            base_url=url.rstrip("/"), headers=headers, timeout=_timeout()
         ) as http:
             yield ApiClient(http)
         return
@@ -115,6 +119,8 @@ async def connect(target: Target) -> AsyncIterator[ApiClient]:
 
 @asynccontextmanager
 async def _in_process(settings: Settings) -> AsyncIterator[ApiClient]:
+    import httpx
+
     from soulbeat.api.app import create_app
     from soulbeat.api.auth import ensure_api_token
     from soulbeat.wiring import build
@@ -129,11 +135,17 @@ async def _in_process(settings: Settings) -> AsyncIterator[ApiClient]:
             transport=transport,
             base_url="http://soulbeat.local",
             headers={"Authorization": f"Bearer {token}"},
-            timeout=REMOTE_TIMEOUT,
+            timeout=_timeout(),
         ) as http:
             yield ApiClient(http)
     finally:
         await service.close()
+
+
+def _timeout() -> httpx.Timeout:
+    import httpx
+
+    return httpx.Timeout(REMOTE_SECONDS, connect=CONNECT_SECONDS)
 
 
 def _token_file(target: Target) -> str | None:

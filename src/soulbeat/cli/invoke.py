@@ -7,7 +7,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import httpx
 import typer
 
 from soulbeat.cli import render
@@ -29,6 +28,8 @@ def call_api(ctx: typer.Context, work: Callable[[ApiClient], Awaitable[T]]) -> T
     async def go() -> T:
         async with connect(target) as client:
             return await work(client)
+
+    import httpx  # here, not at the top: `soulbeat worker` shares this module and never calls out
 
     try:
         return asyncio.run(go())

@@ -11,9 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import typer
-from httpx_sse import aconnect_sse
 
 from soulbeat.cli import render
 from soulbeat.cli.client import Target, remote_url
@@ -180,7 +178,7 @@ async def _serve(
                 config_file=config_file,
                 probe=await probe,
                 heartbeat=service.doctor().details.get("heartbeat_md") or {},
-                threads=len(await service.threads()),
+                threads=await service.store.count_threads(),  # counted in SQL, none loaded
                 running=await service.scheduler.is_enabled(),
                 scheduler=scheduler,
             )
@@ -213,6 +211,8 @@ def events(
         )
     else:
         render.errors.print(f"replaying events of {url} after id {after}, then following")
+    import httpx  # only the commands that call out import it (a lean `worker`, issue 12)
+
     try:
         asyncio.run(_follow(url, target, after, limit))
     except httpx.TransportError as exc:
@@ -231,6 +231,9 @@ def _local_url(target: Target) -> str:
 
 
 async def _follow(url: str, target: Target, after: int | None, limit: int | None) -> None:
+    import httpx
+    from httpx_sse import aconnect_sse
+
     from soulbeat.cli.client import _token_file
 
     token = target.token or _token_file(target)

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from soulbeat.cli import render
 from soulbeat.config.loading import find_config_file
-from soulbeat.doctor import DoctorReport, diagnose
 from soulbeat.errors import ConfigError, WorkspaceError
-from soulbeat.turn.budget import BUDGET_PARTS
 from soulbeat.workspace.heartbeat_md import is_heartbeat_content_effectively_empty
 from soulbeat.workspace.templates import TEMPLATES, init_workspace
+
+if TYPE_CHECKING:  # doctor loads the turn stack; only `soulbeat doctor` needs it (issue 12)
+    from soulbeat.doctor import DoctorReport
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
@@ -81,6 +82,8 @@ def doctor(
 ) -> None:
     """Check a workspace, its config and the model server; exit status 1 when something is
     wrong."""
+    from soulbeat.doctor import diagnose
+
     report = diagnose(
         workspace, config_file=config or workspace_config(workspace), probe_model=not no_model
     )
@@ -97,6 +100,8 @@ def _show_budget(budget: dict[str, Any] | None) -> None:
     """The prompt budget of doctor's report: estimated tokens per part, both profiles."""
     if not budget:
         return
+    from soulbeat.turn.budget import BUDGET_PARTS
+
     con = render.console
     mode = f"{budget['mode']} mode"
     if budget.get("configured_mode") == "auto":  # auto may pick schema: the smaller prompt

@@ -17,9 +17,11 @@ records and errors `soulbeat.store.records_board` (re-exported here). Modules:
 ==============  ==================================================================================
 """
 
+from typing import TYPE_CHECKING
+
+from soulbeat.importing import lazy_names
 from soulbeat.ledger.context import LedgerContext
 from soulbeat.ledger.reader import LedgerReader
-from soulbeat.ledger.remote import NEEDS_PERSON, RemoteLedger
 from soulbeat.ledger.service import LedgerService
 from soulbeat.store.records_board import (  # the board's vocabulary, for the ledger's users
     Actor,
@@ -37,6 +39,11 @@ from soulbeat.store.records_board import (  # the board's vocabulary, for the le
     VoteOutcome,
     parse_actor,
 )
+
+if TYPE_CHECKING:
+    from soulbeat.ledger.remote import NEEDS_PERSON, RemoteLedger
+else:  # the remote client (and httpx) only when an agent's board is remote (issue 12)
+    __getattr__ = lazy_names(__name__, {"NEEDS_PERSON": "remote", "RemoteLedger": "remote"})
 
 __all__ = [
     "NEEDS_PERSON",

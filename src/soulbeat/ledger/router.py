@@ -17,6 +17,7 @@ request.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from soulbeat.actions.executor import (
     ActionContext,
@@ -29,7 +30,9 @@ from soulbeat.actions.models import Action, Problem, to_dict
 from soulbeat.channels.base import Receipt
 from soulbeat.clock import Clock
 from soulbeat.config.settings import Settings
-from soulbeat.ledger.remote import RemoteLedger
+
+if TYPE_CHECKING:  # imported when an agent names a remote board: it brings httpx (issue 12)
+    from soulbeat.ledger.remote import RemoteLedger
 
 __all__ = ["AgentRoutedExecutor", "LedgerRouter", "remote_ledgers"]
 
@@ -51,6 +54,8 @@ def remote_ledgers(
                 f"{agent.ledger.url} is read from it; nothing was sent"
             )
             continue
+        from soulbeat.ledger.remote import RemoteLedger
+
         clients[agent_id] = RemoteLedger(agent.ledger.url, key, clock=clock)
     return clients, missing
 

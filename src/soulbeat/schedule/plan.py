@@ -11,7 +11,7 @@ wakes the scheduler when an input on disk changes while it sleeps (a skill added
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -106,6 +106,13 @@ class Planner(Protocol):
     ) -> BeatPlan | None:
         """The plan of one schedule at `now`, with `due_tasks` computed from the schedule's task
         last-run times. None when the thread or skill no longer exists."""
+
+    def pages(self, size: int) -> AsyncIterator[PlanChanges]:
+        """Every plan, as `plans()` gives them, a page of at most ``size`` threads at a time:
+        each `PlanChanges` covers its page's threads (or, from a planner that cannot page,
+        everything: ``threads`` None). Like `plans()`, a later `changes()` returns only what
+        changed after the pages were read. A fleet's first planning holds one page of
+        threads, plans and schedules in memory, not the whole fleet's (issue 12)."""
 
     async def changes(self) -> PlanChanges:
         """The plans whose inputs changed since the previous call (see `PlanChanges`); the

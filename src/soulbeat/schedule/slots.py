@@ -16,7 +16,9 @@
   ``deferred`` for ever. A plan whose fingerprint and inputs match its schedule needs
   no write; one whose inputs alone changed only stores them. Writes go in transactions of
   `WRITE_CHUNK` schedules (a fleet's first planning; a crash between them leaves the rest
-  unplanned, and the next sync plans them).
+  unplanned, and the next sync plans them). A sync of every thread goes a page of `SYNC_PAGE`
+  threads at a time (`Planner.pages`): their plans against their own schedules only, so a
+  fleet's threads, plans and schedules are never all in memory at once.
 * `after(plan, now)` — the plan's first slot after ``now`` in its active hours (None when the
   plan does not beat on its own: disabled thread or interval). A cron plan's slots are its fire
   times instead (`soulbeat.schedule.cron_slots`).
@@ -54,6 +56,8 @@ log = logging.getLogger(__name__)
 WRITE_CHUNK = 5000
 """Schedules written per transaction when a fleet is planned: memory stays bounded by the chunk
 (planning 100,000 threads at once peaked at about 150 MiB, issue 12)."""
+SYNC_PAGE = 2000
+"""Threads planned together by a full sync (issue 12: memory bounded by a page, not the fleet)."""
 _CLOSE_LEASE = timedelta(minutes=1)
 """The lease taken for the moment it takes to finish a superseded deferred slot."""
 
@@ -68,18 +72,29 @@ class SlotBook:
         self._worker_id = worker_id
         self._seed: str | None = None
         self._fingerprints: dict[tuple[object, ...], str] = {}
+        self._synced = False
+        """Whether a full sync has run: until then `refresh` does one, in pages."""
 
     async def sync(self, thread_id: str | None = None) -> None:
         """Make the stored schedules (of one thread, or all) match the planner's plans."""
-        with paused_gc():  # a fleet's plans and schedules are acyclic (`soulbeat.store.bulk`)
+        if thread_id is not None:
             plans = await self._planner.plans(thread_id)
-            covered = None if thread_id is None else frozenset([thread_id])
-            await self._apply(PlanChanges(plans, covered))
+            await self._apply(PlanChanges(plans, frozenset([thread_id])))
+            return
+        async for page in self._planner.pages(SYNC_PAGE):
+            with paused_gc():  # a page's plans and schedules are acyclic (`soulbeat.store.bulk`)
+                await self._apply(page)
+        self._synced = True
 
     async def refresh(self, *, front: int = STALE_FRONT) -> None:
         """Apply what changed since the last pass (`Planner.changes()`), and move on the stale
         schedules among the first `front` due ones (the scheduler passes how many it could
-        claim: a stale slot further back reaches the front as the ones before it are taken)."""
+        claim: a stale slot further back reaches the front as the ones before it are taken).
+        The first refresh of a book that has not synced yet is a full `sync()`: the planner's
+        first `changes()` would be every plan at once, this goes a page at a time."""
+        if not self._synced:
+            await self.sync()
+            return
         with paused_gc():  # usually nothing; a fleet added meanwhile at times
             await self._apply(await self._planner.changes(), front=front)
 
@@ -146,10 +161,7 @@ class SlotBook:
         await self._store.finish_beat(claim, result, next_due_at=None, advance=False)
 
     async def _schedules_of(self, threads: frozenset[str]) -> dict[tuple[str, str], Schedule]:
-        if len(threads) > 64:  # many threads (an agent's skills changed): one scan is cheaper
-            found = [s for s in await self._store.list_schedules() if s.thread_id in threads]
-        else:
-            found = [s for t in sorted(threads) for s in await self._store.list_schedules(t)]
+        found = await self._store.schedules_of(sorted(threads))
         return {(s.thread_id, s.skill): s for s in found}
 
     async def _write(self, schedules: list[Schedule], *, keep_slots: bool) -> None:

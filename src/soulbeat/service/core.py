@@ -28,7 +28,6 @@ from soulbeat.config import normalize_heartbeat_mapping, validate_thread_overrid
 from soulbeat.config.checks import config_warnings, target_problem
 from soulbeat.config.settings import Settings
 from soulbeat.config.time_keys import health_target_problem
-from soulbeat.doctor import DoctorReport, diagnose
 from soulbeat.errors import ConfigError, NotFoundError, StoreError
 from soulbeat.events.bus import EventBus, Listener
 from soulbeat.events.models import Event
@@ -54,8 +53,6 @@ from soulbeat.store.records import (
 )
 from soulbeat.store.search import BeatBucket, BeatPage, BeatQuery
 from soulbeat.tasks import cancel_all
-from soulbeat.tools.mcp_client import McpHub
-from soulbeat.turn.chat import ChatResponder
 from soulbeat.workspace.heartbeat_md import (
     is_heartbeat_content_effectively_empty,
     parse_heartbeat_md,
@@ -74,9 +71,12 @@ log = logging.getLogger(__name__)
 """Spellings of `enabled` in a thread config body: the stored per-thread flag, not an override."""
 
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the model-facing parts are given to the service, not imported by it
     from soulbeat.actions.approvals import ApprovalQueue
+    from soulbeat.doctor import DoctorReport
     from soulbeat.ledger.service import LedgerService
+    from soulbeat.tools.mcp_client import McpHub
+    from soulbeat.turn.chat import ChatResponder
 
 
 @dataclass(frozen=True)
@@ -681,7 +681,7 @@ class Service:
         return {
             "beats_in_flight": len(self.scheduler.in_flight),
             "scheduler_enabled": 1 if await self.scheduler.is_enabled() else 0,
-            "threads": len(await self.store.list_threads()),
+            "threads": await self.store.count_threads(),
             "event_subscribers": self.events.subscriber_count,
             "events_published": self.events.last_id,
             "event_subscribers_dropped": self.events.dropped,
@@ -753,6 +753,8 @@ class Service:
     def doctor(self, agent: str = "default", *, probe_model: bool = False) -> DoctorReport:
         """The doctor report of `agent`'s workspace; `probe_model` also asks the model server
         (blocking for up to a few seconds: call it off the event loop)."""
+        from soulbeat.doctor import diagnose  # doctor brings httpx and the turn stack (issue 12)
+
         self._require_agent(agent)
         return diagnose(
             self.registry.workspace_path(agent), settings=self.settings, probe_model=probe_model

@@ -126,11 +126,14 @@ class BeatStore(Protocol):
     async def add_threads(self, threads: Iterable[Thread]) -> int:
         """`add_thread` for many threads in one transaction (all or none); returns how many."""
 
-    async def threads_changed_since(self, revision: int) -> list[Thread]:
+    async def threads_changed_since(
+        self, revision: int, *, limit: int | None = None
+    ) -> list[Thread]:
         """Threads whose `revision` is above `revision` (added, or config, enabled flag or agent
-        changed since), in revision order. Every such change takes the next revision of one
-        sequence over all threads, so a caller that keeps the highest revision it has seen
-        finds every later change, through an index, whatever the number of threads."""
+        changed since), in revision order; the first `limit` of them with a limit. Every such
+        change takes the next revision of one sequence over all threads, so a caller that keeps
+        the highest revision it has seen finds every later change, through an index, whatever
+        the number of threads (and pages through all threads from revision 0, issue 12)."""
 
     async def thread_revision(self) -> int:
         """The highest thread revision so far (0 with no threads)."""
@@ -192,6 +195,11 @@ class BeatStore(Protocol):
 
     async def main_schedules(self, thread_ids: Sequence[str]) -> list[Schedule]:
         """The main (skill "") schedules of these threads, in one query (for a page of them)."""
+
+    async def schedules_of(self, thread_ids: Sequence[str]) -> list[Schedule]:
+        """Every schedule (main and skills) of these threads, in as few queries as the backend
+        allows; order unspecified. Planning a page of threads reads its schedules with this
+        instead of the whole fleet's (issue 12)."""
 
     async def put_schedule(
         self,

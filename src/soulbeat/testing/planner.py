@@ -7,7 +7,7 @@ None when there is none, like a real planner for a thread that was deleted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from soulbeat.schedule.plan import BeatPlan, PlanChanges
@@ -43,6 +43,10 @@ class StaticPlanner:
         self, thread_id: str, skill: str, now: datetime, schedule: Schedule | None
     ) -> BeatPlan | None:
         return self._plans.get((thread_id, skill))
+
+    async def pages(self, size: int) -> AsyncIterator[PlanChanges]:
+        """One page with every plan, covering everything: a removed plan's schedule goes."""
+        yield PlanChanges(await self.plans())
 
     async def changes(self) -> PlanChanges:
         """Every plan, every time: a hand-set plan takes effect on the next pass."""

@@ -92,6 +92,11 @@ async def main_schedules(conn: Conn, thread_ids: list[str]) -> list[Schedule]:
     return [schedule_from_row(row) for row in rows]
 
 
+async def schedules_of(conn: Conn, thread_ids: list[str]) -> list[Schedule]:
+    rows = await many(conn, "SELECT * FROM schedules WHERE thread_id = ANY(%s)", (thread_ids,))
+    return [schedule_from_row(row) for row in rows]
+
+
 async def put_schedule(
     conn: Conn,
     thread_id: str,

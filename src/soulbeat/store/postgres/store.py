@@ -106,8 +106,10 @@ class PostgresStore(PostgresBoard, PostgresActions, PostgresTime):
 
         return await self._changing(job)
 
-    async def threads_changed_since(self, revision: int) -> list[Thread]:
-        return await self._run(lambda conn: tables.threads_changed_since(conn, revision))
+    async def threads_changed_since(
+        self, revision: int, *, limit: int | None = None
+    ) -> list[Thread]:
+        return await self._run(lambda conn: tables.threads_changed_since(conn, revision, limit))
 
     async def thread_revision(self) -> int:
         return await self._run(tables.thread_revision)
@@ -191,6 +193,10 @@ class PostgresStore(PostgresBoard, PostgresActions, PostgresTime):
     async def main_schedules(self, thread_ids: Sequence[str]) -> list[Schedule]:
         ids = list(thread_ids)
         return await self._read(lambda conn: claims.main_schedules(conn, ids))
+
+    async def schedules_of(self, thread_ids: Sequence[str]) -> list[Schedule]:
+        ids = list(thread_ids)
+        return await self._read(lambda conn: claims.schedules_of(conn, ids))
 
     async def put_schedule(
         self,

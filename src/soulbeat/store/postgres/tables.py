@@ -133,9 +133,13 @@ async def thread_revision(conn: Conn) -> int:
     return int(row["n"])
 
 
-async def threads_changed_since(conn: Conn, revision: int) -> list[Thread]:
+async def threads_changed_since(
+    conn: Conn, revision: int, limit: int | None = None
+) -> list[Thread]:
     rows = await many(
-        conn, "SELECT * FROM threads WHERE revision > %s ORDER BY revision", (revision,)
+        conn,
+        "SELECT * FROM threads WHERE revision > %s ORDER BY revision LIMIT %s",
+        (revision, None if limit is None else max(0, limit)),
     )
     return [thread_from_row(row) for row in rows]
 

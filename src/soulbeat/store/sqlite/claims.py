@@ -104,6 +104,17 @@ def main_schedules(conn: sqlite3.Connection, thread_ids: list[str]) -> list[Sche
     return found
 
 
+def schedules_of(conn: sqlite3.Connection, thread_ids: list[str]) -> list[Schedule]:
+    """Every schedule of `thread_ids`, main and skills (in chunks under the variable limit)."""
+    found: list[Schedule] = []
+    for start in range(0, len(thread_ids), 500):
+        chunk = thread_ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        sql = f"SELECT * FROM schedules WHERE thread_id IN ({marks})"
+        found += [schedule_from_row(row) for row in conn.execute(sql, chunk)]
+    return found
+
+
 def put_schedule(
     conn: sqlite3.Connection,
     thread_id: str,

@@ -127,9 +127,11 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
 
             return await self._write(job)
 
-    async def threads_changed_since(self, revision: int) -> list[Thread]:
-        """Threads added or changed after `revision`, in revision order."""
-        return await self._read(lambda conn: tables.threads_changed_since(conn, revision))
+    async def threads_changed_since(
+        self, revision: int, *, limit: int | None = None
+    ) -> list[Thread]:
+        """Threads added or changed after `revision`, in revision order (the first `limit`)."""
+        return await self._read(lambda conn: tables.threads_changed_since(conn, revision, limit))
 
     async def thread_revision(self) -> int:
         """The highest thread revision so far (0 with no threads)."""
@@ -231,6 +233,11 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
         """The main schedules of these threads, one query."""
         ids = list(thread_ids)
         return await self._read(lambda conn: claims.main_schedules(conn, ids))
+
+    async def schedules_of(self, thread_ids: Sequence[str]) -> list[Schedule]:
+        """Every schedule of these threads, main and skills."""
+        ids = list(thread_ids)
+        return await self._read(lambda conn: claims.schedules_of(conn, ids))
 
     async def put_schedule(
         self,

@@ -126,10 +126,13 @@ NEXT_REVISION = "(SELECT coalesce(max(revision), 0) + 1 FROM threads)"
 """The next thread revision: one index lookup (`threads_by_revision`)."""
 
 
-def threads_changed_since(conn: sqlite3.Connection, revision: int) -> list[Thread]:
+def threads_changed_since(
+    conn: sqlite3.Connection, revision: int, limit: int | None = None
+) -> list[Thread]:
     """Threads added or changed after `revision`, oldest change first (an index range)."""
-    sql = "SELECT * FROM threads WHERE revision > ? ORDER BY revision"
-    return [thread_from_row(row) for row in conn.execute(sql, (revision,))]
+    sql = "SELECT * FROM threads WHERE revision > ? ORDER BY revision LIMIT ?"
+    rows = conn.execute(sql, (revision, -1 if limit is None else max(0, limit)))
+    return [thread_from_row(row) for row in rows]
 
 
 def thread_revision(conn: sqlite3.Connection) -> int:
