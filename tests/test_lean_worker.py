@@ -1,7 +1,9 @@
 """The lean worker (issue 12): what `soulbeat worker` imports and builds at start-up leaves the
 turn stack, the model clients, httpx and the HTTP API unimported until a beat or a request needs
-them. Checked in a fresh interpreter, by the modules it holds after building and opening the
-service (an import here would hide one there)."""
+them, and never imports what a SQLite worker does not use (psycopg, rich, httpx's own command
+line). Checked in a fresh interpreter, by the modules it holds after building and opening the
+service, after a real beat, and after the real `soulbeat worker` command has run (an import here
+would hide one there)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,10 @@ HEAVY = (
     "mcp",
 )
 
+# What a SQLite worker must not hold even after beats: the PostgreSQL driver, the rich console
+# (the worker prints one plain line) and httpx's command line (click, pygments, rich).
+NEVER = ("psycopg", "psycopg_pool", "soulbeat.store.postgres", "rich", "click", "pygments")
+
 START = """
 import asyncio, json, sys
 from pathlib import Path
@@ -47,6 +53,9 @@ async def start() -> None:
     service = build(settings, worker_id="lean")
     await service.open()
     await service.scheduler.sync_schedules()
+    if len(sys.argv) > 3:  # then one real beat: the model server does not answer
+        await service.create_thread(thread_id="t1")
+        await service.run_now("t1")
     await service.close()
 
 
@@ -55,11 +64,11 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
-def loaded_at_start(tmp_path: Path, provider: str) -> set[str]:
+def loaded_at_start(tmp_path: Path, provider: str, *, beat: bool = False) -> set[str]:
     (tmp_path / "workspace").mkdir()
     (tmp_path / "workspace" / "HEARTBEAT.md").write_text("# Checks\n- look at the inbox\n")
     done = subprocess.run(
-        [sys.executable, "-c", START, str(tmp_path), provider],
+        [sys.executable, "-c", START, str(tmp_path), provider, *(["beat"] if beat else [])],
         capture_output=True,
         text=True,
         timeout=120,
@@ -69,8 +78,8 @@ def loaded_at_start(tmp_path: Path, provider: str) -> set[str]:
     return set(json.loads(done.stdout.splitlines()[-1]))
 
 
-def heavy_in(loaded: set[str]) -> list[str]:
-    return sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in HEAVY))
+def heavy_in(loaded: set[str], heavy: tuple[str, ...] = HEAVY) -> list[str]:
+    return sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in heavy))
 
 
 def test_a_started_worker_has_not_imported_the_turn_stack_httpx_or_the_api(
@@ -84,3 +93,92 @@ def test_a_started_worker_has_not_imported_the_turn_stack_httpx_or_the_api(
 
 def test_the_ollama_provider_is_as_lazy(tmp_path: Path) -> None:
     assert heavy_in(loaded_at_start(tmp_path, "ollama")) == []
+
+
+def test_after_a_beat_the_worker_holds_httpx_but_not_its_command_line(tmp_path: Path) -> None:
+    loaded = loaded_at_start(tmp_path, "openai", beat=True)
+    assert "soulbeat.turn.runner" in loaded  # the beat reached the turn and the model client
+    assert "soulbeat.llm.openai_compat" in loaded
+    assert "httpx" in loaded
+    assert "httpx._main" not in loaded
+    assert heavy_in(loaded, NEVER) == []
+
+
+# The real command: `soulbeat worker` parsed by the command line, run until it plans the seeded
+# thread, then stopped by SIGTERM as a service manager would stop it.
+COMMAND = """
+import json, os, signal, sqlite3, sys, threading, time
+
+from soulbeat.cli.app import main
+
+db = sys.argv[1]
+
+
+def stop_once_planned() -> None:
+    while True:
+        time.sleep(0.1)
+        try:
+            with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+                if conn.execute("SELECT count(*) FROM schedules").fetchone()[0]:
+                    break
+        except sqlite3.Error:
+            pass  # not made yet
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+threading.Thread(target=stop_once_planned, daemon=True).start()
+sys.argv = ["soulbeat", "worker"]
+try:
+    main()
+except SystemExit as stop:
+    assert not stop.code, stop.code
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_the_real_worker_command_holds_no_postgres_driver_rich_or_turn_stack(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+    import os
+    from datetime import UTC, datetime
+
+    from soulbeat.store.records import Agent, Thread
+    from soulbeat.store.sqlite import SQLiteStore
+
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / "HEARTBEAT.md").write_text("# Checks\n- look at the inbox\n")
+    db = tmp_path / "data" / "soulbeat.db"
+
+    async def seed() -> None:
+        store = SQLiteStore(db)
+        await store.open()
+        await store.upsert_agent(Agent(id="default", workspace=str(workspace), user_timezone="UTC"))
+        await store.add_threads([Thread("t1", "default", datetime.now(UTC))])
+        await store.close()
+
+    asyncio.run(seed())
+    env = {
+        **os.environ,
+        "SOULBEAT_DATA_DIR": str(tmp_path / "data"),
+        "SOULBEAT_WORKSPACE": str(workspace),
+        "SOULBEAT_LLM_PROVIDER": "openai",
+        "SOULBEAT_LLM_BASE_URL": "http://127.0.0.1:9/v1",
+        "SOULBEAT_USER_TIMEZONE": "UTC",
+        "SOULBEAT_HEARTBEAT_EVERY": "1h",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", COMMAND, str(db)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "soulbeat worker running on sqlite:///" in done.stderr
+    loaded = set(json.loads(done.stdout.splitlines()[-1]))
+    assert "soulbeat.schedule.scheduler" in loaded
+    assert heavy_in(loaded) == []
+    assert heavy_in(loaded, NEVER) == []

@@ -13,8 +13,9 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable, Mapping
+from types import ModuleType
 
-__all__ = ["lazy_names"]
+__all__ = ["import_httpx", "lazy_names"]
 
 
 def lazy_names(package: str, modules: Mapping[str, str]) -> Callable[[str], object]:
@@ -30,3 +31,28 @@ def lazy_names(package: str, modules: Mapping[str, str]) -> Callable[[str], obje
         return value
 
     return __getattr__
+
+
+def import_httpx() -> ModuleType:
+    """Import httpx without its own command line, and return it.
+
+    httpx's ``__init__`` imports its command line (``httpx._main``: click, pygments and rich's
+    progress and syntax modules, about 5 MiB resident) whenever those happen to be installed;
+    soulbeat never runs it and does not ask for it (that is the ``httpx[cli]`` extra). While
+    httpx is first imported here, ``httpx._main`` is marked missing in ``sys.modules``, so httpx
+    takes its own fallback for a missing extra (``httpx.main`` says the command line cannot run
+    here); the mark is removed at once, so an explicit ``import httpx._main`` later still works.
+    The process paths that first import httpx (the turn stack, the model clients) call this
+    before; once httpx is loaded it is a look-up.
+    """
+    loaded = sys.modules.get("httpx")
+    if loaded is not None:
+        return loaded
+    had = "httpx._main" in sys.modules
+    if not had:
+        sys.modules["httpx._main"] = None  # type: ignore[assignment]  # Python's "not here" mark
+    try:
+        return importlib.import_module("httpx")
+    finally:
+        if not had and sys.modules.get("httpx._main", ...) is None:
+            del sys.modules["httpx._main"]

@@ -59,6 +59,7 @@ from soulbeat.config.mcp import McpServerSettings
 from soulbeat.config.settings import Settings
 from soulbeat.events.bus import EventBus
 from soulbeat.events.models import Event
+from soulbeat.importing import import_httpx
 from soulbeat.ledger.context import LedgerContext
 from soulbeat.ledger.router import AgentRoutedExecutor, LedgerRouter, remote_ledgers
 from soulbeat.ledger.service import LedgerService
@@ -132,6 +133,7 @@ def build_provider(
     settings: Settings, clock: Clock, breakers: CircuitBreakers, slots: ModelSlots | None = None
 ) -> LLMProvider:
     def make() -> LLMProvider:
+        import_httpx()  # the clients' transport, without httpx's command line (issue 12)
         return create_provider(
             settings.llm_provider, base_url=settings.llm_base_url, api_key=settings.llm_api_key
         )
@@ -368,6 +370,7 @@ def build(
     timing = Timing(store, registry, clock, lambda: scheduler.replan())
 
     def make_runner() -> TurnRunner:
+        import_httpx()  # the turn stack imports httpx; not its command line (issue 12)
         from soulbeat.turn.runner import TurnRunner  # the turn stack: on the first beat
 
         return TurnRunner(

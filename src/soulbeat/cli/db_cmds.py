@@ -87,7 +87,8 @@ async def _work(settings: Settings, worker_id: str | None, as_json: bool = False
         if as_json:
             typer.echo(json.dumps({"worker": "running", "database": _where(settings)}))
         else:
-            render.errors.print(f"soulbeat worker running on {_where(settings)} (no HTTP port)")
+            # Plain text, not rich: a worker prints nothing else for a person (rich is 2 MiB).
+            typer.echo(f"soulbeat worker running on {_where(settings)} (no HTTP port)", err=True)
         waiter = asyncio.ensure_future(stopping.wait())
         await asyncio.wait({waiter, loop_task}, return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
@@ -99,10 +100,13 @@ async def _work(settings: Settings, worker_id: str | None, as_json: bool = False
 
 
 def _where(settings: Settings) -> str:
+    url = _database_url(settings)
+    if url.startswith("sqlite:///"):
+        return url
+    # Here, not at the top: importing psycopg (and libpq) costs a SQLite worker 9 MiB (issue 12).
     from soulbeat.store.postgres.connection import describe
 
-    url = _database_url(settings)
-    return describe(url) if not url.startswith("sqlite:///") else url
+    return describe(url)
 
 
 def migrate(

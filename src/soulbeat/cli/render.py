@@ -1,4 +1,8 @@
-"""How CLI commands show their results: JSON with `--json`, rich text otherwise."""
+"""How CLI commands show their results: JSON with `--json`, rich text otherwise.
+
+`console` (stdout) and `errors` (stderr) are rich consoles made on first use, so a command that
+prints nothing for a person (`soulbeat worker` past its one start line) never imports rich.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,32 @@ import json
 import sys
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
+if TYPE_CHECKING:
+    from rich.console import Console
 
-console = Console(highlight=False, soft_wrap=True)
-errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    console: Console
+    errors: Console
+
+_STDERR = {"console": False, "errors": True}  # the consoles, and whether each writes to stderr
+
+
+def __getattr__(name: str) -> Console:
+    """`console` and `errors`, made on first use (PEP 562)."""
+    if name not in _STDERR:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _console(name)
+
+
+def _console(name: str) -> Console:
+    made: Console | None = globals().get(name)
+    if made is None:
+        from rich.console import Console
+
+        made = Console(stderr=_STDERR[name], highlight=False, soft_wrap=True)
+        globals()[name] = made  # later look-ups find the attribute, not `__getattr__`
+    return made
 
 
 ROOT_JSON: ContextVar[bool] = ContextVar("soulbeat_root_json", default=False)
@@ -31,12 +54,14 @@ def emit_json(data: Any) -> None:
 
 
 def table(title: str, columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
+    from rich.table import Table
+
     grid = Table(title=title, title_justify="left", show_lines=False)
     for column in columns:
         grid.add_column(column, overflow="fold")
     for row in rows:
         grid.add_row(*(_cell(v) for v in row))
-    console.print(grid)
+    _console("console").print(grid)
 
 
 def pairs(title: str, data: Mapping[str, Any]) -> None:
@@ -45,12 +70,12 @@ def pairs(title: str, data: Mapping[str, Any]) -> None:
 
 def warn(message: str) -> None:
     """Print a warning for a person on stderr (the command goes on)."""
-    errors.print(f"[yellow]warning:[/] {_escape(message)}")
+    _console("errors").print(f"[yellow]warning:[/] {_escape(message)}")
 
 
 def fail(message: str) -> None:
     """Print an error for a person on stderr (the caller exits)."""
-    errors.print(f"[bold red]error:[/] {_escape(message)}")
+    _console("errors").print(f"[bold red]error:[/] {_escape(message)}")
 
 
 def _cell(value: Any) -> str:
