@@ -24,6 +24,8 @@ from typing import Any
 
 import httpx
 
+from soulbeat.llm.reach import needs_tls
+
 __all__ = [
     "ContextWindow",
     "discover_context_window",
@@ -61,7 +63,10 @@ async def discover_context_window(
     `httpx.TransportError` when the server cannot be reached."""
     base = base_url.rstrip("/")
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    async with httpx.AsyncClient(headers=headers, timeout=seconds, transport=transport) as http:
+    # No redirects are followed, so an http:// server needs no CA bundle loaded (`needs_tls`).
+    async with httpx.AsyncClient(
+        headers=headers, timeout=seconds, transport=transport, verify=needs_tls(base)
+    ) as http:
         try:
             if provider == "ollama":
                 response = await http.post(f"{base}/api/show", json={"model": model})

@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import urllib.request
 from typing import Any
 
 import httpx
@@ -39,6 +38,7 @@ from soulbeat.llm.base import (
     status_error,
 )
 from soulbeat.llm.openai_wire import SchemaFlavour, chat_body, encode, refuses_json_schema
+from soulbeat.llm.reach import env_proxy, needs_tls
 from soulbeat.llm.replies import BadReply, error_detail, read_openai_reply
 
 __all__ = ["DEFAULT_OPENAI_URL", "NO_API_KEY", "OpenAICompatProvider", "env_proxy"]
@@ -115,7 +115,7 @@ class OpenAICompatProvider:
         # through an `httpx.AsyncClient`, whose cookie jar, auth and redirect steps cost about
         # a third of httpx's CPU per call and do nothing for one POST to a fixed URL.
         self._transport = transport or httpx.AsyncHTTPTransport(
-            limits=_LIMITS, proxy=env_proxy(self._url)
+            limits=_LIMITS, proxy=env_proxy(self._url), verify=needs_tls(self._url)
         )
 
     def __repr__(self) -> str:
@@ -211,17 +211,6 @@ class OpenAICompatProvider:
             raw=body,
             latency_ms=latency_ms,
         )
-
-
-def env_proxy(url: httpx.URL) -> str | None:
-    """The proxy the environment names for `url` (``HTTPS_PROXY``, ``HTTP_PROXY``,
-    ``ALL_PROXY``, unless ``NO_PROXY`` lists its host), as an ``httpx.AsyncClient`` or the
-    ``openai`` client would use it; None to connect directly."""
-    proxies = urllib.request.getproxies()
-    proxy = proxies.get(url.scheme) or proxies.get("all")
-    if not proxy or urllib.request.proxy_bypass(url.host):
-        return None
-    return proxy
 
 
 def _bad_response(url: str, detail: str) -> ProviderRequestError:
