@@ -6,24 +6,42 @@ thread has its schedule, waits 3 s more and prints ``VmRSS`` (now) and ``VmHWM``
 the first planning) from ``/proc/<pid>/status``, with how many beats were recorded by then: with
 many threads some slots fall due in those seconds (100,000 hourly threads: slots at about 28 a
 second), and such a beat loads the turn stack and the model client, as it would in production.
-There is no baseline to set beside it: the issue's target is 60 MiB at 100,000 threads.
 
-Run: ``.venv/bin/python bench/bench_rss.py --threads 10,100000 --command worker`` (or ``serve``).
+The issue's target is 60 MiB at 100,000 threads. ``--baseline SRC`` also measures another
+checkout of soulbeat (its ``src`` folder, put first on ``PYTHONPATH`` of that child, which runs
+the same ``soulbeat`` script of this environment) side by side: baseline and current children
+alternate, each seeded by its own code, and the ratio current / baseline is printed with the
+median and range of ``--reps`` runs.
+
+Run: ``.venv/bin/python bench/bench_rss.py --threads 10,100000 --command worker`` (or ``serve``;
+``--baseline /tmp/before/src --reps 3`` to compare with an older checkout).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench_e2e import free_port, seed
+from bench_e2e import free_port
+
+BENCH = Path(__file__).resolve().parent
+TARGET_MIB = 60.0
+
+SEED = """
+import asyncio, sys
+from pathlib import Path
+from bench_e2e import seed
+
+folder = Path(sys.argv[1])
+asyncio.run(seed(folder / "data", folder / "workspace", int(sys.argv[2])))
+"""
 
 
 def memory(pid: int) -> dict[str, float]:
@@ -49,14 +67,29 @@ def beats(db: Path) -> int:
         return int(conn.execute("SELECT count(*) FROM beats").fetchone()[0])
 
 
-def measure(command: str, threads: int) -> tuple[float, dict[str, float]]:
+def code_env(source: Path | None) -> dict[str, str]:
+    """The environment of a child running this checkout's code, or the one under ``source``."""
+    env = dict(os.environ)
+    paths = [str(BENCH)]
+    if source is not None:
+        paths.insert(0, str(source))
+    if env.get("PYTHONPATH"):
+        paths.append(env["PYTHONPATH"])
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    return env
+
+
+def measure(command: str, threads: int, source: Path | None = None) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "workspace").mkdir()
         (folder / "workspace" / "HEARTBEAT.md").write_text("# Checks\n- look at the inbox\n")
-        asyncio.run(seed(folder / "data", folder / "workspace", threads))
+        base = code_env(source)
+        subprocess.run(
+            [sys.executable, "-c", SEED, str(folder), str(threads)], env=base, check=True
+        )
         env = {
-            **os.environ,
+            **base,
             "SOULBEAT_LLM_PROVIDER": "openai",
             "SOULBEAT_LLM_BASE_URL": "http://127.0.0.1:9/v1",
             "SOULBEAT_LLM_MODEL": "none",
@@ -81,24 +114,54 @@ def measure(command: str, threads: int) -> tuple[float, dict[str, float]]:
             time.sleep(3)
             found = memory(process.pid)
             found["beats"] = beats(db)
-            return took, found
+            found["planned_s"] = took
+            return found
         finally:
             process.terminate()
             process.wait(timeout=60)
+
+
+def summary(runs: list[dict[str, float]], key: str, unit: str = " MiB", digits: int = 1) -> str:
+    values = [run[key] for run in runs]
+    middle = statistics.median(values)
+    if len(values) == 1:
+        return f"{middle:.{digits}f}{unit}"
+    return f"{middle:.{digits}f}{unit} [{min(values):.{digits}f}–{max(values):.{digits}f}]"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", default="10,100000", help="thread counts, comma-separated")
     parser.add_argument("--command", choices=("serve", "worker"), default="worker")
+    parser.add_argument("--reps", type=int, default=1, help="runs of each code per size")
+    parser.add_argument(
+        "--baseline", type=Path, help="the src folder of another checkout, measured alongside"
+    )
     args = parser.parse_args()
+    if args.baseline is not None and not (args.baseline / "soulbeat").is_dir():
+        raise SystemExit(f"--baseline {args.baseline}: expected a src folder holding soulbeat/")
     for threads in (int(n) for n in args.threads.split(",")):
-        took, found = measure(args.command, threads)
+        now: list[dict[str, float]] = []
+        before: list[dict[str, float]] = []
+        for _ in range(args.reps):
+            if args.baseline is not None:
+                before.append(measure(args.command, threads, args.baseline))
+            now.append(measure(args.command, threads))
+        label = f"soulbeat {args.command}, {threads:,} threads"
         print(
-            f"soulbeat {args.command}, {threads:,} threads: planned {took:.1f} s after start, "
-            f"RSS {found['VmRSS']:.0f} MiB, peak {found['VmHWM']:.0f} MiB (target 60 MiB); "
-            f"{found['beats']:.0f} beats recorded"
+            f"{label}: RSS {summary(now, 'VmRSS')}, peak {summary(now, 'VmHWM')} "
+            f"(target {TARGET_MIB:.0f} MiB); planned {summary(now, 'planned_s', ' s')} after "
+            f"start; beats recorded {summary(now, 'beats', '', 0)}"
         )
+        if before:
+            ratio = statistics.median(r["VmRSS"] for r in now) / statistics.median(
+                r["VmRSS"] for r in before
+            )
+            print(
+                f"{label}, baseline {args.baseline}: RSS {summary(before, 'VmRSS')}, peak "
+                f"{summary(before, 'VmHWM')}; beats recorded {summary(before, 'beats', '', 0)}; "
+                f"RSS ratio current/baseline {ratio:.2f}x"
+            )
 
 
 if __name__ == "__main__":
