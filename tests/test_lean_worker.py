@@ -127,7 +127,7 @@ def stop_once_planned() -> None:
 
 
 threading.Thread(target=stop_once_planned, daemon=True).start()
-sys.argv = ["soulbeat", "worker"]
+sys.argv = ["soulbeat", sys.argv[2]]
 try:
     main()
 except SystemExit as stop:
@@ -136,11 +136,11 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
-def test_the_real_worker_command_holds_no_postgres_driver_rich_or_turn_stack(
-    tmp_path: Path,
-) -> None:
+def run_command(tmp_path: Path, command: str) -> tuple[set[str], str]:
+    """The modules `soulbeat <command>` held when it stopped, and what it printed on stderr."""
     import asyncio
     import os
+    import socket
     from datetime import UTC, datetime
 
     from soulbeat.store.records import Agent, Thread
@@ -168,8 +168,11 @@ def test_the_real_worker_command_holds_no_postgres_driver_rich_or_turn_stack(
         "SOULBEAT_USER_TIMEZONE": "UTC",
         "SOULBEAT_HEARTBEAT_EVERY": "1h",
     }
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        env["SOULBEAT_PORT"] = str(free.getsockname()[1])
     done = subprocess.run(
-        [sys.executable, "-c", COMMAND, str(db)],
+        [sys.executable, "-c", COMMAND, str(db), command],
         capture_output=True,
         text=True,
         timeout=120,
@@ -177,8 +180,23 @@ def test_the_real_worker_command_holds_no_postgres_driver_rich_or_turn_stack(
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "soulbeat worker running on sqlite:///" in done.stderr
-    loaded = set(json.loads(done.stdout.splitlines()[-1]))
+    return set(json.loads(done.stdout.splitlines()[-1])), done.stderr
+
+
+def test_the_real_worker_command_holds_no_postgres_driver_rich_or_turn_stack(
+    tmp_path: Path,
+) -> None:
+    loaded, said = run_command(tmp_path, "worker")
+    assert "soulbeat worker running on sqlite:///" in said
     assert "soulbeat.schedule.scheduler" in loaded
     assert heavy_in(loaded) == []
     assert heavy_in(loaded, NEVER) == []
+
+
+def test_serve_holds_httpx_without_its_command_line_and_no_postgres_driver(
+    tmp_path: Path,
+) -> None:
+    loaded, _ = run_command(tmp_path, "serve")
+    assert {"soulbeat.api.app", "httpx", "soulbeat.llm.probe"} <= loaded  # a real serve
+    assert "httpx._main" not in loaded
+    assert heavy_in(loaded, ("psycopg", "soulbeat.store.postgres", "pygments")) == []

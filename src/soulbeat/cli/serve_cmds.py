@@ -128,6 +128,9 @@ async def _serve(
 ) -> None:
     import uvicorn
 
+    from soulbeat.importing import import_httpx
+
+    import_httpx()  # before the probe's module imports it: not httpx's command line (issue 12)
     from soulbeat.api.app import create_app
     from soulbeat.api.auth import ensure_api_token
     from soulbeat.cli.start_screen import StartFacts, show_start

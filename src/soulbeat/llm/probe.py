@@ -20,6 +20,8 @@ from typing import Any
 
 import httpx
 
+from soulbeat.llm.reach import needs_tls
+
 __all__ = ["ProbeResult", "probe_model_server"]
 
 PROBE_TIMEOUT = 3.0
@@ -74,7 +76,9 @@ def probe_model_server(
     base = base_url.rstrip("/")
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     found = ProbeResult(provider, base_url, model, reachable=False)
-    with httpx.Client(headers=headers, timeout=timeout, transport=transport) as http:
+    # No redirects are followed, so an http:// server needs no CA bundle loaded (`needs_tls`).
+    verify = needs_tls(base)
+    with httpx.Client(headers=headers, timeout=timeout, transport=transport, verify=verify) as http:
         try:
             models = _list_models(http, provider, base)
         except httpx.HTTPError as exc:
