@@ -191,6 +191,9 @@ def test_the_real_worker_command_holds_no_postgres_driver_rich_or_turn_stack(
     assert "soulbeat.schedule.scheduler" in loaded
     assert heavy_in(loaded) == []
     assert heavy_in(loaded, NEVER) == []
+    # The worker's own app: no other command's module (cli/app.py).
+    others = [m for m in loaded if m.startswith("soulbeat.cli.") and m.endswith("_cmds")]
+    assert sorted(others) == ["soulbeat.cli.db_cmds", "soulbeat.cli.serve_cmds"]
 
 
 def test_serve_holds_httpx_without_its_command_line_and_no_postgres_driver(
