@@ -6,6 +6,9 @@ thread has its schedule, waits 3 s more and prints ``VmRSS`` (now) and ``VmHWM``
 the first planning) from ``/proc/<pid>/status``, with how many beats were recorded by then: with
 many threads some slots fall due in those seconds (100,000 hourly threads: slots at about 28 a
 second), and such a beat loads the turn stack and the model client, as it would in production.
+By default nobody answers on the model server's address, so those beats end as
+``provider-unreachable``; ``--model fake`` runs `FakeLLMServer` (the OpenAI protocol, answering
+``HEARTBEAT_OK`` at once) in this process instead, so they finish as a beat with a model does.
 
 The issue's target is 60 MiB at 100,000 threads. ``--baseline SRC`` also measures another
 checkout of soulbeat (its ``src`` folder, put first on ``PYTHONPATH`` of that child, which runs
@@ -20,6 +23,7 @@ Run: ``.venv/bin/python bench/bench_rss.py --threads 10,100000 --command worker`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sqlite3
 import statistics
@@ -79,7 +83,9 @@ def code_env(source: Path | None) -> dict[str, str]:
     return env
 
 
-def measure(command: str, threads: int, source: Path | None = None) -> dict[str, float]:
+def measure(
+    command: str, threads: int, source: Path | None = None, model_url: str | None = None
+) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "workspace").mkdir()
@@ -91,8 +97,8 @@ def measure(command: str, threads: int, source: Path | None = None) -> dict[str,
         env = {
             **base,
             "SOULBEAT_LLM_PROVIDER": "openai",
-            "SOULBEAT_LLM_BASE_URL": "http://127.0.0.1:9/v1",
-            "SOULBEAT_LLM_MODEL": "none",
+            "SOULBEAT_LLM_BASE_URL": model_url or "http://127.0.0.1:9/v1",
+            "SOULBEAT_LLM_MODEL": "fake-model" if model_url else "none",
             "SOULBEAT_DATA_DIR": str(folder / "data"),
             "SOULBEAT_WORKSPACE": str(folder / "workspace"),
             "SOULBEAT_PORT": str(free_port()),
@@ -137,31 +143,49 @@ def main() -> None:
     parser.add_argument(
         "--baseline", type=Path, help="the src folder of another checkout, measured alongside"
     )
+    parser.add_argument(
+        "--model",
+        choices=("none", "fake"),
+        default="none",
+        help="none: nobody answers (the beats fail to connect); fake: FakeLLMServer answers",
+    )
     args = parser.parse_args()
     if args.baseline is not None and not (args.baseline / "soulbeat").is_dir():
         raise SystemExit(f"--baseline {args.baseline}: expected a src folder holding soulbeat/")
-    for threads in (int(n) for n in args.threads.split(",")):
-        now: list[dict[str, float]] = []
-        before: list[dict[str, float]] = []
-        for _ in range(args.reps):
-            if args.baseline is not None:
-                before.append(measure(args.command, threads, args.baseline))
-            now.append(measure(args.command, threads))
-        label = f"soulbeat {args.command}, {threads:,} threads"
-        print(
-            f"{label}: RSS {summary(now, 'VmRSS')}, peak {summary(now, 'VmHWM')} "
-            f"(target {TARGET_MIB:.0f} MiB); planned {summary(now, 'planned_s', ' s')} after "
-            f"start; beats recorded {summary(now, 'beats', '', 0)}"
+    with contextlib.ExitStack() as stack:
+        model_url = None
+        if args.model == "fake":
+            from soulbeat.testing.llm_server import FakeLLMServer
+
+            model_url = stack.enter_context(FakeLLMServer()).openai_url
+        for threads in (int(n) for n in args.threads.split(",")):
+            compare(args, threads, model_url)
+
+
+def compare(args: argparse.Namespace, threads: int, model_url: str | None) -> None:
+    now: list[dict[str, float]] = []
+    before: list[dict[str, float]] = []
+    for _ in range(args.reps):
+        if args.baseline is not None:
+            before.append(measure(args.command, threads, args.baseline, model_url))
+        now.append(measure(args.command, threads, None, model_url))
+    label = f"soulbeat {args.command}, {threads:,} threads"
+    if model_url:
+        label += ", answering model"
+    print(
+        f"{label}: RSS {summary(now, 'VmRSS')}, peak {summary(now, 'VmHWM')} "
+        f"(target {TARGET_MIB:.0f} MiB); planned {summary(now, 'planned_s', ' s')} after "
+        f"start; beats recorded {summary(now, 'beats', '', 0)}"
+    )
+    if before:
+        ratio = statistics.median(r["VmRSS"] for r in now) / statistics.median(
+            r["VmRSS"] for r in before
         )
-        if before:
-            ratio = statistics.median(r["VmRSS"] for r in now) / statistics.median(
-                r["VmRSS"] for r in before
-            )
-            print(
-                f"{label}, baseline {args.baseline}: RSS {summary(before, 'VmRSS')}, peak "
-                f"{summary(before, 'VmHWM')}; beats recorded {summary(before, 'beats', '', 0)}; "
-                f"RSS ratio current/baseline {ratio:.2f}x"
-            )
+        print(
+            f"{label}, baseline {args.baseline}: RSS {summary(before, 'VmRSS')}, peak "
+            f"{summary(before, 'VmHWM')}; beats recorded {summary(before, 'beats', '', 0)}; "
+            f"RSS ratio current/baseline {ratio:.2f}x"
+        )
 
 
 if __name__ == "__main__":
