@@ -203,3 +203,32 @@ def test_serve_holds_httpx_without_its_command_line_and_no_postgres_driver(
     assert {"soulbeat.api.app", "httpx", "soulbeat.llm.probe"} <= loaded  # a real serve
     assert "httpx._main" not in loaded
     assert heavy_in(loaded, ("psycopg", "soulbeat.store.postgres", "pygments")) == []
+
+
+IMPORT_HTTPX = """
+import importlib, json, sys
+
+from soulbeat.importing import import_httpx
+
+httpx = import_httpx()
+first = sorted(sys.modules)
+again = import_httpx() is httpx
+cli = importlib.import_module("httpx._main")  # whoever asks for the command line still gets it
+print(json.dumps({"first": first, "again": again, "cli": hasattr(cli, "main")}))
+"""
+
+
+def test_import_httpx_leaves_out_only_httpx_own_command_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_HTTPX],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert "httpx._client" in found["first"]
+    assert heavy_in(set(found["first"]), ("httpx._main", "click", "pygments", "rich")) == []
+    assert found["again"] is True
+    assert found["cli"] is True

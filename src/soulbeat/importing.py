@@ -37,7 +37,7 @@ def import_httpx() -> ModuleType:
     """Import httpx without its own command line, and return it.
 
     httpx's ``__init__`` imports its command line (``httpx._main``: click, pygments and rich's
-    progress and syntax modules, about 5 MiB resident) whenever those happen to be installed;
+    progress and syntax modules, about 4 MiB resident) whenever those happen to be installed;
     soulbeat never runs it and does not ask for it (that is the ``httpx[cli]`` extra). While
     httpx is first imported here, ``httpx._main`` is marked missing in ``sys.modules``, so httpx
     takes its own fallback for a missing extra (``httpx.main`` says the command line cannot run
