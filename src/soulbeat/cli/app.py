@@ -150,8 +150,14 @@ def __getattr__(name: str) -> typer.Typer:
     """`app`, the full command line, built on first use (PEP 562)."""
     if name != "app":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    made = _full_app()
-    globals()["app"] = made  # later look-ups find the attribute
+    return _the_app()
+
+
+def _the_app() -> typer.Typer:
+    made: typer.Typer | None = globals().get("app")
+    if made is None:
+        made = _full_app()
+        globals()["app"] = made  # later look-ups find the attribute
     return made
 
 
@@ -181,5 +187,5 @@ def command_of(args: Sequence[str]) -> str | None:
 
 def main() -> None:
     """Console-script entry point."""
-    chosen = worker_app() if command_of(sys.argv[1:]) == "worker" else __getattr__("app")
+    chosen = worker_app() if command_of(sys.argv[1:]) == "worker" else _the_app()
     chosen()
