@@ -11,6 +11,10 @@ the decision schema of ``schema`` mode, sized by the prompt profile. Pure.
   titles and length caps (`minimal_tools`); the decision schema likewise (`minimal_schema`).
   The turn still checks lengths when it carries an action out.
 
+In ``schema`` mode the tools a ``tools``-mode beat would call besides the decision and the ledger
+actions (the model's reminder tool, the built-in read tools, the memory tools) are offered as the
+decision's ``calls`` field (`soulbeat.turn.schema_calls`), in either profile.
+
 The turn runner, doctor's budget and ``soulbeat eval`` all ask here, so what is counted is what
 is sent.
 """
@@ -23,6 +27,7 @@ from typing import Any
 from soulbeat.llm.base import ToolSpec
 from soulbeat.turn.decision import decision_schema
 from soulbeat.turn.profile import PromptProfile, minimal_schema, minimal_tools
+from soulbeat.turn.schema_calls import calls_schema
 from soulbeat.turn.tools import tools_for
 
 __all__ = ["offered_schema", "offered_tools"]
@@ -44,9 +49,18 @@ def offered_tools(
 
 
 def offered_schema(
-    allowed: Collection[str], profile: PromptProfile, *, scratch: bool = True, tasks: bool = True
+    allowed: Collection[str],
+    profile: PromptProfile,
+    *,
+    scratch: bool = True,
+    tasks: bool = True,
+    calls: Sequence[ToolSpec] = (),
+    max_calls: int = 0,
 ) -> dict[str, Any]:
-    """The decision schema of a ``schema``-mode beat (module docstring)."""
+    """The decision schema of a ``schema``-mode beat (module docstring), with the ``calls``
+    field of `soulbeat.turn.schema_calls` when it offers tools to call (`calls`, at most
+    `max_calls` per answer)."""
+    field = calls_schema(calls, max_calls) if calls and max_calls > 0 else None
     if profile == "full":
-        return decision_schema(allowed)
-    return minimal_schema(decision_schema(allowed, scratch=scratch, tasks=tasks))
+        return decision_schema(allowed, calls=field)
+    return minimal_schema(decision_schema(allowed, scratch=scratch, tasks=tasks, calls=field))
