@@ -13,8 +13,10 @@ A beat that passed the scheduler's guards runs like this:
    the decision schema as structured output, or plain text) and the time the plan's timeout
    leaves. Action-tool calls are run as
    they come (validated and executed, or recorded would-do), within ``max_tool_calls`` and the
-   repeated-call breaker.
-4. **reading** (`read_reply`): tier 1, 2 or 3; reasoning split off.
+   repeated-call breaker; in ``schema`` mode the decision's ``calls`` reach the same tools
+   (`soulbeat.turn.schema_calls`).
+4. **reading** (`read_reply`): tier 1, 2 or 3; reasoning split off. A ``tools``-mode reply of
+   plain prose is asked about once before it counts as an alert (`soulbeat.turn.confirm`).
 5. **acting**: a tier-2 action goes to the executor; an alert is checked (`alert_skip`:
    duplicate, hidden, no target), then its reasoning (``include_reasoning``) and the alert itself,
    a ``message`` action, go out through the executor and the route; an ack sends the literal
