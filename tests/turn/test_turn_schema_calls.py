@@ -184,7 +184,7 @@ async def test_the_rounds_are_bounded_by_max_tool_calls_and_the_last_decision_de
     assert [run["ran"] for run in result.audit["tool_calls"]] == [True, True, False]
     assert result.outcome == "ok-token"  # the last decision (notify false) decided
     schema = request_schema(server.requests[0])
-    assert schema is not None and schema["properties"]["calls"]["maxItems"] == 2
+    assert schema is not None and "maxItems" not in schema["properties"]["calls"]  # see below
 
 
 async def test_no_calls_field_without_tools_to_call(
@@ -261,8 +261,8 @@ def test_calls_are_read_from_the_decision_with_their_problems() -> None:
 
 
 def test_calls_schema_constrains_each_tool_to_its_own_arguments() -> None:
-    field = calls_schema([REMIND_TOOL], 9)
-    assert field["maxItems"] == 5  # at most MAX_CALLS_PER_ANSWER per answer
+    field = calls_schema([REMIND_TOOL])
+    assert "maxItems" not in field  # llama.cpp's grammar cannot repeat an anyOf of tools
     (variant,) = field["items"]["anyOf"]
     assert variant["properties"]["tool"] == {"type": "string", "enum": ["heartbeat_remind"]}
     assert variant["properties"]["arguments"]["required"] == ["text"]

@@ -94,10 +94,7 @@ def budget_request(
     )
     allowed, sized = config.actions.allowed, {"scratch": memory, "tasks": bool(every_task)}
     tools = offered_tools(allowed, profile, extra=extra, **sized) if offer else ()
-    schema = None
-    if mode == "schema":
-        cap = config.max_tool_calls
-        schema = offered_schema(allowed, profile, calls=extra, max_calls=cap, **sized)
+    schema = offered_schema(allowed, profile, calls=extra, **sized) if mode == "schema" else None
     named = {"rules", "soul", "tasks", "context"}
     parts = {name: prompt.parts.get(name, 0) for name in ("rules", "soul", "tasks", "context")}
     parts["tool_schemas"] = schema_tokens(tools, schema)

@@ -55,12 +55,10 @@ def offered_schema(
     scratch: bool = True,
     tasks: bool = True,
     calls: Sequence[ToolSpec] = (),
-    max_calls: int = 0,
 ) -> dict[str, Any]:
     """The decision schema of a ``schema``-mode beat (module docstring), with the ``calls``
-    field of `soulbeat.turn.schema_calls` when it offers tools to call (`calls`, at most
-    `max_calls` per answer)."""
-    field = calls_schema(calls, max_calls) if calls and max_calls > 0 else None
+    field of `soulbeat.turn.schema_calls` when it offers tools to call (`calls`)."""
+    field = calls_schema(calls) if calls else None
     if profile == "full":
         return decision_schema(allowed, calls=field)
     return minimal_schema(decision_schema(allowed, scratch=scratch, tasks=tasks, calls=field))

@@ -339,11 +339,11 @@ class TurnRunner:
         offer = config.max_tool_calls > 0 and mode == "tools"
         extra = self._extra_tools(beat, mode)
         sized = {"scratch": beat.kit is not None, "tasks": bool(beat.plan.due_tasks)}
-        allowed, profile, cap = config.actions.allowed, prompt.profile, config.max_tool_calls
+        allowed, profile = config.actions.allowed, prompt.profile
         tools = offered_tools(allowed, profile, extra=extra, **sized) if offer else ()
         schema = None
         if mode == "schema":
-            schema = offered_schema(allowed, profile, calls=extra, max_calls=cap, **sized)
+            schema = offered_schema(allowed, profile, calls=extra, **sized)
         written = SchemaCalls([t.name for t in extra]) if mode == "schema" and extra else None
         request = ChatRequest(
             prompt.messages,

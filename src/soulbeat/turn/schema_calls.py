@@ -24,15 +24,12 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from soulbeat.llm.base import ChatMessage, Completion, ToolCall, ToolSpec
-from soulbeat.turn.profile import PromptProfile
+from soulbeat.turn.profile import PromptProfile, minimal_schema
 from soulbeat.turn.prompt import PromptSection, wrap_untrusted
 from soulbeat.turn.rounds import ActOnCall, ToolRun
 from soulbeat.turn.written import scan_text
 
-__all__ = ["MAX_CALLS_PER_ANSWER", "SchemaCalls", "calls_schema", "calls_section"]
-
-MAX_CALLS_PER_ANSWER = 5
-"""The most calls one decision may list (the beat's ``max_tool_calls`` still caps the total)."""
+__all__ = ["SchemaCalls", "calls_schema", "calls_section"]
 
 _AGAIN = (
     'Now answer with the JSON object again: your decision, with "calls": [] unless you need '
@@ -40,26 +37,27 @@ _AGAIN = (
 )
 
 
-def calls_schema(tools: Sequence[ToolSpec], max_calls: int) -> dict[str, Any]:
+def calls_schema(tools: Sequence[ToolSpec]) -> dict[str, Any]:
     """The ``calls`` property of the decision schema: each item one of `tools` with its own
-    arguments schema; at most `max_calls` (and `MAX_CALLS_PER_ANSWER`) items."""
+    arguments schema, bare (`minimal_schema`). No ``maxItems`` and no length caps: llama.cpp's
+    grammar writes a bounded repetition out as nested copies of its rule, and
+    ``heartbeat_remind``'s 2,000-character ``text`` or an ``anyOf`` of tools repeated a few
+    times is over its limit ("failed to parse grammar"; llama-cpp-python then drops the
+    connection). The beat's ``max_tool_calls`` bounds what is run; the tools check their
+    arguments when they run."""
     variants = [
         {
             "type": "object",
             "properties": {
                 "tool": {"type": "string", "enum": [spec.name]},
-                "arguments": dict(spec.parameters),
+                "arguments": minimal_schema(spec.parameters),
             },
             "required": ["tool", "arguments"],
             "additionalProperties": False,
         }
         for spec in tools
     ]
-    return {
-        "type": "array",
-        "maxItems": max(0, min(max_calls, MAX_CALLS_PER_ANSWER)),
-        "items": {"anyOf": variants},
-    }
+    return {"type": "array", "items": {"anyOf": variants}}
 
 
 def _signature(spec: ToolSpec) -> str:
