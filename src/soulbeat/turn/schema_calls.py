@@ -23,6 +23,7 @@ import json
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from soulbeat.actions.executor import ActionResult
 from soulbeat.llm.base import ChatMessage, Completion, ToolCall, ToolSpec
 from soulbeat.turn.profile import PromptProfile, minimal_schema
 from soulbeat.turn.prompt import PromptSection, wrap_untrusted
@@ -128,7 +129,7 @@ class SchemaCalls:
         whose server ignores the schema cannot reach a ledger tool or ``heartbeat_respond``
         through ``calls``."""
 
-        async def on_call(call: ToolCall) -> Any:
+        async def on_call(call: ToolCall) -> ActionResult | str | None:
             return await act(call) if call.name in self.names else None
 
         return on_call
