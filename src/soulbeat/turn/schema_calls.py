@@ -25,7 +25,7 @@ from typing import Any
 
 from soulbeat.actions.executor import ActionResult
 from soulbeat.llm.base import ChatMessage, Completion, ToolCall, ToolSpec
-from soulbeat.turn.profile import PromptProfile, minimal_schema
+from soulbeat.turn.profile import PromptProfile, minimal_schema, minimal_tools
 from soulbeat.turn.prompt import PromptSection, wrap_untrusted
 from soulbeat.turn.rounds import ActOnCall, ToolRun
 from soulbeat.turn.written import scan_text
@@ -68,7 +68,9 @@ def _signature(spec: ToolSpec) -> str:
 
 
 def calls_section(tools: Sequence[ToolSpec], profile: PromptProfile) -> PromptSection:
-    """The system prompt's lines on ``calls`` (module docstring), naming each tool."""
+    """The system prompt's lines on ``calls`` (module docstring), naming each tool with its
+    arguments — in ``full`` one line each with the first sentence of its description, in
+    ``compact`` all on one line."""
     if profile == "compact":
         names = ", ".join(_signature(spec) for spec in tools)
         text = (
@@ -81,7 +83,7 @@ def calls_section(tools: Sequence[ToolSpec], profile: PromptProfile) -> PromptSe
         'To look something up or act before you decide, list tool calls in "calls", each '
         '{"tool": NAME, "arguments": {...}}. You then get their results and answer again with '
         'the whole JSON object. Leave "calls" empty ([]) when you can decide now, as usual.',
-        *(f"- {_signature(spec)}: {spec.description}" for spec in tools),
+        *(f"- {_signature(spec)}: {spec.description}" for spec in minimal_tools(tools)),
     ]
     return PromptSection("calls", "\n".join(lines), "system")
 
