@@ -20,11 +20,10 @@ from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.llm.base import ChatRequest, ToolSpec, estimate_tokens
 from soulbeat.store.records import MAIN
 from soulbeat.turn.context import TurnContext, workspace_file_blocks
-from soulbeat.turn.offer import offered_schema, offered_tools
+from soulbeat.turn.offer import callable_tools, offered_schema, offered_tools
 from soulbeat.turn.prepare import load_instructions
 from soulbeat.turn.profile import PromptProfile
 from soulbeat.turn.prompt import build_prompt, current_time_line
-from soulbeat.turn.remind_tool import remind_tools
 from soulbeat.turn.schema_calls import calls_section
 from soulbeat.workspace.loader import Workspace
 
@@ -78,8 +77,7 @@ def budget_request(
     blocks, files = workspace_file_blocks(workspace.bootstrap, config.context)
     context = TurnContext(config.context, tuple(blocks), tuple(files), (), 0)
     offer = mode == "tools" and config.max_tool_calls > 0
-    callable_ = mode in ("tools", "schema") and config.max_tool_calls > 0
-    extra = remind_tools(config, callable_)
+    extra = callable_tools(config, mode, reminders=True)
     sections = (calls_section(extra, profile),) if mode == "schema" and extra else ()
     prompt = build_prompt(
         prompt=config.effective_prompt,

@@ -24,13 +24,15 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.llm.base import ToolSpec
 from soulbeat.turn.decision import decision_schema
 from soulbeat.turn.profile import PromptProfile, minimal_schema, minimal_tools
+from soulbeat.turn.remind_tool import remind_tools
 from soulbeat.turn.schema_calls import calls_schema
 from soulbeat.turn.tools import tools_for
 
-__all__ = ["offered_schema", "offered_tools"]
+__all__ = ["callable_tools", "offered_schema", "offered_tools"]
 
 
 def offered_tools(
@@ -62,3 +64,15 @@ def offered_schema(
     if profile == "full":
         return decision_schema(allowed, calls=field)
     return minimal_schema(decision_schema(allowed, scratch=scratch, tasks=tasks, calls=field))
+
+
+def callable_tools(
+    config: HeartbeatConfig, mode: str, *, reminders: bool, kit: Sequence[ToolSpec] = ()
+) -> tuple[ToolSpec, ...]:
+    """The tools a beat may call besides the decision and the ledger's: ``heartbeat_remind``
+    (when the service stores reminders and the thread allows them), then the `kit`'s built-in,
+    memory and MCP tools — as tool calls in ``tools`` mode, as the decision's ``calls`` in
+    ``schema`` mode, none otherwise or when ``max_tool_calls`` is 0."""
+    if config.max_tool_calls <= 0 or mode not in ("tools", "schema"):
+        return ()
+    return (*(remind_tools(config, True) if reminders else ()), *kit)

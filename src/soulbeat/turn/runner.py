@@ -70,12 +70,12 @@ from soulbeat.turn.delivery import Deliverer, resolve_route
 from soulbeat.turn.effects import BeatEffects
 from soulbeat.turn.memory_step import memory_sections, settle_memory
 from soulbeat.turn.modes import DecisionMode, DecisionModes
-from soulbeat.turn.offer import offered_schema, offered_tools
+from soulbeat.turn.offer import callable_tools, offered_schema, offered_tools
 from soulbeat.turn.outcome import DEDUPE_WINDOW, Outcome, decide_outcome, indicator_for
 from soulbeat.turn.prepare import BeatSetup, prepare_beat
 from soulbeat.turn.profile import PromptProfile, PromptProfiles
 from soulbeat.turn.prompt import Prompt, PromptSection, build_prompt, current_time_line
-from soulbeat.turn.remind_tool import RemindTool, ScheduleReminder, remind_tools
+from soulbeat.turn.remind_tool import RemindTool, ScheduleReminder
 from soulbeat.turn.reply import Reading, read_reply
 from soulbeat.turn.rounds import ActOnCall, Exchange, exchange
 from soulbeat.turn.schema_calls import SchemaCalls, calls_section
@@ -319,17 +319,9 @@ class TurnRunner:
         return sections
 
     def _extra_tools(self, beat: _Beat, mode: DecisionMode) -> tuple[ToolSpec, ...]:
-        """The tools besides the decision and the ledger's: ``heartbeat_remind`` (issue 16),
-        the built-in, memory and MCP tools (issue 15); tool calls in ``tools`` mode, the
-        decision's ``calls`` in ``schema`` mode."""
-        if beat.config.max_tool_calls <= 0 or mode not in ("tools", "schema"):
-            return ()
-        extra: tuple[ToolSpec, ...] = ()
-        if self._reminders is not None:
-            extra = remind_tools(beat.config, True)
-        if beat.kit is not None:
-            extra = (*extra, *beat.kit.tools.specs)
-        return extra
+        """Issue 15/16: what the beat may call besides the decision (`callable_tools`)."""
+        kit = beat.kit.tools.specs if beat.kit is not None else ()
+        return callable_tools(beat.config, mode, reminders=self._reminders is not None, kit=kit)
 
     async def _ask(self, beat: _Beat, prompt: Prompt, mode: DecisionMode) -> Exchange:
         config = beat.config
