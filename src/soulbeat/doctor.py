@@ -321,7 +321,9 @@ def _check_budget(
     window (`soulbeat.turn.budget`; the window as the server reports it, else
     ``context_tokens``)."""
     config = effective_config(settings).config
-    mode = config.decision_mode if config.decision_mode != "auto" else "tools"
+    mode = _decision_modes(report, settings, probe_model)
+    mode_known = mode is not None
+    mode = mode or "tools"
     window = None
     if probe_model and report.details.get("model", {}).get("reachable"):
         try:
@@ -341,6 +343,7 @@ def _check_budget(
     budgets = {p: prompt_budget(ws, config, p, mode) for p in ("full", "compact")}
     report.details["budget"] = {
         "mode": mode,
+        "mode_known": mode_known,
         "configured_mode": config.decision_mode,
         "profile": chosen,
         "configured_profile": config.prompt_profile,
@@ -355,6 +358,24 @@ def _check_budget(
             f"{window.tokens}-token context before any message or event: shorten SOUL.md or "
             'HEARTBEAT.md, set prompt_profile = "compact", or give the model a larger context',
         )
+
+
+def _decision_modes(report: DoctorReport, settings: Settings, probe_model: bool) -> str | None:
+    """Issue 14: what each configured model's ``decision_mode`` picks (`decision_picks`, the
+    runner's probe under ``auto``), in ``details["decision_modes"]``; returns the main
+    heartbeat's mode for the budget (None when ``auto``'s pick is unknown)."""
+    from soulbeat.llm.registry import create_provider
+    from soulbeat.turn.mode_check import decision_picks, probe_picks
+
+    def make(s: Settings) -> Any:
+        return create_provider(s.llm_provider, base_url=s.llm_base_url, api_key=s.llm_api_key)
+
+    picks = decision_picks(settings)
+    if probe_model and report.details.get("model", {}).get("reachable"):
+        picks = asyncio.run(probe_picks(picks, settings, make))
+    report.details["decision_modes"] = [pick.as_record() for pick in picks]
+    main = next((p for p in picks if "default" in p.agents), None)
+    return main.mode if main is not None else None
 
 
 def _plain(value: Any) -> Any:

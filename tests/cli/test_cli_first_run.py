@@ -157,7 +157,8 @@ def test_doctor_checks_the_model_server(home: Path, llm: FakeLLMServer) -> None:
     code, out = sb("doctor", "ws", env={"SOULBEAT_LLM_MODEL": "qwen9"})
     assert code == 1 and "no model 'qwen9'" in out
     code, out = sb("doctor", "ws", "--no-model", env={"SOULBEAT_LLM_MODEL": "qwen9"})
-    assert "qwen9" not in out
+    assert "no model 'qwen9'" not in out  # not asked; the decision-mode line only names it
+    assert "qwen9: decision_mode = auto → unknown" in out
 
 
 def test_init_ends_with_the_command_that_serves_it(home: Path) -> None:

@@ -36,6 +36,11 @@ def test_the_compact_budget_is_smaller_in_every_part_that_has_prose(tmp_path: Pa
     schema = prompt_budget(ws, config, "full", "schema")
     assert schema.parts["tool_schemas"] > 0  # the decision schema is counted in schema mode
     assert prompt_budget(ws, config, "full", "text").parts["tool_schemas"] == 0
+    # issue 14: schema mode's decision carries heartbeat_remind as its "calls"
+    bare = HeartbeatConfig(actions={"allowed": ["message", "none", "post"]}, max_tool_calls=0)
+    without = prompt_budget(ws, bare, "full", "schema")
+    assert schema.parts["tool_schemas"] > without.parts["tool_schemas"]
+    assert schema.parts["other"] > without.parts["other"]  # the "Tools you may call" lines
 
 
 def test_doctor_reports_the_budget_against_the_reported_window(tmp_path: Path) -> None:

@@ -65,6 +65,10 @@ ECHOES = {
     "the-prompt-line-and-the-time": "Read HEARTBEAT.md if it exists (workspace context). Follow "
     "it strictly.\nCurrent time: Wednesday 2026-03-04 09:30 (UTC) / 2026-03-04 09:30 UTC",
     "rules-then-a-copied-message": "{rules_head}\n" + MESSAGE,
+    # SmolLM2-135M over the real server: a task line and the time line with other numbers
+    "a-task-and-the-time-line-with-other-digits": "### Instructions\n- Tell the person about "
+    "outages, failed jobs and urgent requests.\n- Do not repeat old tasks.\n\nCurrent time: "
+    "Wednesday 2026-03-04 15:08 (UTC) / 2026-03-04 15:09 UTC",
 }
 
 
@@ -146,6 +150,12 @@ def test_the_measure_counts_sequences_and_lines() -> None:
     assert MIN_NGRAMS > 5
     lines = measure_echo("One, two; three four five six!\nSEVEN eight\nmine", source)
     assert lines.lines == 2 and lines.copies_lines
+    timed = EchoSource(own="Current time: 09:30 (UTC)\nwatch the disk", data="ten past 09:10")
+    assert measure_echo("Current time: 15:08 (UTC)\nWatch the disk!", timed).lines == 2
+    assert measure_echo("ten past 11:45", timed).lines == 0  # not the prompt's own line
+    inside = EchoSource(titles=("Instructions (HEARTBEAT.md)",))
+    assert measure_echo("# HEARTBEAT.md\nwhat you are", inside).titled  # a file in a title
+    assert not measure_echo("Check HEARTBEAT.md for the backup task", inside).titled
     titled = measure_echo("# HEARTBEAT.md\nfine", EchoSource(titles=("HEARTBEAT.md",)))
     assert titled.titled and echo_reason("# HEARTBEAT.md\nfine", titled_source()) is not None
 

@@ -65,9 +65,13 @@ async def test_a_plain_alert_reaches_the_thread(
     assert [(m.role, m.text, m.beat_id) for m in await bench.store.messages("t1")] == [
         ("assistant", "Disk almost full", record.id)
     ]
-    [body] = server.requests
+    # Issue 14: plain prose in tools mode is asked about once (after the server's schema probe)
+    # before it is delivered; the fake server, honouring the schema, stands by its alert.
+    body, _probe, confirm = server.requests
     assert body["model"] == "fake-model"
     assert "heartbeat_respond" in str(body["tools"])
+    assert "Should the person get that text" in confirm["messages"][-1]["content"]
+    assert result.audit["confirmation"]["how"] == "schema"
     assert result.audit["tokens"]["estimated"] is False
 
 
@@ -121,7 +125,8 @@ async def test_an_action_tool_round_then_the_final_alert(
     result, _ = await bench.run(runner=wired(bench, connect(server.url)))
     assert result.outcome == "sent"
     assert [a["type"] for a in result.audit["actions"]] == ["vote", "message"]
-    _first, second = server.requests
+    _first, second, _probe, confirm = server.requests
+    assert [m["role"] for m in confirm["messages"]][-3:] == ["tool", "assistant", "user"]
     roles = [message["role"] for message in second["messages"]]
     assert roles == ["system", "user", "assistant", "tool"]
     assert "unsupported-until-ledger" in second["messages"][-1]["content"]

@@ -21,6 +21,7 @@ from soulbeat.testing import BareExecutor, FakeClock, RecordingChannel
 from soulbeat.testing.llm import ScriptedLLM
 from soulbeat.tools.assemble import ToolKit
 from soulbeat.turn.context import ContextSource
+from soulbeat.turn.remind_tool import ScheduleReminder
 from soulbeat.turn.runner import TurnRunner
 
 CHECKLIST = "# HEARTBEAT.md\n\n## Checklist\n- Check whether the disk is almost full\n"
@@ -102,6 +103,7 @@ class Bench:
         thread_channel: Channel | None = None,
         sources: Sequence[ContextSource] = (),
         tool_kit: ToolKit | None = None,
+        reminders: ScheduleReminder | None = None,
     ) -> TurnRunner:
         return TurnRunner(
             self.store,
@@ -115,6 +117,7 @@ class Bench:
             executor=executor or BareExecutor(),
             context_sources=sources,
             tool_kit=tool_kit,
+            reminders=reminders,
         )
 
     def tool_kit(self, **changes: Any) -> ToolKit:

@@ -104,8 +104,10 @@ def _show_budget(budget: dict[str, Any] | None) -> None:
 
     con = render.console
     mode = f"{budget['mode']} mode"
-    if budget.get("configured_mode") == "auto":  # auto may pick schema: the smaller prompt
-        mode = "tools mode, the larger of what decision_mode = auto picks"
+    if budget.get("configured_mode") == "auto":
+        mode = f"{budget['mode']} mode, what decision_mode = auto picks"
+        if not budget.get("mode_known"):  # not probed: tools, the larger prompt of the two
+            mode = "tools mode, the larger of what decision_mode = auto may pick"
     con.print(
         f"[bold]prompt budget[/] (estimated tokens, {mode}; the thread's "
         "messages and events come on top)"
@@ -121,6 +123,21 @@ def _show_budget(budget: dict[str, Any] | None) -> None:
     else:
         con.print("  model context: unknown (the server does not say; set context_tokens)")
     con.print(f"  prompt_profile = {budget['configured_profile']} → {budget['profile']}")
+
+
+def _show_modes(picks: list[dict[str, Any]]) -> None:
+    """Issue 14: the decision mode each configured model gets (doctor's ``decision_modes``)."""
+    if not picks:
+        return
+    con = render.console
+    con.print("[bold]decision mode[/] (per model; the agents that use it)")
+    for pick in picks:
+        picked = pick["mode"] or "unknown"
+        agents = ", ".join(pick["agents"])
+        con.print(
+            f"  {render._escape(pick['model'])}: decision_mode = {pick['configured']} → {picked}"
+            f" ({render._escape(pick['why'])}; {render._escape(agents)})"
+        )
 
 
 def workspace_config(workspace: Path) -> Path | None:
@@ -174,6 +191,7 @@ def _show(report: DoctorReport) -> None:
             ("file", "chars", "truncated"),
             ((f["name"], f["chars"], f["truncated"]) for f in boot["files"]),
         )
+    _show_modes(report.details.get("decision_modes") or [])
     _show_budget(report.details.get("budget"))
     _show_tools(report.details.get("tools") or {})
     colours = {"error": "bold red", "warn": "yellow", "info": "cyan"}

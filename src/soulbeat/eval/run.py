@@ -2,9 +2,10 @@
 
 `run_scenario` builds the beat's prompt the way the turn does (`build_prompt` in the chosen prompt
 profile, with the shipped default SOUL.md as the soul, the decision mode's tools — minimal ones in
-``compact`` — or schema, untrusted blocks for events and posts), asks the provider once, reads
-the reply with the turn's own reader (`read_reply`) and judges it against the scenario's
-`Expected`:
+``compact`` — or schema, untrusted blocks for events and posts), asks the provider once (twice
+when a ``tools``-mode answer is plain prose: the turn's confirmation, `soulbeat.turn.confirm`;
+tokens and seconds are the two rounds'), reads the reply with the turn's own reader
+(`read_reply`) and judges it against the scenario's `Expected`:
 
 * ``notify`` must match (an unreadable reply is wrong: nothing would reach the person);
 * an alert must name one of ``mentions`` (any case) and none of ``forbid``;
@@ -20,16 +21,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
 from soulbeat.errors import ProviderError
 from soulbeat.eval.scenarios import SCENARIOS, Scenario
-from soulbeat.llm.base import ChatRequest, Completion, LLMProvider
+from soulbeat.llm.base import ChatRequest, Completion, LLMProvider, Usage
+from soulbeat.turn.confirm import (
+    confirm_how,
+    confirmation_request,
+    needs_confirmation,
+    read_confirmation,
+)
 from soulbeat.turn.context import OWN_TITLE, ContextBlock, TurnContext
-from soulbeat.turn.modes import DecisionMode
+from soulbeat.turn.modes import DecisionMode, DecisionModes
 from soulbeat.turn.offer import offered_schema, offered_tools
 from soulbeat.turn.profile import PromptProfile
 from soulbeat.turn.prompt import Prompt, build_prompt, current_time_line
@@ -174,22 +181,42 @@ async def run_scenario(
     model: str,
     mode: DecisionMode,
     profile: PromptProfile = "full",
+    modes: DecisionModes | None = None,
 ) -> ScenarioResult:
-    """Ask the model once in `scenario` and judge its decision."""
+    """Ask the model in `scenario` as a beat would — once, and in ``tools`` mode once more when
+    it answered in plain prose (`soulbeat.turn.confirm`; `modes` remembers the server's schema
+    probe) — and judge its decision."""
     request = scenario_request(scenario, model, mode, profile)
     started = time.perf_counter()
     try:
         completion = await provider.complete(request)
+        payload = Payload(completion.text, completion.reasoning, completion.tool_calls)
+        echo = scenario_prompt(scenario, mode, profile).echo_source
+        reading = read_reply([payload], echo=echo)
+        if needs_confirmation(reading, mode):
+            how = await confirm_how(modes or DecisionModes(), provider, model)
+            if how is not None:
+                question = confirmation_request(
+                    request, request.messages, completion.text, how, request.timeout
+                )
+                answer = await provider.complete(question)
+                reading = read_confirmation(reading, answer)
+                completion = replace(completion, usage=_sum(completion.usage, answer.usage))
     except ProviderError as error:
         seconds = time.perf_counter() - started
         return ScenarioResult(
             scenario.name, False, _expected(scenario), "error", str(error), seconds=seconds
         )
     seconds = time.perf_counter() - started
-    payload = Payload(completion.text, completion.reasoning, completion.tool_calls)
-    echo = scenario_prompt(scenario, mode, profile).echo_source
-    reading = read_reply([payload], echo=echo)
     return judge(scenario, reading, completion, seconds)
+
+
+def _sum(first: Usage, second: Usage) -> Usage:
+    return Usage(
+        first.prompt_tokens + second.prompt_tokens,
+        first.completion_tokens + second.completion_tokens,
+        first.estimated or second.estimated,
+    )
 
 
 def judge(
@@ -275,7 +302,9 @@ async def evaluate(
     profile: PromptProfile = "full",
 ) -> EvalReport:
     """Run `scenarios` in order against `model` (module docstring)."""
+    modes = DecisionModes()
     results = [
-        await run_scenario(provider, scenario, model, mode, profile) for scenario in scenarios
+        await run_scenario(provider, scenario, model, mode, profile, modes)
+        for scenario in scenarios
     ]
     return EvalReport(model, mode, tuple(results), profile)

@@ -6,8 +6,10 @@ out as JSON of that shape. The fake does the same with its scripted answer, in
 
 * an answer that already is a JSON object stays as it is (a rule may script the exact JSON);
 * for a heartbeat decision schema (it has ``notify``): a ``heartbeat_respond`` call becomes the
-  decision; ledger tool calls become its ``actions``; text that is only the token becomes
-  ``notify: false``; any other text becomes ``notify: true`` with the text as the message;
+  decision; ledger tool calls become its ``actions``; a call of a tool the schema's ``calls``
+  field offers (schema mode's tool rounds) becomes an item of ``calls``, others are dropped;
+  text that is only the token becomes ``notify: false``; any other text becomes
+  ``notify: true`` with the text as the message;
 * for any other schema: the smallest instance of it (``true``, ``0``, ``""``, ``[]``, required
   keys only) — what a probe needs to see that the schema was honoured.
 """
@@ -61,22 +63,37 @@ def constrained_text(
         pass
     properties = schema.get("properties")
     if isinstance(properties, Mapping) and "notify" in properties:
-        return json.dumps(_decision(text, calls))
+        return json.dumps(_decision(text, calls, _callable(properties.get("calls"))))
     return json.dumps(_instance(schema))
 
 
-def _decision(text: str, calls: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
+def _callable(calls: Any) -> set[str]:
+    """The tool names a decision schema's ``calls`` field offers."""
+    names: set[str] = set()
+    variants = calls.get("items", {}).get("anyOf", []) if isinstance(calls, Mapping) else []
+    for variant in variants:
+        names.update(variant.get("properties", {}).get("tool", {}).get("enum", []))
+    return names
+
+
+def _decision(
+    text: str, calls: Sequence[tuple[str, Mapping[str, Any]]], callable_: set[str]
+) -> dict[str, Any]:
     decision: dict[str, Any] = {"notify": False, "message": "", "summary": "", "actions": []}
     responded = False
     for name, arguments in calls:
-        if name == "heartbeat_respond":
+        if name in callable_:
+            decision.setdefault("calls", []).append({"tool": name, "arguments": dict(arguments)})
+        elif name == "heartbeat_respond":
             responded = True
             decision["notify"] = bool(arguments.get("notify"))
             decision["message"] = str(arguments.get("message") or "")
             decision["summary"] = str(arguments.get("summary") or "")
         elif name in _LEDGER_TOOLS:
             decision["actions"].append({"action": _LEDGER_TOOLS[name], **dict(arguments)})
-    if not responded and text.strip() and text.strip() != "HEARTBEAT_OK":
+    if "calls" in decision and not responded:
+        decision["summary"] = "looking things up first"
+    elif not responded and text.strip() and text.strip() != "HEARTBEAT_OK":
         decision.update(notify=True, message=text.strip(), summary=text.strip()[:80])
     elif not responded:
         decision["summary"] = "nothing needs attention"

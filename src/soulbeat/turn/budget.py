@@ -20,11 +20,11 @@ from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.llm.base import ChatRequest, ToolSpec, estimate_tokens
 from soulbeat.store.records import MAIN
 from soulbeat.turn.context import TurnContext, workspace_file_blocks
-from soulbeat.turn.offer import offered_schema, offered_tools
+from soulbeat.turn.offer import callable_tools, offered_schema, offered_tools
 from soulbeat.turn.prepare import load_instructions
 from soulbeat.turn.profile import PromptProfile
 from soulbeat.turn.prompt import build_prompt, current_time_line
-from soulbeat.turn.remind_tool import remind_tools
+from soulbeat.turn.schema_calls import calls_section
 from soulbeat.workspace.loader import Workspace
 
 __all__ = ["BUDGET_PARTS", "Budget", "budget_request", "prompt_budget", "schema_tokens"]
@@ -68,14 +68,17 @@ def budget_request(
     """The budget (module docstring) and the first-round request it describes, as a beat of the
     workspace's main heartbeat would send it to `model` (for measuring the server's count).
     The tools are ``heartbeat_respond``, the ledger tools and ``heartbeat_remind`` (`memory`:
-    the beat keeps a scratch); the built-in, memory and MCP tools a running service adds are
-    not counted here (the audit of a real beat counts them)."""
+    the beat keeps a scratch) — in ``schema`` mode the decision schema with ``heartbeat_remind``
+    as its ``calls``; the built-in, memory and MCP tools a running service adds are not counted
+    here (the audit of a real beat counts them)."""
     parsed = workspace.heartbeat
     every_task = tuple(task.name for task in parsed.tasks) if parsed else ()
     instructions = load_instructions(workspace, MAIN, every_task)
     blocks, files = workspace_file_blocks(workspace.bootstrap, config.context)
     context = TurnContext(config.context, tuple(blocks), tuple(files), (), 0)
     offer = mode == "tools" and config.max_tool_calls > 0
+    extra = callable_tools(config, mode, reminders=True)
+    sections = (calls_section(extra, profile),) if mode == "schema" and extra else ()
     prompt = build_prompt(
         prompt=config.effective_prompt,
         instructions=instructions.block,
@@ -85,11 +88,11 @@ def budget_request(
         tools_offered=offer,
         mode=mode,
         profile=profile,
+        sections=sections,
     )
     allowed, sized = config.actions.allowed, {"scratch": memory, "tasks": bool(every_task)}
-    extra = remind_tools(config, offer)
     tools = offered_tools(allowed, profile, extra=extra, **sized) if offer else ()
-    schema = offered_schema(allowed, profile, **sized) if mode == "schema" else None
+    schema = offered_schema(allowed, profile, calls=extra, **sized) if mode == "schema" else None
     named = {"rules", "soul", "tasks", "context"}
     parts = {name: prompt.parts.get(name, 0) for name in ("rules", "soul", "tasks", "context")}
     parts["tool_schemas"] = schema_tokens(tools, schema)

@@ -45,7 +45,11 @@ _ACTION_REQUIRED = {
     "vote": ["action", "target", "id", "direction"],
 }
 
-DECISION_KEYS = frozenset({"notify", "message", "summary", "actions", "scratch", "tasks_addressed"})
+DECISION_KEYS = frozenset(
+    {"notify", "message", "summary", "actions", "scratch", "tasks_addressed", "calls"}
+)
+"""The decision's keys; ``calls`` is schema mode's tool calls (`soulbeat.turn.schema_calls`),
+which the exchange runs before the decision is read."""
 
 
 @dataclass(frozen=True)
@@ -79,11 +83,13 @@ def decision_schema(
     *,
     scratch: bool = True,
     tasks: bool = True,
+    calls: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The decision's JSON schema, its actions limited to the `allowed` ledger action types
     (``message`` and ``none`` need no action: they are ``notify`` and an empty list); the
     optional ``scratch`` and ``tasks_addressed`` left out when `scratch` / `tasks` say the beat
-    has no use for them (the compact profile's minimal schema)."""
+    has no use for them (the compact profile's minimal schema); the optional ``calls`` property
+    (`soulbeat.turn.schema_calls.calls_schema`) when the beat offers tools to call."""
     variants = [
         {
             "type": "object",
@@ -108,6 +114,8 @@ def decision_schema(
         properties["scratch"] = {"type": "string"}
     if tasks:
         properties["tasks_addressed"] = {"type": "array", "items": {"type": "string"}}
+    if calls is not None:
+        properties["calls"] = dict(calls)
     return {
         "type": "object",
         "properties": properties,

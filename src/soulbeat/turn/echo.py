@@ -19,10 +19,12 @@ recognises it by comparing it with what the beat's prompt said, in two ways (eit
   husks), at least `COPIED_SHARE` of its grams occur somewhere in the prompt, and at least
   `OWN_SHARE` of them occur in the prompt's own words and not in its data.
 * **Copied lines.** A reply is an echo when at least `COPIED_LINES` of its lines repeat whole
-  lines of the prompt's own words (compared as words; lines of one word do not count, nor lines
-  the data holds too), or when one of its lines is only the name of a file the prompt showed
-  (``HEARTBEAT.md``, ``SOUL.md``: `EchoSource.titles`) — a file name on a line of its own is
-  the prompt's frame, never part of an alert. This catches the loose echoes of the smallest
+  lines of the prompt's own words (compared as words, any number standing for any other — the
+  smallest models copy the time line with other digits in it; lines of one word do not count,
+  nor lines the data holds too), or when one of its lines is only the name of a file the
+  prompt showed (``HEARTBEAT.md``, ``SOUL.md``: `EchoSource.titles`, and a file named inside a
+  title, as in ``Instructions (HEARTBEAT.md)``) — a file name on a line of its own is the
+  prompt's frame, never part of an alert. This catches the loose echoes of the smallest
   models: the prompt's headings and a soul line or two around prose of their own.
 
 So an alert that quotes a message whole is delivered (its grams are data), an alert that names a
@@ -64,6 +66,7 @@ COPIED_LINES = 2
 """The least number of the prompt's own lines, repeated whole, that make a reply an echo."""
 
 _WORD = re.compile(r"[^\W_]+")
+_FILE_NAME = re.compile(r"[\w.-]+\.md\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -116,11 +119,12 @@ class EchoMeasure:
 def measure_echo(reply: str, source: EchoSource) -> EchoMeasure:
     """Count the reply's word sequences found in `source` (module docstring)."""
     reply_lines = [words for words in map(_words, reply.splitlines()) if words]
-    titles = {tuple(_words(title)) for title in source.titles}
+    named = [name for title in source.titles for name in _FILE_NAME.findall(title)]
+    titles = {tuple(_words(title)) for title in (*source.titles, *named)}
     titled = any(tuple(words) in titles for words in reply_lines)
-    own_lines = {tuple(w) for w in map(_words, source.own.splitlines()) if len(w) > 1}
-    data_lines = {tuple(w) for w in map(_words, source.data.splitlines())}
-    lines = sum(1 for w in reply_lines if tuple(w) in own_lines and tuple(w) not in data_lines)
+    own_lines = {_line(w) for w in map(_words, source.own.splitlines()) if len(w) > 1}
+    data_lines = {_line(w) for w in map(_words, source.data.splitlines())}
+    lines = sum(1 for w in reply_lines if _line(w) in own_lines and _line(w) not in data_lines)
     grams = _grams(_words(reply))
     own, data = set(_grams(_words(source.own))), set(_grams(_words(source.data)))
     copied = sum(1 for gram in grams if gram in own or gram in data)
@@ -148,6 +152,11 @@ def echo_reason(reply: str, source: EchoSource | None) -> str | None:
 
 def _words(text: str) -> list[str]:
     return [word.casefold() for word in _WORD.findall(text)]
+
+
+def _line(words: list[str]) -> tuple[str, ...]:
+    """A line's words for comparing lines: a word with a digit in it stands for any such."""
+    return tuple("#" if any(c.isdigit() for c in word) else word for word in words)
 
 
 def _grams(words: list[str]) -> list[tuple[str, ...]]:

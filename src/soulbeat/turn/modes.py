@@ -17,8 +17,8 @@
   is asked again next time (``tools`` meanwhile). A provider that declares
   ``structured_output = False`` (or does not say, like test doubles) is ``tools`` without a
   probe. Under ``schema`` the decision still carries ``scratch``, ``tasks_addressed`` and the
-  ledger actions; the built-in read tools, the MEMORY.md tools and ``heartbeat_remind`` are
-  offered in ``tools`` mode only.
+  ledger actions, and its ``calls`` field reaches the built-in read tools, the MEMORY.md tools
+  and ``heartbeat_remind`` (`soulbeat.turn.schema_calls`); only MCP tools need ``tools`` mode.
 """
 
 from __future__ import annotations

@@ -11,6 +11,10 @@ the decision schema of ``schema`` mode, sized by the prompt profile. Pure.
   titles and length caps (`minimal_tools`); the decision schema likewise (`minimal_schema`).
   The turn still checks lengths when it carries an action out.
 
+In ``schema`` mode the tools a ``tools``-mode beat would call besides the decision and the ledger
+actions (the model's reminder tool, the built-in read tools, the memory tools) are offered as the
+decision's ``calls`` field (`soulbeat.turn.schema_calls`), in either profile.
+
 The turn runner, doctor's budget and ``soulbeat eval`` all ask here, so what is counted is what
 is sent.
 """
@@ -20,12 +24,15 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.llm.base import ToolSpec
 from soulbeat.turn.decision import decision_schema
 from soulbeat.turn.profile import PromptProfile, minimal_schema, minimal_tools
+from soulbeat.turn.remind_tool import remind_tools
+from soulbeat.turn.schema_calls import calls_schema
 from soulbeat.turn.tools import tools_for
 
-__all__ = ["offered_schema", "offered_tools"]
+__all__ = ["callable_tools", "offered_schema", "offered_tools"]
 
 
 def offered_tools(
@@ -44,9 +51,28 @@ def offered_tools(
 
 
 def offered_schema(
-    allowed: Collection[str], profile: PromptProfile, *, scratch: bool = True, tasks: bool = True
+    allowed: Collection[str],
+    profile: PromptProfile,
+    *,
+    scratch: bool = True,
+    tasks: bool = True,
+    calls: Sequence[ToolSpec] = (),
 ) -> dict[str, Any]:
-    """The decision schema of a ``schema``-mode beat (module docstring)."""
+    """The decision schema of a ``schema``-mode beat (module docstring), with the ``calls``
+    field of `soulbeat.turn.schema_calls` when it offers tools to call (`calls`)."""
+    field = calls_schema(calls) if calls else None
     if profile == "full":
-        return decision_schema(allowed)
-    return minimal_schema(decision_schema(allowed, scratch=scratch, tasks=tasks))
+        return decision_schema(allowed, calls=field)
+    return minimal_schema(decision_schema(allowed, scratch=scratch, tasks=tasks, calls=field))
+
+
+def callable_tools(
+    config: HeartbeatConfig, mode: str, *, reminders: bool, kit: Sequence[ToolSpec] = ()
+) -> tuple[ToolSpec, ...]:
+    """The tools a beat may call besides the decision and the ledger's: ``heartbeat_remind``
+    (when the service stores reminders and the thread allows them), then the `kit`'s built-in,
+    memory and MCP tools — as tool calls in ``tools`` mode, as the decision's ``calls`` in
+    ``schema`` mode, none otherwise or when ``max_tool_calls`` is 0."""
+    if config.max_tool_calls <= 0 or mode not in ("tools", "schema"):
+        return ()
+    return (*(remind_tools(config, True) if reminders else ()), *kit)

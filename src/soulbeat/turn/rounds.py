@@ -17,6 +17,10 @@ answers it with a ``tool`` message and asks again. It stops when:
 are recorded in `Exchange.stopped`; every call, run or not, in `Exchange.tool_runs`. Token usage
 is summed over the rounds (`Exchange.usage`), estimated when any round's was.
 
+In ``schema`` mode the calls are not tool calls but the decision's ``calls`` field
+(`soulbeat.turn.schema_calls`): `exchange` is then given a `WrittenCalls` that finds them in a
+reply and words the results as messages; the cap, the breaker and the handlers are the same.
+
 ``time_left`` is asked before each round for the seconds the beat has left (the plan's timeout
 less the time spent), so the whole exchange stays within it.
 """
@@ -24,9 +28,9 @@ less the time spent), so the whole exchange stays within it.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from soulbeat.actions.executor import ActionResult
 from soulbeat.errors import ProviderError
@@ -34,7 +38,7 @@ from soulbeat.llm.base import ChatMessage, ChatRequest, Completion, LLMProvider,
 from soulbeat.turn.reply import Payload, payload_of
 from soulbeat.turn.tools import RESPOND_TOOL
 
-__all__ = ["ActOnCall", "Exchange", "ToolRun", "exchange"]
+__all__ = ["ActOnCall", "Exchange", "ToolRun", "WrittenCalls", "exchange"]
 
 ActOnCall = Callable[[ToolCall], Awaitable[ActionResult | str | None]]
 """Runs one tool call: an action tool's `ActionResult`, another tool's answer text (issue 15:
@@ -73,6 +77,8 @@ class Exchange:
     tool_runs: list[ToolRun] = field(default_factory=list)
     stopped: dict[str, Any] | None = None
     error: ProviderError | None = None
+    messages: list[ChatMessage] = field(default_factory=list)
+    """The conversation before the last reply: the request's messages and every tool round."""
 
     @property
     def payloads(self) -> list[Payload]:
@@ -89,6 +95,18 @@ class Exchange:
     @property
     def action_results(self) -> list[ActionResult]:
         return [run.result for run in self.tool_runs if run.result is not None]
+
+
+class WrittenCalls(Protocol):
+    """Calls a reply makes in its text rather than as tool calls (``schema`` mode's ``calls``)."""
+
+    def calls(self, completion: Completion, round_no: int) -> tuple[ToolCall, ...]:
+        """The calls `completion` makes (round `round_no`, from 1)."""
+        ...
+
+    def answer(self, completion: Completion, runs: Sequence[ToolRun]) -> list[ChatMessage]:
+        """The messages to append before the next round: the reply and the calls' results."""
+        ...
 
 
 class _Spend:
@@ -117,11 +135,13 @@ async def exchange(
     max_tool_calls: int,
     act: ActOnCall,
     time_left: Callable[[], float],
+    written: WrittenCalls | None = None,
 ) -> Exchange:
-    """Run the rounds of one beat (module docstring). Never raises `ProviderError`."""
+    """Run the rounds of one beat (module docstring); with `written`, the calls are the ones it
+    finds in each reply. Never raises `ProviderError`."""
     done = Exchange()
     spend = _Spend(max_tool_calls)
-    messages = list(request.messages)
+    messages = done.messages = list(request.messages)
     while True:
         try:
             asked = replace(request, messages=tuple(messages), timeout=time_left())
@@ -130,7 +150,15 @@ async def exchange(
             done.error = error
             return done
         done.completions.append(completion)
-        answers = await _run_calls(completion, len(done.completions), spend, act, done)
+        round_no = len(done.completions)
+        if written is not None:
+            calls = written.calls(completion, round_no)
+            ran = len(done.tool_runs)
+            if await _run_calls(calls, round_no, spend, act, done) is None:
+                return done
+            messages.extend(written.answer(completion, done.tool_runs[ran:]))
+            continue
+        answers = await _run_calls(completion.tool_calls, round_no, spend, act, done)
         if answers is None:
             return done
         messages.append(ChatMessage("assistant", completion.text, tool_calls=completion.tool_calls))
@@ -138,10 +166,10 @@ async def exchange(
 
 
 async def _run_calls(
-    completion: Completion, round_no: int, spend: _Spend, act: ActOnCall, done: Exchange
+    made: Sequence[ToolCall], round_no: int, spend: _Spend, act: ActOnCall, done: Exchange
 ) -> list[ChatMessage] | None:
     """Run a reply's action-tool calls; the tool messages to send back, or None to stop."""
-    calls = [call for call in completion.tool_calls if call.name != RESPOND_TOOL]
+    calls = [call for call in made if call.name != RESPOND_TOOL]
     if not calls:
         return None
     answers: list[ChatMessage] = []
@@ -157,7 +185,7 @@ async def _run_calls(
         answer = outcome if isinstance(outcome, str) else _answer(call, result)
         done.tool_runs.append(ToolRun(call, round_no, True, answer, result))
         answers.append(ChatMessage("tool", answer, tool_call_id=call.id, name=call.name))
-    if any(call.name == RESPOND_TOOL for call in completion.tool_calls):
+    if any(call.name == RESPOND_TOOL for call in made):
         return None
     return answers
 

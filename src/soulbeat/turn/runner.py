@@ -13,8 +13,10 @@ A beat that passed the scheduler's guards runs like this:
    the decision schema as structured output, or plain text) and the time the plan's timeout
    leaves. Action-tool calls are run as
    they come (validated and executed, or recorded would-do), within ``max_tool_calls`` and the
-   repeated-call breaker.
-4. **reading** (`read_reply`): tier 1, 2 or 3; reasoning split off.
+   repeated-call breaker; in ``schema`` mode the decision's ``calls`` reach the same tools
+   (`soulbeat.turn.schema_calls`).
+4. **reading** (`read_reply`): tier 1, 2 or 3; reasoning split off. A ``tools``-mode reply of
+   plain prose is asked about once before it counts as an alert (`soulbeat.turn.confirm`).
 5. **acting**: a tier-2 action goes to the executor; an alert is checked (`alert_skip`:
    duplicate, hidden, no target), then its reasoning (``include_reasoning``) and the alert itself,
    a ``message`` action, go out through the executor and the route; an ack sends the literal
@@ -61,20 +63,22 @@ from soulbeat.store.records import BeatResult, Claim
 from soulbeat.tools.assemble import BeatKit, ToolKit, assemble_beat_tools
 from soulbeat.turn.acting import Acting
 from soulbeat.turn.audit import BeatAudit
+from soulbeat.turn.confirm import confirm_alert, confirm_how, needs_confirmation
 from soulbeat.turn.context import ContextScope, ContextSource, TurnContext, gather_context
 from soulbeat.turn.decisions import RecordedModel
 from soulbeat.turn.delivery import Deliverer, resolve_route
 from soulbeat.turn.effects import BeatEffects
 from soulbeat.turn.memory_step import memory_sections, settle_memory
 from soulbeat.turn.modes import DecisionMode, DecisionModes
-from soulbeat.turn.offer import offered_schema, offered_tools
+from soulbeat.turn.offer import callable_tools, offered_schema, offered_tools
 from soulbeat.turn.outcome import DEDUPE_WINDOW, Outcome, decide_outcome, indicator_for
 from soulbeat.turn.prepare import BeatSetup, prepare_beat
 from soulbeat.turn.profile import PromptProfile, PromptProfiles
 from soulbeat.turn.prompt import Prompt, PromptSection, build_prompt, current_time_line
-from soulbeat.turn.remind_tool import RemindTool, ScheduleReminder, remind_tools
-from soulbeat.turn.reply import read_reply
+from soulbeat.turn.remind_tool import RemindTool, ScheduleReminder
+from soulbeat.turn.reply import Reading, read_reply
 from soulbeat.turn.rounds import ActOnCall, Exchange, exchange
+from soulbeat.turn.schema_calls import SchemaCalls, calls_section
 from soulbeat.workspace.digest import workspace_digest
 
 __all__ = ["TurnRunner"]
@@ -97,6 +101,8 @@ class _Beat:
     model: RecordedModel | None = None
     kit: BeatKit | None = None
     """Issue 15: the beat's memory and extra tools (None without a `ToolKit`)."""
+    request: ChatRequest | None = None
+    """The first round's request, once asked."""
 
     @property
     def config(self) -> HeartbeatConfig:
@@ -165,6 +171,11 @@ class TurnRunner:
         reading = read_reply(
             done.payloads, ack_max_chars=beat.config.ack_max_chars, echo=prompt.echo_source
         )
+        if needs_confirmation(reading, mode):  # issue 14: prose is asked about, not delivered
+            reading = await self._confirm(beat, reading, done)
+            if done.error is not None:
+                failure = Outcome("failed", failure=done.error.reason, error=str(done.error))
+                return self._finish(beat, failure, done)
         beat.audit.reading = reading
         last_alert = None
         if reading.kind == "alert":
@@ -287,17 +298,30 @@ class TurnRunner:
             tools_offered=config.max_tool_calls > 0 and mode == "tools",
             mode=mode,
             profile=profile,
-            sections=self._sections(beat, mode),
+            sections=self._sections(beat, mode, profile),
         )
         beat.audit.set_prompt(prompt)
         return prompt
 
-    def _sections(self, beat: _Beat, mode: DecisionMode) -> tuple[PromptSection, ...]:
-        """Issue 15: the memory lines, when the beat has memory and tools."""
-        if beat.kit is None:
-            return ()
-        tools = beat.config.max_tool_calls > 0 and mode == "tools"
-        return memory_sections(beat.kit, tasks_due=bool(beat.plan.due_tasks), tools=tools)
+    def _sections(
+        self, beat: _Beat, mode: DecisionMode, profile: PromptProfile
+    ) -> tuple[PromptSection, ...]:
+        """Issue 15: the memory lines, when the beat has memory and tools; issue 14: in
+        ``schema`` mode, the tools its decision may call."""
+        callable_tools = self._extra_tools(beat, mode)
+        sections: tuple[PromptSection, ...] = ()
+        if beat.kit is not None:
+            tools = bool(callable_tools) and mode in ("tools", "schema")
+            due = bool(beat.plan.due_tasks)
+            sections = memory_sections(beat.kit, tasks_due=due, tools=tools)
+        if mode == "schema" and callable_tools:
+            sections = (*sections, calls_section(callable_tools, profile))
+        return sections
+
+    def _extra_tools(self, beat: _Beat, mode: DecisionMode) -> tuple[ToolSpec, ...]:
+        """Issue 15/16: what the beat may call besides the decision (`callable_tools`)."""
+        kit = beat.kit.tools.specs if beat.kit is not None else ()
+        return callable_tools(beat.config, mode, reminders=self._reminders is not None, kit=kit)
 
     async def _ask(self, beat: _Beat, prompt: Prompt, mode: DecisionMode) -> Exchange:
         config = beat.config
@@ -305,15 +329,14 @@ class TurnRunner:
         beat.audit.model = model
         beat.audit.provider = {"name": self._provider.name, "url": self._provider.base_url}
         offer = config.max_tool_calls > 0 and mode == "tools"
-        extra: tuple[ToolSpec, ...] = ()
-        if self._reminders is not None:  # issue 16: the model's own follow-up
-            extra = remind_tools(config, offer)
-        if beat.kit is not None:  # issue 15: built-in, memory and MCP tools
-            extra = (*extra, *beat.kit.tools.specs)
+        extra = self._extra_tools(beat, mode)
         sized = {"scratch": beat.kit is not None, "tasks": bool(beat.plan.due_tasks)}
-        allowed = config.actions.allowed
-        tools = offered_tools(allowed, prompt.profile, extra=extra, **sized) if offer else ()
-        schema = offered_schema(allowed, prompt.profile, **sized) if mode == "schema" else None
+        allowed, profile = config.actions.allowed, prompt.profile
+        tools = offered_tools(allowed, profile, extra=extra, **sized) if offer else ()
+        schema = None
+        if mode == "schema":
+            schema = offered_schema(allowed, profile, calls=extra, **sized)
+        written = SchemaCalls([t.name for t in extra]) if mode == "schema" and extra else None
         request = ChatRequest(
             prompt.messages,
             model,
@@ -324,6 +347,7 @@ class TurnRunner:
             response_schema=schema,
         )
         beat.audit.set_request(request)
+        beat.request = request
         deadline = beat.started_at + beat.plan.timeout
 
         def remaining() -> float:
@@ -334,15 +358,33 @@ class TurnRunner:
         beat.model = recorded = await RecordedModel.load(
             self._provider, self._store, self._clock, key
         )
+        act = RemindTool(self._reminders, beat.claim.thread_id, config.dry_run, beat.effects).wrap(
+            self._act(beat)
+        )
         return await exchange(
             recorded,
             request,
             max_tool_calls=config.max_tool_calls,
-            act=RemindTool(
-                self._reminders, beat.claim.thread_id, config.dry_run, beat.effects
-            ).wrap(self._act(beat)),
+            act=written.wrap(act) if written is not None else act,
             time_left=remaining,
+            written=written,
         )
+
+    async def _confirm(self, beat: _Beat, reading: Reading, done: Exchange) -> Reading:
+        """Issue 14: ask whether a plain-text alert is one (`soulbeat.turn.confirm`)."""
+        assert beat.request is not None and beat.model is not None  # set by _ask
+        left = (beat.started_at + beat.plan.timeout - self._clock.now()).total_seconds()
+        reading, record = await confirm_alert(
+            reading,
+            done,
+            asked=beat.request,
+            ask=beat.model,
+            how=await confirm_how(self._modes, self._provider, beat.request.model),
+            seconds_left=max(left, _MIN_ROUND_SECONDS),
+        )
+        if record is not None:
+            beat.audit.extra["confirmation"] = record
+        return reading
 
     def _act(self, beat: _Beat) -> ActOnCall:
         """Action tools first, then the beat's extra tools (issue 15)."""
