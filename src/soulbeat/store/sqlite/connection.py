@@ -1,10 +1,21 @@
 """`SQLiteConnection`: one SQLite file, its connection thread and its transactions.
 
 The base of `SQLiteStore` (and of its board and action parts): every method of the store is one
-job on the connection's private worker thread, and every job is one transaction (module
-docstring of `soulbeat.store.sqlite.store`). Only the store's parts under `store/sqlite/` run
-jobs: `_write(job)` / `_read(job)` take ``job(connection)``, which must not await, commit or roll
-back; raising rolls back.
+job, and every job is one transaction (module docstring of `soulbeat.store.sqlite.store`). Only
+the store's parts under `store/sqlite/` run jobs: `_write(job)` / `_read(job)` take
+``job(connection)``, which must not await, commit or roll back; raising rolls back. A job may run
+more than once (a transaction that met another process's lock is rolled back and run again), so
+it must only touch the database.
+
+Where a job runs (issue 12): a large job runs on the connection's private worker thread, so the
+event loop is never held for long. A small one (`_write_small`, `_write_grouped`, `_peek`) runs at
+once on the caller's thread, on the same connection, when nothing else is using it — the hop to
+the worker thread and back (its wake-up, the GIL hand-over, the event loop's self-pipe) cost more
+CPU than the transaction itself. The connection is the writer's either way: `_owner` (a lock)
+says who holds it, and the caller's thread only ever tries it, never waits. That connection's own
+busy timeout is 0: the caller's thread never waits for another process's lock either; a job that
+meets one is rolled back and goes to the worker thread, which waits for the lock for up to
+``busy_timeout`` seconds (`_transaction`), as SQLite's own busy handler would.
 """
 
 from __future__ import annotations
@@ -12,12 +23,14 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
 from soulbeat.errors import StoreError
+from soulbeat.store.sqlite.checkpoint import Checkpointer
 from soulbeat.store.sqlite.migrate import apply_migrations, load_migrations
 
 __all__ = ["MIN_SQLITE_VERSION", "Job", "SQLiteConnection"]
@@ -41,6 +54,9 @@ class SQLiteConnection:
         self._lifecycle = asyncio.Lock()
         self._grouped: list[tuple[Job[Any], asyncio.Future[Any]]] = []
         self._grouped_lock = threading.Lock()
+        self._owner = threading.Lock()
+        """Held by whoever uses the writer connection now: the worker thread or the caller's."""
+        self._checkpoints = Checkpointer(self.path)
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -83,7 +99,9 @@ class SQLiteConnection:
             raise StoreError(f"SQLite {sqlite3.sqlite_version} is too old; soulbeat needs 3.31+")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=self.busy_timeout)
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, timeout=self.busy_timeout, check_same_thread=False
+            )
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the SQLite store at {self.path}: {exc}") from exc
         try:
@@ -93,6 +111,8 @@ class SQLiteConnection:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             apply_migrations(conn, load_migrations())
+            conn.execute("PRAGMA wal_autocheckpoint = 0")  # `Checkpointer`'s, off the loop
+            conn.execute("PRAGMA busy_timeout = 0")  # waits are `_transaction`'s (module doc)
         except BaseException as exc:
             conn.close()
             if isinstance(exc, sqlite3.Error):
@@ -109,6 +129,7 @@ class SQLiteConnection:
             self._conn, self._executor, self._reader = None, None, None
             if reader is not None:
                 reader.close()
+            await asyncio.get_running_loop().run_in_executor(None, self._checkpoints.close)
             await asyncio.get_running_loop().run_in_executor(executor, conn.close)
             executor.shutdown(wait=False)
 
@@ -120,29 +141,68 @@ class SQLiteConnection:
         return await loop.run_in_executor(executor, self._transaction, conn, job, write)
 
     def _transaction(self, conn: sqlite3.Connection, job: Job[T], write: bool) -> T:
+        """Run ``job`` in a transaction on the worker thread, waiting for the connection and
+        for another process's lock: a transaction that meets that lock is rolled back and run
+        again until ``busy_timeout`` has passed."""
+        deadline = time.monotonic() + self.busy_timeout
+        pause = 0.001
+        with self._owner:
+            while True:
+                try:
+                    result = _attempt(conn, job, write)
+                    if write:
+                        self._checkpoints.wrote()
+                    return result
+                except sqlite3.Error as exc:
+                    if not _busy(exc) or time.monotonic() >= deadline:
+                        raise StoreError(f"SQLite store at {self.path}: {exc}") from exc
+                time.sleep(pause)
+                pause = min(pause * 2, 0.05)
+
+    def _inline(self, conn: sqlite3.Connection, job: Job[T], write: bool) -> tuple[bool, T | None]:
+        """Run ``job`` in a transaction at once on the caller's thread when the connection is
+        free and no other process holds the lock: (True, its result); else (False, None), with
+        nothing done, and the caller sends the job to the worker thread."""
+        if not self._owner.acquire(blocking=False):
+            return False, None
         try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                result = job(conn)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+            result = _attempt(conn, job, write)
+            if write:
+                self._checkpoints.wrote()
+            return True, result
         except sqlite3.Error as exc:
+            if _busy(exc):
+                return False, None
             raise StoreError(f"SQLite store at {self.path}: {exc}") from exc
-        return result
+        finally:
+            self._owner.release()
 
     async def _write(self, job: Job[T]) -> T:
+        return await self._run(job, write=True)
+
+    async def _write_small(self, job: Job[T]) -> T:
+        """A write of a few rows (a claim, a lease, a flag): at once on the caller's thread when
+        the connection is free (module docstring), else on the worker thread."""
+        conn = self._conn
+        if conn is None:
+            raise StoreError(f"the SQLite store at {self.path} is not open; call open() first")
+        done, result = self._inline(conn, job, True)
+        if done:
+            return result  # type: ignore[return-value]
         return await self._run(job, write=True)
 
     async def _write_grouped(self, job: Job[T]) -> T:
         """A write that may share its transaction (and its fsync) with other grouped writes
         queued meanwhile: each runs in its own savepoint, so one that raises is undone alone
-        and raises to its own caller; every caller hears back only after the COMMIT."""
+        and raises to its own caller; every caller hears back only after the COMMIT. With no
+        group waiting and the connection free, it runs at once like `_write_small`."""
         conn, executor = self._conn, self._executor
         if conn is None or executor is None:
             raise StoreError(f"the SQLite store at {self.path} is not open; call open() first")
+        if not self._grouped:
+            done, ran = self._inline(conn, job, True)
+            if done:
+                return ran  # type: ignore[return-value]
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         with self._grouped_lock:  # the store's thread takes the group under the same lock
@@ -167,22 +227,8 @@ class SQLiteConnection:
             loop.call_soon_threadsafe(_settle, done)
             return
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            for job, future in group:
-                conn.execute("SAVEPOINT grouped")
-                try:
-                    done.append((future, job(conn), None))
-                except Exception as error:
-                    conn.execute("ROLLBACK TO grouped")
-                    failure = StoreError(f"SQLite store at {self.path}: {error}")
-                    done.append(
-                        (future, None, failure if isinstance(error, sqlite3.Error) else error)
-                    )
-                conn.execute("RELEASE grouped")
-            conn.execute("COMMIT")
+            done = self._transaction(conn, lambda c: _savepoints(c, group, self.path), True)
         except BaseException as error:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
             failure = StoreError(f"SQLite store at {self.path}: {error}")
             done = [(future, None, failure) for _, future in group]
         loop.call_soon_threadsafe(_settle, done)
@@ -202,13 +248,63 @@ class SQLiteConnection:
         autocommit reader each statement reads one snapshot of its own, and a cursor still open
         keeps its snapshot while the job asks more. A peek's statements must not rely on seeing
         the same snapshot as each other."""
-        reader = self._reader
-        if reader is None:
+        reader, conn = self._reader, self._conn
+        if reader is None or conn is None:
             raise StoreError(f"the SQLite store at {self.path} is not open; call open() first")
+        if self._owner.acquire(blocking=False):  # the writer's connection, when free: its
+            try:  # page cache is warm (a commit of the writer empties the reader's)
+                return job(conn)
+            except sqlite3.Error as exc:
+                if not _busy(exc):
+                    raise StoreError(f"SQLite store at {self.path}: {exc}") from exc
+            finally:
+                self._owner.release()
         try:
             return job(reader)
         except sqlite3.Error as exc:
             raise StoreError(f"SQLite store at {self.path}: {exc}") from exc
+
+
+def _attempt(conn: sqlite3.Connection, job: Job[T], write: bool) -> T:
+    """One transaction around ``job``: committed, or rolled back and raised."""
+    conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+    try:
+        result = job(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return result
+
+
+def _busy(error: sqlite3.Error) -> bool:
+    """Whether SQLite said another connection holds a lock (SQLITE_BUSY and its variants)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == sqlite3.SQLITE_BUSY
+
+
+_Done = list[tuple[asyncio.Future[Any], Any, BaseException | None]]
+
+
+def _savepoints(
+    conn: sqlite3.Connection, group: list[tuple[Job[Any], asyncio.Future[Any]]], path: Path
+) -> _Done:
+    """A group's jobs in one transaction, each in its own savepoint: one that raises is undone
+    alone, its error kept for its own caller. A busy error undoes the whole group (raised)."""
+    done: _Done = []
+    for job, future in group:
+        conn.execute("SAVEPOINT grouped")
+        try:
+            done.append((future, job(conn), None))
+        except Exception as error:
+            conn.execute("ROLLBACK TO grouped")
+            if isinstance(error, sqlite3.Error) and _busy(error):
+                raise
+            failure = StoreError(f"SQLite store at {path}: {error}")
+            done.append((future, None, failure if isinstance(error, sqlite3.Error) else error))
+        conn.execute("RELEASE grouped")
+    return done
 
 
 def _settle(done: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:

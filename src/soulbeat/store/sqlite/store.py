@@ -88,7 +88,7 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
         return default if stored is None else stored
 
     async def set_flag(self, name: str, value: bool) -> None:
-        await self._write(lambda conn: tables.set_flag(conn, name, value))
+        await self._write_small(lambda conn: tables.set_flag(conn, name, value))
 
     # -- agents and threads ---------------------------------------------------------------------
     async def upsert_agent(self, agent: Agent) -> None:
@@ -306,7 +306,9 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
         _check_lease_args(now, lease)
         if limit < 1:
             raise ValueError(f"limit must be >= 1, not {limit}")
-        return await self._write(lambda conn: claims.claim_due(conn, now, worker_id, lease, limit))
+        return await self._write_small(
+            lambda conn: claims.claim_due(conn, now, worker_id, lease, limit)
+        )
 
     async def claim_wake(
         self,
@@ -321,14 +323,14 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
         `at` or that key is already finished. A thread without that schedule gets an unscheduled
         one (next_due_at None) to hold the lease; an unknown thread raises NotFoundError."""
         _check_lease_args(at, lease)
-        return await self._write(
+        return await self._write_small(
             lambda conn: claims.claim_wake(conn, thread_id, skill, reason, at, worker_id, lease)
         )
 
     async def renew_lease(self, claim: Claim, until: datetime) -> Claim:
         """Extend the lease; raises LeaseLostError when it is no longer ours."""
         to_micros(until)
-        return await self._write(lambda conn: claims.renew_lease(conn, claim, until))
+        return await self._write_small(lambda conn: claims.renew_lease(conn, claim, until))
 
     async def finish_beat(
         self,
@@ -370,7 +372,7 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
         if not await self._peek(lambda conn: claims.any_expired(conn, now)):
             return 0
         to_micros(now)
-        return await self._write(lambda conn: claims.reap_expired(conn, now))
+        return await self._write_small(lambda conn: claims.reap_expired(conn, now))
 
     # -- decisions and effects (SPEC §9.4) --------------------------------------------------------
     async def record_decision(
