@@ -110,7 +110,7 @@ async def run_soulbeat(threads: int, window: float, folder: Path) -> dict[str, A
     from soulbeat.clock import SystemClock
     from soulbeat.config.settings import Settings
     from soulbeat.schedule.plan import BeatPlan
-    from soulbeat.schedule.scheduler import Scheduler
+    from soulbeat.schedule.scheduler import CLAIM_AHEAD, Scheduler
     from soulbeat.store.records import BeatResult, Claim, Thread
     from soulbeat.store.sqlite import SQLiteStore
     from soulbeat.testing.clock import FakeClock
@@ -145,7 +145,8 @@ async def run_soulbeat(threads: int, window: float, folder: Path) -> dict[str, A
             return BeatResult("ok-token", started_at, clock.now())
 
     planner = WorkspacePlanner(store, registry, watch=True)  # watching, as `soulbeat serve`
-    scheduler = Scheduler(store, planner, Beat(), clock, worker_id="b")
+    # claims ahead as `soulbeat serve` does on the real clock (`wiring.claim_ahead_for`)
+    scheduler = Scheduler(store, planner, Beat(), clock, worker_id="b", claim_ahead=CLAIM_AHEAD)
 
     began = time.perf_counter()
     now = clock.now()

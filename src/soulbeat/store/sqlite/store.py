@@ -299,15 +299,19 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
         return await self._peek(lambda conn: claims.stale_schedules(conn, now, limit))
 
     async def claim_due(
-        self, now: datetime, worker_id: str, lease: timedelta, *, limit: int = 100
+        self,
+        now: datetime,
+        worker_id: str,
+        lease: timedelta,
+        *,
+        limit: int = 100,
+        due_by: datetime | None = None,
     ) -> list[Claim]:
         """Claim up to `limit` due schedules, earliest first (see `soulbeat.store.base`).
         Scheduled beats get the reason `interval`, or `skill:<name>` for a skill schedule."""
-        _check_lease_args(now, lease)
-        if limit < 1:
-            raise ValueError(f"limit must be >= 1, not {limit}")
+        due = _check_due_by(now, lease, limit, due_by)
         return await self._write_small(
-            lambda conn: claims.claim_due(conn, now, worker_id, lease, limit)
+            lambda conn: claims.claim_due(conn, now, worker_id, lease, limit, due)
         )
 
     async def claim_wake(
@@ -550,6 +554,19 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
         return await self._read(
             lambda conn: memory_sql.thread_changes(conn, thread_id, agent_id, since)
         )
+
+
+def _check_due_by(now: datetime, lease: timedelta, limit: int, due_by: datetime | None) -> datetime:
+    """`claim_due`'s arguments checked (ValueError); the horizon, `now` when not given."""
+    _check_lease_args(now, lease)
+    if limit < 1:
+        raise ValueError(f"limit must be >= 1, not {limit}")
+    if due_by is None:
+        return now
+    to_micros(due_by)
+    if due_by < now:
+        raise ValueError(f"due_by ({due_by.isoformat()}) is before now ({now.isoformat()})")
+    return due_by
 
 
 def _check_lease_args(now: datetime, lease: timedelta) -> None:
