@@ -150,8 +150,6 @@ class Scheduler:
         self._events = events
         self._wakes = WakeQueue(clock)
         self._woken = asyncio.Event()
-        self._never = asyncio.Event()
-        """Never set: a held slot's wait ends at its due time (or by cancellation)."""
         self._idle = asyncio.Event()
         self._idle.set()
         self._book = SlotBook(store, planner, clock, worker_id=worker_id)
@@ -244,7 +242,7 @@ class Scheduler:
 
     async def _run_held(self, work: _Work, enabled: bool) -> BeatRecord | None:
         try:
-            await self._clock.sleep_until(work.claim.due_at, self._never)
+            await self._clock.sleep((work.claim.due_at - self._clock.now()).total_seconds())
         finally:
             self._waiting.pop(work.claim.beat_id, None)
         if self._closing:
