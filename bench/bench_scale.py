@@ -113,6 +113,7 @@ async def run_soulbeat(threads: int, window: float, folder: Path) -> dict[str, A
     from soulbeat.schedule.scheduler import CLAIM_AHEAD, Scheduler
     from soulbeat.store.records import BeatResult, Claim, Thread
     from soulbeat.store.sqlite import SQLiteStore
+    from soulbeat.store.sqlite.connection import GROUP_LINGER
     from soulbeat.testing.clock import FakeClock
 
     workspace = folder / "workspace"
@@ -125,7 +126,8 @@ async def run_soulbeat(threads: int, window: float, folder: Path) -> dict[str, A
         user_timezone="UTC",
         heartbeat={"every": every},
     )
-    store = SQLiteStore(folder / "data" / "soulbeat.db")
+    # finishes linger to share commits, as a serving store's do (`soulbeat.wiring`)
+    store = SQLiteStore(folder / "data" / "soulbeat.db", group_linger=GROUP_LINGER)
     await store.open()  # the schema; then the shared seed, so both sides get the same phases
     await store.close()
     with sqlite3.connect(folder / "data" / "soulbeat.db") as conn:

@@ -76,6 +76,7 @@ from soulbeat.service.files import WorkspaceFiles
 from soulbeat.service.timing import Timing
 from soulbeat.store.base import ActionStore, BeatStore, BoardStore, Store
 from soulbeat.store.sqlite import SQLiteStore
+from soulbeat.store.sqlite.connection import GROUP_LINGER
 from soulbeat.tools.assemble import ToolKit
 from soulbeat.tools.mcp_client import McpHub
 from soulbeat.turn.chat import ChatResponder
@@ -359,6 +360,8 @@ def build(
     """Assemble the service. Nothing is opened or started: call `await service.open()`."""
     clock = clock or SystemClock()
     store = check_store(store or build_store(settings))
+    if isinstance(store, SQLiteStore) and claim_ahead_for(clock):  # issue 12: serving
+        store.group_linger = GROUP_LINGER
     worker = worker_id or worker_identity(settings.data_dir)
     events = EventBus(clock)
     registry = AgentRegistry(settings, store)

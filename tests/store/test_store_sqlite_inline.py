@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from soulbeat.errors import StoreError
 from soulbeat.store.records import Agent
 from soulbeat.store.sqlite import SQLiteStore
 from soulbeat.store.sqlite.checkpoint import Checkpointer
+from soulbeat.store.sqlite.connection import GROUP_FULL
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -145,3 +147,107 @@ async def test_writes_ask_for_checkpoints_and_close_ends_them(db: Path) -> None:
     await store.set_flag("x", True)
     await store.close()
     assert store._checkpoints.runs >= 1
+
+
+class _Commits:
+    """Counts the COMMITs of the store's writer connection."""
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self.count = 0
+        assert store._conn is not None
+        store._conn.set_trace_callback(self._seen)
+
+    def _seen(self, sql: str) -> None:
+        self.count += sql.strip().upper() == "COMMIT"
+
+
+def _put(key: str) -> Callable[[sqlite3.Connection], str]:
+    def job(conn: sqlite3.Connection) -> str:
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, 'x')", (key,))
+        return key
+
+    return job
+
+
+async def test_a_full_lingering_group_commits_at_once_in_one_transaction(db: Path) -> None:
+    store = SQLiteStore(db, group_linger=3600)  # only being full can commit it here
+    await store.open()
+    try:
+        commits = _Commits(store)
+        keys = [f"k{i}" for i in range(GROUP_FULL)]
+        assert (
+            await asyncio.gather(*(store._write_grouped(_put(k), linger=True) for k in keys))
+            == keys
+        )
+        assert commits.count == 1
+        rows = await store._read(lambda c: c.execute("SELECT key FROM meta WHERE key LIKE 'k%'"))
+        assert sorted(row[0] for row in rows.fetchall()) == keys
+    finally:
+        await store.close()
+
+
+async def test_a_lingering_write_commits_when_the_linger_ends_or_the_store_closes(
+    db: Path,
+) -> None:
+    store = SQLiteStore(db, group_linger=0.01)
+    await store.open()
+    commits = _Commits(store)
+    assert (
+        await store._write_grouped(_put("alone"), linger=True) == "alone"
+    )  # after the linger, alone
+    assert commits.count == 1
+    store.group_linger = 3600
+    waiting = asyncio.create_task(store._write_grouped(_put("at-close"), linger=True))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not waiting.done()
+    await store.close()  # commits what lingers before the connection goes
+    assert await waiting == "at-close"
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM meta WHERE key = 'at-close'").fetchone() == (1,)
+    conn.close()
+
+
+async def test_in_a_lingering_group_a_failing_write_is_undone_alone(db: Path) -> None:
+    store = SQLiteStore(db, group_linger=3600)
+    await store.open()
+
+    def bad(conn: sqlite3.Connection) -> str:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('bad', 'x')")
+        raise ValueError("no such lease")
+
+    try:
+        results = await asyncio.gather(
+            store._write_grouped(_put("good"), linger=True),
+            store._write_grouped(bad, linger=True),
+            *(store._write_grouped(_put(f"more{i}"), linger=True) for i in range(GROUP_FULL - 2)),
+            return_exceptions=True,
+        )
+        assert results[0] == "good" and isinstance(results[1], ValueError)
+        rows = await store._read(lambda c: c.execute("SELECT key FROM meta").fetchall())
+        keys = {row[0] for row in rows}
+        assert "good" in keys and "bad" not in keys
+        alone = SQLiteStore(db, group_linger=0.01)  # a lone failing write: its own error
+        await store.close()
+        await alone.open()
+        with pytest.raises(ValueError, match="no such lease"):
+            await alone._write_grouped(bad, linger=True)
+        await alone.close()
+    finally:
+        await store.close()
+
+
+async def test_a_write_that_does_not_linger_commits_a_lingering_group_with_it(db: Path) -> None:
+    store = SQLiteStore(db, group_linger=3600)
+    await store.open()
+    try:
+        commits = _Commits(store)
+        waiting = asyncio.create_task(store._write_grouped(_put("finish"), linger=True))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert not waiting.done()
+        assert await store._write_grouped(_put("event")) == "event"  # the journal: no wait
+        assert await waiting == "finish"
+        assert commits.count == 1
+    finally:
+        await store.close()

@@ -307,7 +307,9 @@ class Scheduler:
         return claim
 
     def _free(self) -> int:
-        return self._capacity - len(self._inflight)
+        """Capacity not taken by a running beat (one whose finish is being written, which may
+        wait to share a commit, no longer counts)."""
+        return self._capacity - sum(1 for beat in self._inflight.values() if not beat.finishing)
 
     # -- one claim: guards, then skip, defer or start ---------------------------------------------
     async def _handle(self, work: _Work, enabled: bool) -> _Handled:
@@ -412,7 +414,10 @@ class Scheduler:
             # claim of the slot resumes it under the same key (its recorded effects are kept).
             raise
         else:
+            full = self._free() <= 0
             beat.finishing = True
+            if full:  # its run is over: capacity is free while the finish is written
+                self._woken.set()
             return await self._finish_quietly(replace(work, claim=claim), plan, result, passed)
         finally:
             full = self._free() <= 0

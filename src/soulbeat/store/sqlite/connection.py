@@ -33,10 +33,17 @@ from soulbeat.errors import StoreError
 from soulbeat.store.sqlite.checkpoint import Checkpointer
 from soulbeat.store.sqlite.migrate import apply_migrations, load_migrations
 
-__all__ = ["MIN_SQLITE_VERSION", "Job", "SQLiteConnection"]
+__all__ = ["GROUP_FULL", "GROUP_LINGER", "MIN_SQLITE_VERSION", "Job", "SQLiteConnection"]
 
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], T]
+
+GROUP_LINGER = 0.1
+"""Seconds a serving store (`soulbeat.wiring`) holds a grouped write (a beat's finish) for
+others to share its commit, unless `GROUP_FULL` of them are waiting first."""
+GROUP_FULL = 3
+"""A lingering group commits as soon as it has this many writes: the last one's own turn of the
+event loop commits it, so a group costs no wake-up of its own unless it waits the whole linger."""
 
 MIN_SQLITE_VERSION = (3, 31, 0)
 """Generated columns (the indexed `schedules.eligible_at`) need SQLite 3.31."""
@@ -45,9 +52,14 @@ MIN_SQLITE_VERSION = (3, 31, 0)
 class SQLiteConnection:
     """The SQLite file at `path` (created, with its folder, when missing), opened by `open()`."""
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = 5.0) -> None:
+    def __init__(
+        self, path: str | Path, *, busy_timeout: float = 5.0, group_linger: float = 0.0
+    ) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
+        self.group_linger = group_linger
+        """Seconds a grouped write waits for others to share its commit (`_write_grouped`)."""
+        self._linger: asyncio.TimerHandle | None = None
         self._conn: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
         self._executor: ThreadPoolExecutor | None = None
@@ -126,6 +138,11 @@ class SQLiteConnection:
             conn, executor, reader = self._conn, self._executor, self._reader
             if conn is None or executor is None:
                 return
+            group = self._take_group()  # lingering writes commit before the connection goes
+            if group:
+                loop = asyncio.get_running_loop()
+                await loop.run_in_executor(executor, self._flush_group, conn, loop, group)
+                await asyncio.sleep(0)  # their callers hear back (`_settle`)
             self._conn, self._executor, self._reader = None, None, None
             if reader is not None:
                 reader.close()
@@ -191,15 +208,25 @@ class SQLiteConnection:
             return result  # type: ignore[return-value]
         return await self._run(job, write=True)
 
-    async def _write_grouped(self, job: Job[T]) -> T:
-        """A write that may share its transaction (and its fsync) with other grouped writes
+    async def _write_grouped(self, job: Job[T], *, linger: bool = False) -> T:
+        """A write that may share its transaction (and its commit) with other grouped writes
         queued meanwhile: each runs in its own savepoint, so one that raises is undone alone
         and raises to its own caller; every caller hears back only after the COMMIT. With no
-        group waiting and the connection free, it runs at once like `_write_small`."""
+        group waiting and the connection free, it runs at once like `_write_small`.
+
+        With ``linger`` (a beat's finish or deferral) and `group_linger` (seconds, a serving
+        process: `soulbeat.wiring`), the first write of a group waits up to that long for others
+        to join it, and `GROUP_FULL` writes commit at once (issue 12: the finishes of beats a
+        few milliseconds apart share one commit and the pages they all touch). A write without
+        ``linger`` (an event appended to the journal) never waits: it commits a lingering group
+        with it. Nothing is reported
+        written before its commit: a process killed meanwhile loses the unreported writes only
+        (a beat's finish: its slot runs again under its key, its recorded effects kept)."""
         conn, executor = self._conn, self._executor
         if conn is None or executor is None:
             raise StoreError(f"the SQLite store at {self.path} is not open; call open() first")
-        if not self._grouped:
+        lingering = linger and self.group_linger > 0
+        if not self._grouped and not lingering:
             done, ran = self._inline(conn, job, True)
             if done:
                 return ran  # type: ignore[return-value]
@@ -208,28 +235,57 @@ class SQLiteConnection:
         with self._grouped_lock:  # the store's thread takes the group under the same lock
             self._grouped.append((job, future))
             first = len(self._grouped) == 1
-        if first:
+        if self._linger is not None:  # a group lingers: commit it now when full or urgent
+            if not lingering or len(self._grouped) >= GROUP_FULL:
+                self._flush_lingered(loop)
+        elif first and lingering:
+            self._linger = loop.call_later(self.group_linger, self._flush_lingered, loop)
+        elif first:
             loop.run_in_executor(executor, self._flush_group, conn, loop)
         result: T = await future
         return result
 
-    def _flush_group(self, conn: sqlite3.Connection, loop: asyncio.AbstractEventLoop) -> None:
+    def _take_group(self) -> list[tuple[Job[Any], asyncio.Future[Any]]]:
         with self._grouped_lock:
             group, self._grouped = self._grouped, []
-        done: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
-        if len(group) == 1:  # alone: its own transaction, no savepoint (two statements fewer)
-            job, future = group[0]
-            try:
-                done.append((future, self._transaction(conn, job, True), None))
-            except BaseException as error:  # rolled back; raised to its caller as in a group
-                failure = error if isinstance(error, Exception) else StoreError(f"{error!r}")
-                done.append((future, None, failure))
-            loop.call_soon_threadsafe(_settle, done)
+        return group
+
+    def _flush_lingered(self, loop: asyncio.AbstractEventLoop) -> None:
+        """A lingering group's time is up, or it is full: it commits here, on the event loop's
+        thread, when the connection is free, else on the worker thread."""
+        if self._linger is not None:
+            self._linger.cancel()
+            self._linger = None
+        conn, executor = self._conn, self._executor
+        if conn is None or executor is None:
+            return  # closed meanwhile: `close` committed the group
+        group = self._take_group()
+        if not group:
             return
         try:
-            done = self._transaction(conn, lambda c: _savepoints(c, group, self.path), True)
+            done, settled = self._inline(conn, _grouped_job(group, self.path), True)
+        except Exception as error:  # a lone job's own error, or BEGIN / COMMIT failed
+            _settle([(future, None, error) for _, future in group])
+            return
+        if done:
+            _settle(settled or [])
+        else:
+            loop.run_in_executor(executor, self._flush_group, conn, loop, group)
+
+    def _flush_group(
+        self,
+        conn: sqlite3.Connection,
+        loop: asyncio.AbstractEventLoop,
+        group: list[tuple[Job[Any], asyncio.Future[Any]]] | None = None,
+    ) -> None:
+        """Commit a group on the worker thread (the one queued now unless one is given)."""
+        group = self._take_group() if group is None else group
+        if not group:
+            return
+        try:
+            done = self._transaction(conn, _grouped_job(group, self.path), True)
         except BaseException as error:
-            failure = StoreError(f"SQLite store at {self.path}: {error}")
+            failure = error if isinstance(error, Exception) else StoreError(f"{error!r}")
             done = [(future, None, failure) for _, future in group]
         loop.call_soon_threadsafe(_settle, done)
 
@@ -285,6 +341,19 @@ def _busy(error: sqlite3.Error) -> bool:
 
 
 _Done = list[tuple[asyncio.Future[Any], Any, BaseException | None]]
+
+
+def _grouped_job(group: list[tuple[Job[Any], asyncio.Future[Any]]], path: Path) -> Job[_Done]:
+    """One job for a group: a lone job as it is (its error rolls the transaction back and goes to
+    its caller), several each in a savepoint (`_savepoints`)."""
+    if len(group) > 1:
+        return lambda conn: _savepoints(conn, group, path)
+    job, future = group[0]
+
+    def alone(conn: sqlite3.Connection) -> _Done:
+        return [(future, job(conn), None)]
+
+    return alone
 
 
 def _savepoints(

@@ -71,8 +71,10 @@ _ROLES = frozenset(get_args(Role))
 class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
     """The `Store` on the SQLite file at `path` (created, with its folder, when missing)."""
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = 5.0) -> None:
-        super().__init__(path, busy_timeout=busy_timeout)
+    def __init__(
+        self, path: str | Path, *, busy_timeout: float = 5.0, group_linger: float = 0.0
+    ) -> None:
+        super().__init__(path, busy_timeout=busy_timeout, group_linger=group_linger)
         self._seed: str | None = None
 
     # -- settings -------------------------------------------------------------------------------
@@ -359,7 +361,7 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
                 conn.execute(time_sql.PUT_HEALTH, time_sql.health_args(health))
             return record
 
-        return await self._write_grouped(job)
+        return await self._write_grouped(job, linger=True)  # may share a commit (issue 12)
 
     async def defer_beat(
         self, claim: Claim, until: datetime, reason: str, *, audit: Mapping[str, Any] | None = None
@@ -367,7 +369,7 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
         """The beat becomes `deferred` with `reason` as its skip reason (and `audit` when given),
         the lease is released and `not_before` set to `until`; the slot is kept."""
         return await self._write_grouped(
-            lambda conn: claims.defer_beat(conn, claim, until, reason, audit)
+            lambda conn: claims.defer_beat(conn, claim, until, reason, audit), linger=True
         )
 
     async def reap_expired(self, now: datetime) -> int:
