@@ -125,3 +125,43 @@ async def test_shutdown_releases_a_slot_claimed_ahead_and_it_resumes_under_its_k
 def test_serving_claims_ahead_on_the_real_clock_only() -> None:
     assert claim_ahead_for(SystemClock()) == CLAIM_AHEAD > timedelta(0)
     assert claim_ahead_for(FakeClock()) == timedelta(0)
+
+
+async def test_slots_within_the_horizon_cost_two_claim_transactions_not_one_each(
+    make_rig: MakeRig,
+) -> None:
+    # The point of claiming ahead (issue 12): the slot due now, then the rest of the horizon.
+    rig = await make_rig(claim_ahead=AHEAD)
+    names = [f"t{i}" for i in range(5)]
+    for name in names:
+        await rig.add(name)
+    await rig.scheduler.run_due()
+    first = await rig.due("t0")
+    for i, name in enumerate(names[1:], start=1):
+        current = await rig.schedule(name)
+        await rig.store.put_schedule(
+            name,
+            "",
+            next_due_at=first + timedelta(seconds=i / 2),
+            phase_seconds=current.phase_seconds,
+            fingerprint=current.fingerprint,
+            inputs=current.inputs,
+        )
+    claiming: list[bool] = []  # per write transaction: whether it inserted a beat row
+
+    def traced(sql: str) -> None:
+        if sql.startswith("BEGIN IMMEDIATE"):
+            claiming.append(False)
+        elif sql.lstrip().startswith("INSERT INTO beats"):
+            claiming[-1] = True
+
+    assert rig.store._conn is not None
+    rig.store._conn.set_trace_callback(traced)
+    await rig.clock.set(first)
+    passing = asyncio.create_task(rig.scheduler.run_due())
+    await until(lambda: rig.clock.sleepers == 4)
+    await rig.clock.advance(timedelta(seconds=2))
+    assert await passing == 5
+    rig.store._conn.set_trace_callback(None)
+    assert sorted(c.claim.thread_id for c in rig.runner.calls) == names
+    assert claiming.count(True) == 2
