@@ -8,13 +8,13 @@ import asyncio
 import sqlite3
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from soulbeat.errors import StoreError
-from soulbeat.store.records import Agent
+from soulbeat.store.records import Agent, BeatResult, Thread
 from soulbeat.store.sqlite import SQLiteStore
 from soulbeat.store.sqlite.checkpoint import Checkpointer
 from soulbeat.store.sqlite.connection import GROUP_FULL
@@ -249,5 +249,21 @@ async def test_a_write_that_does_not_linger_commits_a_lingering_group_with_it(db
         assert await store._write_grouped(_put("event")) == "event"  # the journal: no wait
         assert await waiting == "finish"
         assert commits.count == 1
+    finally:
+        await store.close()
+
+
+async def test_only_the_finish_of_a_beat_that_ran_lingers(db: Path) -> None:
+    # A guard's skip is finished inside the scheduler's pass, which must not wait for a linger.
+    store = SQLiteStore(db, group_linger=3600)
+    await store.open()
+    try:
+        await store.upsert_agent(Agent(id="a", workspace=str(db.parent)))
+        await store.add_thread(Thread(id="t1", agent_id="a", created_at=T0))
+        await store.put_schedule("t1", "", next_due_at=T0, phase_seconds=0, fingerprint="f")
+        [claim] = await store.claim_due(T0, "w1", timedelta(minutes=5))
+        skipped = BeatResult("skipped", T0, T0, skip_reason="idle")
+        record = await store.finish_beat(claim, skipped, next_due_at=T0 + timedelta(hours=1))
+        assert (record.status, record.outcome) == ("finished", "skipped")  # at once
     finally:
         await store.close()

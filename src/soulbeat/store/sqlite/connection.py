@@ -214,7 +214,7 @@ class SQLiteConnection:
         and raises to its own caller; every caller hears back only after the COMMIT. With no
         group waiting and the connection free, it runs at once like `_write_small`.
 
-        With ``linger`` (a beat's finish or deferral) and `group_linger` (seconds, a serving
+        With ``linger`` (the finish of a beat that ran) and `group_linger` (seconds, a serving
         process: `soulbeat.wiring`), the first write of a group waits up to that long for others
         to join it, and `GROUP_FULL` writes commit at once (issue 12: the finishes of beats a
         few milliseconds apart share one commit and the pages they all touch). A write without

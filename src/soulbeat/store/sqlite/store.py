@@ -361,7 +361,9 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
                 conn.execute(time_sql.PUT_HEALTH, time_sql.health_args(health))
             return record
 
-        return await self._write_grouped(job, linger=True)  # may share a commit (issue 12)
+        # A beat that ran may wait to share a commit (issue 12); a guard's skip does not: the
+        # scheduler's pass waits for it.
+        return await self._write_grouped(job, linger=result.ran_model)
 
     async def defer_beat(
         self, claim: Claim, until: datetime, reason: str, *, audit: Mapping[str, Any] | None = None
@@ -369,7 +371,7 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
         """The beat becomes `deferred` with `reason` as its skip reason (and `audit` when given),
         the lease is released and `not_before` set to `until`; the slot is kept."""
         return await self._write_grouped(
-            lambda conn: claims.defer_beat(conn, claim, until, reason, audit), linger=True
+            lambda conn: claims.defer_beat(conn, claim, until, reason, audit)
         )
 
     async def reap_expired(self, now: datetime) -> int:
