@@ -110,9 +110,10 @@ async def run_soulbeat(threads: int, window: float, folder: Path) -> dict[str, A
     from soulbeat.clock import SystemClock
     from soulbeat.config.settings import Settings
     from soulbeat.schedule.plan import BeatPlan
-    from soulbeat.schedule.scheduler import Scheduler
+    from soulbeat.schedule.scheduler import CLAIM_AHEAD, Scheduler
     from soulbeat.store.records import BeatResult, Claim, Thread
     from soulbeat.store.sqlite import SQLiteStore
+    from soulbeat.store.sqlite.connection import GROUP_LINGER
     from soulbeat.testing.clock import FakeClock
 
     workspace = folder / "workspace"
@@ -125,7 +126,8 @@ async def run_soulbeat(threads: int, window: float, folder: Path) -> dict[str, A
         user_timezone="UTC",
         heartbeat={"every": every},
     )
-    store = SQLiteStore(folder / "data" / "soulbeat.db")
+    # finishes linger to share commits, as a serving store's do (`soulbeat.wiring`)
+    store = SQLiteStore(folder / "data" / "soulbeat.db", group_linger=GROUP_LINGER)
     await store.open()  # the schema; then the shared seed, so both sides get the same phases
     await store.close()
     with sqlite3.connect(folder / "data" / "soulbeat.db") as conn:
@@ -145,7 +147,8 @@ async def run_soulbeat(threads: int, window: float, folder: Path) -> dict[str, A
             return BeatResult("ok-token", started_at, clock.now())
 
     planner = WorkspacePlanner(store, registry, watch=True)  # watching, as `soulbeat serve`
-    scheduler = Scheduler(store, planner, Beat(), clock, worker_id="b")
+    # claims ahead as `soulbeat serve` does on the real clock (`wiring.claim_ahead_for`)
+    scheduler = Scheduler(store, planner, Beat(), clock, worker_id="b", claim_ahead=CLAIM_AHEAD)
 
     began = time.perf_counter()
     now = clock.now()

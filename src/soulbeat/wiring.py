@@ -28,6 +28,7 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,12 +71,13 @@ from soulbeat.llm.resilience import CircuitBreakers, ResilientProvider
 from soulbeat.llm.slots import ModelSlots, SlottedProvider
 from soulbeat.memory.approvals import apply_file_edit, file_edit_proposer
 from soulbeat.schedule.identity import worker_identity
-from soulbeat.schedule.scheduler import Scheduler
+from soulbeat.schedule.scheduler import CLAIM_AHEAD, Scheduler
 from soulbeat.service.core import Service
 from soulbeat.service.files import WorkspaceFiles
 from soulbeat.service.timing import Timing
 from soulbeat.store.base import ActionStore, BeatStore, BoardStore, Store
 from soulbeat.store.sqlite import SQLiteStore
+from soulbeat.store.sqlite.connection import GROUP_LINGER
 from soulbeat.tools.assemble import ToolKit
 from soulbeat.tools.mcp_client import McpHub
 from soulbeat.turn.chat import ChatResponder
@@ -122,6 +124,12 @@ def model_slots(settings: Settings) -> ModelSlots:
         else {settings.llm_base_url: settings.llm_max_in_flight}
     )
     return ModelSlots(limits)
+
+
+def claim_ahead_for(clock: Clock) -> timedelta:
+    """`CLAIM_AHEAD` on the real clock; nothing ahead on a test's `FakeClock`, whose time only
+    moves when a test moves it (a held slot would wait for it)."""
+    return CLAIM_AHEAD if isinstance(clock, SystemClock) else timedelta(0)
 
 
 def beats_in_flight(settings: Settings, slots: ModelSlots) -> int:
@@ -354,6 +362,8 @@ def build(
     """Assemble the service. Nothing is opened or started: call `await service.open()`."""
     clock = clock or SystemClock()
     store = check_store(store or build_store(settings))
+    if isinstance(store, SQLiteStore) and claim_ahead_for(clock):  # issue 12: serving
+        store.group_linger = GROUP_LINGER
     worker = worker_id or worker_identity(settings.data_dir)
     events = EventBus(clock)
     registry = AgentRegistry(settings, store)
@@ -398,6 +408,7 @@ def build(
         max_concurrent_beats=beats_in_flight(settings, slots),
         events=events,
         alerts=ChannelAlerts(channels, thread_channel),  # issue 16: the dead-man's one alert
+        claim_ahead=claim_ahead_for(clock),  # issue 12: slots of the next 200 ms in one claim
     )
     cluster = build_cluster(store, events, clock, scheduler, worker_id=worker)
     chat = ChatResponder(

@@ -502,6 +502,67 @@ async def test_release_worker_frees_only_its_leases_at_once(
     assert (record.status, record.attempt) == ("finished", 2)
 
 
+async def test_claim_ahead_takes_the_slots_due_by_the_horizon(store: Store) -> None:
+    await scheduled(store, "t1", due=at(0, 10))
+    await scheduled(store, "t2", due=at(0, 30))
+    await scheduled(store, "t3", due=at(2))
+    ahead = await store.claim_due(T0, "w1", LEASE, due_by=at(0, 30))
+    assert [(c.thread_id, c.due_at) for c in ahead] == [("t1", at(0, 10)), ("t2", at(0, 30))]
+    assert all(c.lease_expires_at == T0 + LEASE for c in ahead)  # leases run from now
+    record = await store.get_beat(ahead[0].beat_id)
+    assert (record.status, record.due_at, record.key) == (
+        "claimed",
+        at(0, 10),
+        beat_key("t1", MAIN, at(0, 10)),
+    )
+    assert await store.claim_due(T0, "w2", LEASE, due_by=at(1)) == []  # held by w1
+    assert await store.earliest_due() == at(2)
+    with pytest.raises(ValueError, match="before now"):
+        await store.claim_due(at(1), "w1", LEASE, due_by=T0)
+
+
+async def test_claim_ahead_leaves_a_live_lease_that_ends_within_the_horizon(store: Store) -> None:
+    # A lease is live or expired as of now: one that will have expired by the horizon is not
+    # taken early.
+    await scheduled(store, "t1", due=T0)
+    await store.claim_due(T0, "w1", timedelta(seconds=20))
+    assert await store.claim_due(at(0, 10), "w2", LEASE, due_by=at(1)) == []
+    taken = await store.claim_due(at(0, 20), "w2", LEASE, due_by=at(1))
+    assert [(c.thread_id, c.worker_id, c.attempt) for c in taken] == [("t1", "w2", 2)]
+
+
+async def test_a_finish_returns_the_record_as_stored(store: Store) -> None:
+    # A wake's claim carries the reason it was run for; the record keeps the stored one.
+    await scheduled(store, due=at(0))
+    claim = await claim_one(store, now=at(1))
+    audit = {"guards_passed": ("enabled", "quiet-hours"), "nested": {"n": 1}, "text": "é"}
+    finished = result(
+        "sent",
+        started=at(1),
+        ran_model=True,
+        prompt_tokens=7,
+        completion_tokens=2,
+        alert_text="look",
+        audit=audit,
+    )
+    record = await store.finish_beat(
+        replace(claim, reason="manual"), finished, next_due_at=at(30), task_runs={"inbox": at(1)}
+    )
+    assert record == await store.get_beat(claim.beat_id)
+    assert record.reason == claim.reason and record.audit["guards_passed"] == [
+        "enabled",
+        "quiet-hours",
+    ]
+    skipped = await claim_one(store, now=at(30))
+    quiet = await store.finish_beat(
+        skipped, result("skipped", started=at(30), skip_reason="idle"), next_due_at=at(60)
+    )
+    assert quiet == await store.get_beat(skipped.beat_id)
+    schedule = await schedule_of(store)
+    assert schedule.task_last_run == {"inbox": at(1)}  # kept by a finish that ran no task
+    assert schedule.recent_starts == (at(1),)  # and a skip is no start
+
+
 async def test_expired_lease_reap_reclaim_finish_once(store: Store, open_store: OpenStore) -> None:
     other = await open_store()
     await scheduled(store)

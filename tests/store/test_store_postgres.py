@@ -112,6 +112,9 @@ async def test_a_locked_schedule_is_skipped_not_waited_for(postgres_url: str) ->
     await store.close()
 
 
+T_NOW = 1_767_225_600_000_000
+
+
 async def test_claims_walk_the_eligible_index(postgres_url: str) -> None:
     store = await _seeded(postgres_url, 50)
     async with await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as conn:
@@ -121,7 +124,7 @@ async def test_claims_walk_the_eligible_index(postgres_url: str) -> None:
 
         cursor = await conn.execute(
             f"EXPLAIN {DUE_SQL}",
-            {"now": 1_767_225_600_000_000, "limit": 10},  # type: ignore[arg-type]
+            {"now": T_NOW, "due": T_NOW, "limit": 10},  # type: ignore[arg-type]
         )
         plan = "\n".join(str(row[0]) for row in await cursor.fetchall())
     assert "schedules_by_eligible" in plan, plan

@@ -51,7 +51,7 @@ def _plan(path: Path, sql: str, params: dict[str, int] | None = None) -> list[st
 
 async def test_due_and_earliest_queries_use_indexes(big_store: SQLiteStore) -> None:
     plans = {
-        "due": _plan(big_store.path, DUE_SQL, {"now": to_micros(T0)}),
+        "due": _plan(big_store.path, DUE_SQL, {"now": to_micros(T0), "due": to_micros(T0)}),
         "earliest free": _plan(big_store.path, EARLIEST_FREE_SQL),
         "earliest lease": _plan(big_store.path, EARLIEST_LEASE_SQL),
     }

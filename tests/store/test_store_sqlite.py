@@ -49,7 +49,11 @@ async def test_connection_settings(db: Path) -> None:
     try:
         assert await _pragma(store, "journal_mode") == "wal"
         assert await _pragma(store, "foreign_keys") == 1
-        assert await _pragma(store, "busy_timeout") == 2500
+        # The connection never waits itself: the store waits for a lock off the event loop's
+        # thread, for up to busy_timeout (tests/store/test_store_sqlite_inline.py).
+        assert await _pragma(store, "busy_timeout") == 0
+        assert store.busy_timeout == 2.5
+        assert await _pragma(store, "wal_autocheckpoint") == 0  # the `Checkpointer`'s
         assert await _pragma(store, "synchronous") == 1  # NORMAL: under WAL, durable across kill -9
     finally:
         await store.close()
@@ -305,3 +309,26 @@ async def test_two_processes_never_claim_the_same_schedule(db: Path) -> None:
     assert len(beats) == 400
     assert {(beat.status, beat.attempt) for beat in beats} == {("finished", 1)}
     await store.close()
+
+
+async def test_finished_beat_indexes_still_serve_their_queries(db: Path) -> None:
+    # Migration 015 made them partial (finished beats only); each query that needs one implies
+    # its WHERE, so SQLite still picks it.
+    store = SQLiteStore(db)
+    await store.open()
+
+    def plan(sql: str, *args: object) -> str:
+        return " ".join(str(row[-1]) for row in sqlite3.connect(db).execute(sql, args))
+
+    try:
+        by_outcome = plan("EXPLAIN QUERY PLAN SELECT * FROM beats WHERE outcome = ?", "sent")
+        assert "beats_by_outcome_due" in by_outcome
+        tokens = plan(
+            """EXPLAIN QUERY PLAN SELECT sum(prompt_tokens) FROM beats
+            WHERE thread_id = ? AND finished_at >= ? AND status = 'finished'""",
+            "t1",
+            0,
+        )
+        assert "beats_by_thread_finished" in tokens
+    finally:
+        await store.close()

@@ -40,6 +40,10 @@ from soulbeat.workspace.tasks import due_tasks
 
 _PUBLIC_ACTIONS = frozenset({"post", "comment", "vote"})
 WATCH_DEBOUNCE_MS = 50
+WATCH_STEP_MS = 200
+"""How often the watch's thread looks for changes and for being stopped: each look takes the
+GIL, so a short step costs a busy scheduler CPU (issue 12: 20 ms cost about 0.08 ms per beat at
+50 beats/s); changes are still reported within about a quarter of a second."""
 WATCH_TRUST_SECONDS = 1.0
 """While the watch runs, a workspace checked this recently is not stat'd again
 (`WorkspaceSnapshots.trust`): the watch reports changes sooner than that."""
@@ -231,7 +235,9 @@ class WorkspacePlanner:
         snapshots = registry.snapshots
         snapshots.trust = WATCH_TRUST_SECONDS  # the watch tells of changes: fewer stat checks
         try:
-            async for _ in awatch(*folders, debounce=WATCH_DEBOUNCE_MS, step=20, recursive=True):
+            async for _ in awatch(
+                *folders, debounce=WATCH_DEBOUNCE_MS, step=WATCH_STEP_MS, recursive=True
+            ):
                 snapshots.invalidate()
                 changed()
         except (OSError, RuntimeError) as error:  # the folder went away; stat checks remain

@@ -11,7 +11,11 @@ The pass, `run_due()`, step by step:
    computed from the time it finished, so missed slots are coalesced, never replayed.
 3. **claim** — ready wakes first (`BeatStore.claim_wake`), then due slots
    (`BeatStore.claim_due`), never more than the free capacity (`max_concurrent_beats` minus the
-   beats in flight).
+   beats in flight). With `claim_ahead` (a serving process on the real clock: `CLAIM_AHEAD`)
+   and no backlog, the pass also claims the slots that fall due within that horizon, in one
+   transaction (issue 12: one pass and one claim for a few beats, not one each); each waits,
+   leased but not in flight, for its slot, then goes through the guards and runs as below.
+   `shutdown` releases it unstarted (`interrupted`), and the slot resumes under its key.
 4. **guard** — each claim gets its plan at now (`Planner.plan_for_beat`) and goes through the
    guards (`soulbeat.schedule.gates`). A *skip* is finished ``skipped`` with its reason and a slot
    advances; a *deferral* (busy, cooldown, flood) is `BeatStore.defer_beat`: the slot is kept and a
@@ -86,6 +90,10 @@ ERROR_BACKOFF = timedelta(seconds=5)
 LEASE = timedelta(seconds=30)
 """How long a claim holds its schedule; renewed every third of it while the beat runs
 (`run_watched`), so a worker that dies loses its beats to whoever is alive within one lease."""
+CLAIM_AHEAD = timedelta(milliseconds=200)
+"""The horizon a serving scheduler claims ahead (`claim_ahead`; `soulbeat.wiring`)."""
+HOLD_PER_SLOT = 4
+"""Claims held ahead of their slots, at most, per beat of `max_concurrent_beats`."""
 
 
 @dataclass(frozen=True)
@@ -129,9 +137,12 @@ class Scheduler:
         max_concurrent_beats: int = 4,
         events: EventSink | None = None,
         alerts: AlertSink | None = None,
+        claim_ahead: timedelta = timedelta(0),
     ) -> None:
         if max_concurrent_beats < 1:
             raise ValueError(f"max_concurrent_beats must be at least 1, got {max_concurrent_beats}")
+        if claim_ahead < timedelta(0):
+            raise ValueError(f"claim_ahead must not be negative, got {claim_ahead}")
         self._store, self._planner, self._runner, self._clock = store, planner, runner, clock
         self._worker_id = worker_id
         self._lease = lease
@@ -144,6 +155,9 @@ class Scheduler:
         self._book = SlotBook(store, planner, clock, worker_id=worker_id)
         self._running = asyncio.Semaphore(max_concurrent_beats)
         self._inflight: dict[int, _InFlight] = {}
+        self._ahead = claim_ahead
+        self._waiting: dict[int, _InFlight] = {}
+        """Slots claimed ahead, waiting for their due time (`_hold`)."""
         self._busy: Counter[str] = Counter()
         self._closing = False
         self._pass_idle = asyncio.Event()
@@ -192,6 +206,9 @@ class Scheduler:
             for work in works:
                 if self._closing:  # shutting down: `shutdown` releases the claims not started
                     break
+                if work.claim.due_at > self._claimed_at:  # claimed ahead: runs at its slot
+                    started.append(self._hold(work, enabled))
+                    continue
                 handled = await self._handle(work, enabled)
                 if isinstance(handled, asyncio.Task):
                     started.append(handled)
@@ -206,7 +223,32 @@ class Scheduler:
         if room > 0:
             claims = await self._store.claim_due(now, self._worker_id, self._lease, limit=room)
             works += [_Work(claim, _slot_reason(claim)) for claim in claims]
+            hold = self._capacity * HOLD_PER_SLOT - len(self._waiting)
+            if self._ahead and len(claims) < room and hold > 0:  # no backlog: look ahead
+                claims = await self._store.claim_due(
+                    now, self._worker_id, self._lease, limit=hold, due_by=now + self._ahead
+                )
+                works += [_Work(claim, _slot_reason(claim)) for claim in claims]
         return works
+
+    def _hold(self, work: _Work, enabled: bool) -> asyncio.Task[BeatRecord | None]:
+        """Keep a slot claimed ahead until its due time, then guard and run it as any other.
+        It is not in flight meanwhile (not busy, no capacity): `shutdown` cancels the wait and
+        releases its lease with the others, so the slot resumes under its key later."""
+        held = _InFlight(work.claim)
+        self._waiting[work.claim.beat_id] = held
+        held.task = asyncio.create_task(self._run_held(work, enabled))
+        return held.task
+
+    async def _run_held(self, work: _Work, enabled: bool) -> BeatRecord | None:
+        try:
+            await self._clock.sleep((work.claim.due_at - self._clock.now()).total_seconds())
+        finally:
+            self._waiting.pop(work.claim.beat_id, None)
+        if self._closing:
+            return None
+        handled = await self._handle(work, enabled)
+        return await handled if isinstance(handled, asyncio.Task) else handled
 
     async def _claim_wakes(
         self, now: datetime, room: int, *, manual_only: bool = False
@@ -265,7 +307,9 @@ class Scheduler:
         return claim
 
     def _free(self) -> int:
-        return self._capacity - len(self._inflight)
+        """Capacity not taken by a running beat (one whose finish is being written, which may
+        wait to share a commit, no longer counts)."""
+        return self._capacity - sum(1 for beat in self._inflight.values() if not beat.finishing)
 
     # -- one claim: guards, then skip, defer or start ---------------------------------------------
     async def _handle(self, work: _Work, enabled: bool) -> _Handled:
@@ -370,7 +414,10 @@ class Scheduler:
             # claim of the slot resumes it under the same key (its recorded effects are kept).
             raise
         else:
+            full = self._free() <= 0
             beat.finishing = True
+            if full:  # its run is over: capacity is free while the finish is written
+                self._woken.set()
             return await self._finish_quietly(replace(work, claim=claim), plan, result, passed)
         finally:
             full = self._free() <= 0
@@ -622,6 +669,11 @@ class Scheduler:
         still holds, so nothing stays ``claimed``. `run_forever` returns."""
         self._closing = True
         self._woken.set()
+        held = [beat.task for beat in self._waiting.values() if beat.task is not None]
+        for task in held:  # slots claimed ahead have not started: their leases go below
+            task.cancel()
+        if held:
+            await asyncio.wait(held)
         deadline = self._clock.now() + grace
         if not self._pass_idle.is_set():
             await self._clock.sleep_until(deadline, self._pass_idle)

@@ -161,6 +161,8 @@ class SlotBook:
         await self._store.finish_beat(claim, result, next_due_at=None, advance=False)
 
     async def _schedules_of(self, threads: frozenset[str]) -> dict[tuple[str, str], Schedule]:
+        if not threads:  # an idle pass: nothing changed, nothing stale (no store call)
+            return {}
         found = await self._store.schedules_of(sorted(threads))
         return {(s.thread_id, s.skill): s for s in found}
 

@@ -234,10 +234,19 @@ class BeatStore(Protocol):
         stays O(limit) under a backlog): one further back is found once it reaches the front."""
 
     async def claim_due(
-        self, now: datetime, worker_id: str, lease: timedelta, *, limit: int = 100
+        self,
+        now: datetime,
+        worker_id: str,
+        lease: timedelta,
+        *,
+        limit: int = 100,
+        due_by: datetime | None = None,
     ) -> list[Claim]:
         """Up to `limit` claims, earliest due first (see module docstring). A new beat's reason
-        is `interval`, or `skill:<name>` for a skill's schedule."""
+        is `interval`, or `skill:<name>` for a skill's schedule. With `due_by` (not before
+        `now`), slots that fall due by then are claimed too, ahead of time (issue 12: one
+        transaction for the slots of a short horizon); a lease is still live or expired as of
+        `now`, and every lease runs from `now`."""
 
     async def claim_wake(
         self,

@@ -39,7 +39,7 @@ RECENT_STARTS_MAX = 20
 _FINISHED = """EXISTS (SELECT 1 FROM beats AS b WHERE b.thread_id = s.thread_id
     AND b.skill = s.skill AND b.due_at = s.next_due_at AND b.status = 'finished')"""
 
-_CLAIMABLE = """s.eligible_at <= %(now)s
+_CLAIMABLE = """s.eligible_at <= %(due)s
     AND (s.lease_expires_at IS NULL OR s.lease_expires_at <= %(now)s)"""
 
 DUE_SQL = f"""
@@ -155,15 +155,23 @@ async def earliest_due(conn: Conn) -> datetime | None:
 
 
 async def stale_schedules(conn: Conn, now: datetime, limit: int) -> list[Schedule]:
-    rows = await many(conn, STALE_SQL, {"now": to_micros(now), "limit": limit})  # type: ignore[arg-type]
+    at = to_micros(now)
+    rows = await many(conn, STALE_SQL, {"now": at, "due": at, "limit": limit})  # type: ignore[arg-type]
     return [schedule_from_row(row) for row in rows]
 
 
 async def claim_due(
-    conn: Conn, now: datetime, worker_id: str, lease: timedelta, limit: int
+    conn: Conn,
+    now: datetime,
+    worker_id: str,
+    lease: timedelta,
+    limit: int,
+    due_by: datetime | None = None,
 ) -> list[Claim]:
+    """Lease the schedules claimable at `now` and due by `due_by` (default `now`)."""
     at, until = to_micros(now), to_micros(now + lease)
-    rows = await many(conn, DUE_SQL, {"now": at, "limit": limit})  # type: ignore[arg-type]
+    horizon = at if due_by is None else to_micros(due_by)
+    rows = await many(conn, DUE_SQL, {"now": at, "due": horizon, "limit": limit})  # type: ignore[arg-type]
     claims: list[Claim] = []
     for row in rows:
         due = from_micros(row["next_due_at"])

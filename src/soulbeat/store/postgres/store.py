@@ -248,12 +248,24 @@ class PostgresStore(PostgresBoard, PostgresActions, PostgresTime):
         return await self._read(lambda conn: claims.stale_schedules(conn, now, limit))
 
     async def claim_due(
-        self, now: datetime, worker_id: str, lease: timedelta, *, limit: int = 100
+        self,
+        now: datetime,
+        worker_id: str,
+        lease: timedelta,
+        *,
+        limit: int = 100,
+        due_by: datetime | None = None,
     ) -> list[Claim]:
         _check_lease_args(now, lease)
         if limit < 1:
             raise ValueError(f"limit must be >= 1, not {limit}")
-        return await self._run(lambda conn: claims.claim_due(conn, now, worker_id, lease, limit))
+        if due_by is not None:
+            to_micros(due_by)
+            if due_by < now:
+                raise ValueError(f"due_by ({due_by.isoformat()}) is before now ({now.isoformat()})")
+        return await self._run(
+            lambda conn: claims.claim_due(conn, now, worker_id, lease, limit, due_by)
+        )
 
     async def claim_wake(
         self,

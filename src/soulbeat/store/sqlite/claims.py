@@ -32,6 +32,7 @@ from soulbeat.store.codec import (
     from_micros,
     load_instant_list,
     load_instants,
+    load_mapping,
     opt_micros,
     to_micros,
 )
@@ -48,11 +49,12 @@ from soulbeat.store.rows import beat_from_row, schedule_from_row
 RECENT_STARTS_WINDOW = timedelta(minutes=10)
 RECENT_STARTS_MAX = 20
 
-# The claimable schedules at :now, in the order they are claimed. Walks `schedules_by_eligible`
-# (eligible_at = max(next_due_at, not_before)); live leases in that range are filtered row by row.
+# The schedules due by :due and claimable at :now, in the order they are claimed. Walks
+# `schedules_by_eligible` (eligible_at = max(next_due_at, not_before)); live leases in that range
+# are filtered row by row.
 DUE_SQL = """
 SELECT * FROM schedules
-WHERE eligible_at <= :now AND (lease_expires_at IS NULL OR lease_expires_at <= :now)
+WHERE eligible_at <= :due AND (lease_expires_at IS NULL OR lease_expires_at <= :now)
 ORDER BY eligible_at, thread_id, skill
 """
 
@@ -219,13 +221,19 @@ _Due = tuple[sqlite3.Row, str, "sqlite3.Row | None"]
 
 
 def _due_rows(
-    conn: sqlite3.Connection, now: int, limit: int, *, stale: bool, scan: int | None = None
+    conn: sqlite3.Connection,
+    now: int,
+    limit: int,
+    *,
+    stale: bool,
+    scan: int | None = None,
+    due: int | None = None,
 ) -> list[_Due]:
     """Up to `limit` claimable schedule rows whose slot key is not finished (or, with `stale`,
     is finished), in claiming order, each with its key and beat row (read once: the claim
     re-uses it). Reads the due index lazily and stops once it has enough, or (with `scan`)
-    once it has looked at that many rows."""
-    cursor = conn.execute(DUE_SQL, {"now": now})
+    once it has looked at that many rows. ``due``: the horizon of due times (default `now`)."""
+    cursor = conn.execute(DUE_SQL, {"now": now, "due": now if due is None else due})
     picked: list[_Due] = []
     seen = 0
     try:
@@ -255,12 +263,19 @@ def stale_schedules(conn: sqlite3.Connection, now: datetime, limit: int) -> list
 
 
 def claim_due(
-    conn: sqlite3.Connection, now: datetime, worker_id: str, lease: timedelta, limit: int
+    conn: sqlite3.Connection,
+    now: datetime,
+    worker_id: str,
+    lease: timedelta,
+    limit: int,
+    due_by: datetime | None = None,
 ) -> list[Claim]:
-    """Lease every claimable schedule at `now` (up to `limit`) whose slot is not finished."""
+    """Lease every schedule claimable at `now` and due by `due_by` (default `now`), up to
+    `limit`, whose slot is not finished."""
     at, until = to_micros(now), to_micros(now + lease)
+    horizon = at if due_by is None else to_micros(due_by)
     claims: list[Claim] = []
-    for row, key, beat in _due_rows(conn, at, limit, stale=False):
+    for row, key, beat in _due_rows(conn, at, limit, stale=False, due=horizon):
         due = from_micros(row["next_due_at"])
         reason = scheduled_reason(row["skill"])
         claim = _take(conn, row, due, reason, worker_id, at, until, found=(key, beat))
@@ -356,10 +371,11 @@ def _take(
 
 def _check_lease(conn: sqlite3.Connection, claim: Claim) -> sqlite3.Row:
     """Raise LeaseLostError unless `claim` still holds its schedule's lease (see module doc).
-    Returns the lease's row, with the schedule's ``task_last_run`` and ``recent_starts`` (what a
-    finish rewrites, read in the same statement)."""
+    Returns the lease's row, with the beat's stored ``reason`` and the schedule's
+    ``task_last_run`` and ``recent_starts`` (what a finish writes or returns, read in the same
+    statement)."""
     row = conn.execute(
-        """SELECT b.status, b.attempt, b.worker_id, s.lease_owner, s.lease_beat_id,
+        """SELECT b.status, b.attempt, b.worker_id, b.reason, s.lease_owner, s.lease_beat_id,
         s.task_last_run, s.recent_starts
         FROM beats AS b LEFT JOIN schedules AS s ON s.thread_id = ? AND s.skill = ?
         WHERE b.id = ?""",
@@ -438,21 +454,37 @@ def finish_beat(
             claim.beat_id,
         ),
     )
-    starts = load_instant_list(row["recent_starts"])
+    sets = "last_started_at = ?, last_finished_at = ?, not_before = NULL"
+    args: tuple[Any, ...] = (started, finished)
+    if runs:  # only what changes is decoded and written again
+        sets += ", task_last_run = ?"
+        args += (dump_instants({**load_instants(row["task_last_run"]), **runs}),)
     if result.ran_model:
-        starts = _trim_starts((*starts, from_micros(started)))
-    sets = """last_started_at = ?, last_finished_at = ?, task_last_run = ?, recent_starts = ?,
-        not_before = NULL"""
-    args: tuple[Any, ...] = (
-        started,
-        finished,
-        dump_instants({**load_instants(row["task_last_run"]), **runs}),
-        dump_instant_list(starts),
-    )
+        starts = (*load_instant_list(row["recent_starts"]), from_micros(started))
+        sets += ", recent_starts = ?"
+        args += (dump_instant_list(_trim_starts(starts)),)
     if advance:
         sets, args = f"{sets}, next_due_at = ?, last_beat_id = ?", (*args, due, claim.beat_id)
     _release(conn, claim, sets, args)
-    return _beat(conn, claim.beat_id)
+    return BeatRecord(  # what the row now holds, without reading it back
+        id=claim.beat_id,
+        key=claim.key,
+        thread_id=claim.thread_id,
+        skill=claim.skill,
+        reason=row["reason"],
+        due_at=claim.due_at,
+        status="finished",
+        attempt=claim.attempt,
+        started_at=from_micros(started),
+        finished_at=from_micros(finished),
+        outcome=result.outcome,
+        skip_reason=result.skip_reason,
+        error=result.error,
+        audit=load_mapping(audit),
+        prompt_tokens=result.prompt_tokens,
+        completion_tokens=result.completion_tokens,
+        alert_text=result.alert_text,
+    )
 
 
 def _fold_into(conn: sqlite3.Connection, claim: Claim, result: BeatResult) -> int | None:

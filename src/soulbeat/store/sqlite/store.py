@@ -71,8 +71,10 @@ _ROLES = frozenset(get_args(Role))
 class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
     """The `Store` on the SQLite file at `path` (created, with its folder, when missing)."""
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = 5.0) -> None:
-        super().__init__(path, busy_timeout=busy_timeout)
+    def __init__(
+        self, path: str | Path, *, busy_timeout: float = 5.0, group_linger: float = 0.0
+    ) -> None:
+        super().__init__(path, busy_timeout=busy_timeout, group_linger=group_linger)
         self._seed: str | None = None
 
     # -- settings -------------------------------------------------------------------------------
@@ -88,7 +90,7 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
         return default if stored is None else stored
 
     async def set_flag(self, name: str, value: bool) -> None:
-        await self._write(lambda conn: tables.set_flag(conn, name, value))
+        await self._write_small(lambda conn: tables.set_flag(conn, name, value))
 
     # -- agents and threads ---------------------------------------------------------------------
     async def upsert_agent(self, agent: Agent) -> None:
@@ -299,14 +301,20 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
         return await self._peek(lambda conn: claims.stale_schedules(conn, now, limit))
 
     async def claim_due(
-        self, now: datetime, worker_id: str, lease: timedelta, *, limit: int = 100
+        self,
+        now: datetime,
+        worker_id: str,
+        lease: timedelta,
+        *,
+        limit: int = 100,
+        due_by: datetime | None = None,
     ) -> list[Claim]:
         """Claim up to `limit` due schedules, earliest first (see `soulbeat.store.base`).
         Scheduled beats get the reason `interval`, or `skill:<name>` for a skill schedule."""
-        _check_lease_args(now, lease)
-        if limit < 1:
-            raise ValueError(f"limit must be >= 1, not {limit}")
-        return await self._write(lambda conn: claims.claim_due(conn, now, worker_id, lease, limit))
+        due = _check_due_by(now, lease, limit, due_by)
+        return await self._write_small(
+            lambda conn: claims.claim_due(conn, now, worker_id, lease, limit, due)
+        )
 
     async def claim_wake(
         self,
@@ -321,14 +329,14 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
         `at` or that key is already finished. A thread without that schedule gets an unscheduled
         one (next_due_at None) to hold the lease; an unknown thread raises NotFoundError."""
         _check_lease_args(at, lease)
-        return await self._write(
+        return await self._write_small(
             lambda conn: claims.claim_wake(conn, thread_id, skill, reason, at, worker_id, lease)
         )
 
     async def renew_lease(self, claim: Claim, until: datetime) -> Claim:
         """Extend the lease; raises LeaseLostError when it is no longer ours."""
         to_micros(until)
-        return await self._write(lambda conn: claims.renew_lease(conn, claim, until))
+        return await self._write_small(lambda conn: claims.renew_lease(conn, claim, until))
 
     async def finish_beat(
         self,
@@ -353,7 +361,9 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
                 conn.execute(time_sql.PUT_HEALTH, time_sql.health_args(health))
             return record
 
-        return await self._write_grouped(job)
+        # A beat that ran may wait to share a commit (issue 12); a guard's skip does not: the
+        # scheduler's pass waits for it.
+        return await self._write_grouped(job, linger=result.ran_model)
 
     async def defer_beat(
         self, claim: Claim, until: datetime, reason: str, *, audit: Mapping[str, Any] | None = None
@@ -370,7 +380,7 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
         if not await self._peek(lambda conn: claims.any_expired(conn, now)):
             return 0
         to_micros(now)
-        return await self._write(lambda conn: claims.reap_expired(conn, now))
+        return await self._write_small(lambda conn: claims.reap_expired(conn, now))
 
     # -- decisions and effects (SPEC §9.4) --------------------------------------------------------
     async def record_decision(
@@ -548,6 +558,19 @@ class SQLiteStore(SQLiteBoard, SQLiteActions, SQLiteTime):
         return await self._read(
             lambda conn: memory_sql.thread_changes(conn, thread_id, agent_id, since)
         )
+
+
+def _check_due_by(now: datetime, lease: timedelta, limit: int, due_by: datetime | None) -> datetime:
+    """`claim_due`'s arguments checked (ValueError); the horizon, `now` when not given."""
+    _check_lease_args(now, lease)
+    if limit < 1:
+        raise ValueError(f"limit must be >= 1, not {limit}")
+    if due_by is None:
+        return now
+    to_micros(due_by)
+    if due_by < now:
+        raise ValueError(f"due_by ({due_by.isoformat()}) is before now ({now.isoformat()})")
+    return due_by
 
 
 def _check_lease_args(now: datetime, lease: timedelta) -> None:

@@ -1,0 +1,167 @@
+"""Claiming ahead (issue 12): a pass also claims the slots that fall due within `claim_ahead`,
+in the same pass, and each runs at its own slot through the guards as it is then; a shutdown
+before that releases it, and the slot resumes under its key."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+from sched_support import MakeRig, Rig, until
+
+from soulbeat.clock import SystemClock
+from soulbeat.schedule.scheduler import CLAIM_AHEAD
+from soulbeat.testing import FakeClock
+from soulbeat.wiring import claim_ahead_for
+
+AHEAD = timedelta(seconds=5)
+
+
+async def _two_slots(rig: Rig, gap: float) -> tuple[datetime, datetime]:
+    """t1 and t2 planned, with t2's slot `gap` seconds after t1's; returns both slots."""
+    await rig.add("t1")
+    await rig.add("t2")
+    await rig.scheduler.run_due()  # plans both (first slots after now)
+    first = await rig.due("t1")
+    current = await rig.schedule("t2")
+    second = first + timedelta(seconds=gap)
+    await rig.store.put_schedule(
+        "t2",
+        "",
+        next_due_at=second,
+        phase_seconds=current.phase_seconds,
+        fingerprint=current.fingerprint,
+        inputs=current.inputs,
+    )
+    return first, second
+
+
+async def test_a_slot_due_within_the_horizon_is_claimed_in_the_pass_and_runs_at_its_slot(
+    make_rig: MakeRig,
+) -> None:
+    rig = await make_rig(claim_ahead=AHEAD)
+    first, second = await _two_slots(rig, gap=3)
+    await rig.clock.set(first)
+    passing = asyncio.create_task(rig.scheduler.run_due())
+    await rig.runner.wait_for_calls(1)
+    await until(lambda: rig.clock.sleepers == 1)  # t2 waits for its slot, claimed
+    held = await rig.schedule("t2")
+    assert held.lease_owner == "w1" and held.next_due_at == second
+    [t2] = await rig.beats("t2")
+    assert (t2.status, t2.due_at) == ("claimed", second)
+    assert [c.thread_id for c in rig.scheduler.in_flight] == []  # held, not in flight
+
+    await rig.clock.advance(timedelta(seconds=3))
+    assert await passing == 2
+    assert [(c.claim.thread_id, c.started_at) for c in rig.runner.calls] == [
+        ("t1", first),
+        ("t2", second),
+    ]
+    assert [(b.thread_id, b.status, b.outcome) for b in await rig.beats()] == [
+        ("t1", "finished", "ok-token"),
+        ("t2", "finished", "ok-token"),
+    ]
+
+
+async def test_a_slot_beyond_the_horizon_waits_for_a_later_pass(make_rig: MakeRig) -> None:
+    rig = await make_rig(claim_ahead=AHEAD)
+    first, second = await _two_slots(rig, gap=6)
+    await rig.clock.set(first)
+    assert await rig.scheduler.run_due() == 1
+    assert (await rig.schedule("t2")).lease_owner is None
+    await rig.clock.set(second)
+    assert await rig.scheduler.run_due() == 1
+    assert [c.claim.thread_id for c in rig.runner.calls] == ["t1", "t2"]
+
+
+async def test_a_slot_claimed_ahead_is_guarded_as_things_are_at_its_slot(
+    make_rig: MakeRig,
+) -> None:
+    rig = await make_rig(claim_ahead=AHEAD)
+    first, _ = await _two_slots(rig, gap=3)
+    await rig.clock.set(first)
+    passing = asyncio.create_task(rig.scheduler.run_due())
+    await until(lambda: rig.clock.sleepers == 1)
+    await rig.add("t2", enabled=False)  # turned off after the claim, before its slot
+    await rig.clock.advance(timedelta(seconds=3))
+    assert await passing == 2
+    [t2] = await rig.beats("t2")
+    assert (t2.status, t2.outcome, t2.skip_reason) == ("finished", "skipped", "disabled")
+    assert [c.claim.thread_id for c in rig.runner.calls] == ["t1"]
+
+
+async def test_shutdown_releases_a_slot_claimed_ahead_and_it_resumes_under_its_key(
+    make_rig: MakeRig,
+) -> None:
+    rig = await make_rig(claim_ahead=AHEAD)
+    first, second = await _two_slots(rig, gap=3)
+    await rig.clock.set(first)
+    forever = asyncio.create_task(rig.scheduler.run_forever())
+    await rig.runner.wait_for_calls(1)
+    await until(lambda: len(rig.scheduler._waiting) == 1)
+    await rig.scheduler.shutdown(timedelta(seconds=1))
+    await forever
+    [held] = await rig.beats("t2")
+    assert (held.status, held.attempt) == ("interrupted", 1)  # never ran; nothing is claimed
+    assert (await rig.schedule("t2")).lease_owner is None
+
+    again = await make_rig()  # the next process, at the slot, with the same plans
+    again.threads.update(rig.threads)
+    await again.add("t1")
+    await again.add("t2")
+    await rig.clock.set(second)
+    assert await again.scheduler.run_due() == 1
+    [resumed] = await rig.beats("t2")
+    assert (resumed.id, resumed.key, resumed.status, resumed.attempt) == (
+        held.id,
+        held.key,
+        "finished",
+        2,
+    )
+    assert [c.claim.thread_id for c in rig.runner.calls] == ["t1"]
+    assert [c.claim.thread_id for c in again.runner.calls] == ["t2"]
+
+
+def test_serving_claims_ahead_on_the_real_clock_only() -> None:
+    assert claim_ahead_for(SystemClock()) == CLAIM_AHEAD > timedelta(0)
+    assert claim_ahead_for(FakeClock()) == timedelta(0)
+
+
+async def test_slots_within_the_horizon_cost_two_claim_transactions_not_one_each(
+    make_rig: MakeRig,
+) -> None:
+    # The point of claiming ahead (issue 12): the slot due now, then the rest of the horizon.
+    rig = await make_rig(claim_ahead=AHEAD)
+    names = [f"t{i}" for i in range(5)]
+    for name in names:
+        await rig.add(name)
+    await rig.scheduler.run_due()
+    first = await rig.due("t0")
+    for i, name in enumerate(names[1:], start=1):
+        current = await rig.schedule(name)
+        await rig.store.put_schedule(
+            name,
+            "",
+            next_due_at=first + timedelta(seconds=i / 2),
+            phase_seconds=current.phase_seconds,
+            fingerprint=current.fingerprint,
+            inputs=current.inputs,
+        )
+    claiming: list[bool] = []  # per write transaction: whether it inserted a beat row
+
+    def traced(sql: str) -> None:
+        if sql.startswith("BEGIN IMMEDIATE"):
+            claiming.append(False)
+        elif sql.lstrip().startswith("INSERT INTO beats"):
+            claiming[-1] = True
+
+    assert rig.store._conn is not None
+    rig.store._conn.set_trace_callback(traced)
+    await rig.clock.set(first)
+    passing = asyncio.create_task(rig.scheduler.run_due())
+    await until(lambda: rig.clock.sleepers == 4)
+    await rig.clock.advance(timedelta(seconds=2))
+    assert await passing == 5
+    rig.store._conn.set_trace_callback(None)
+    assert sorted(c.claim.thread_id for c in rig.runner.calls) == names
+    assert claiming.count(True) == 2
