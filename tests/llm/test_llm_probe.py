@@ -55,6 +55,19 @@ def test_a_missing_model_says_which_there_are_and_what_to_set(
     assert ("ollama pull qwen9" in found.problem) is (provider == "ollama")
 
 
+def test_a_model_listed_by_its_file_gets_the_alias_hint() -> None:
+    with FakeLLMServer(models=("/models/qwen2.5-1.5b-instruct-q4_k_m.gguf",)) as fake:
+        found = probe_model_server("openai", fake.openai_url, "qwen2.5-1.5b-instruct")
+    assert found.problem is not None and found.model_present is False
+    assert found.problem.endswith("start it with --model_alias qwen2.5-1.5b-instruct")
+    assert "\n" not in found.problem
+
+
+def test_a_model_listed_by_name_gets_no_alias_hint(server: FakeLLMServer) -> None:
+    found = probe_model_server("openai", server.openai_url, "qwen9")
+    assert found.problem is not None and "--model_alias" not in found.problem
+
+
 @pytest.mark.parametrize("provider", ["ollama", "openai"])
 def test_a_dead_server_is_one_line_with_what_to_set(provider: str) -> None:
     url = unused_local_url()

@@ -94,7 +94,8 @@ def probe_model_server(
                 found,
                 problem=f"the model server at {base_url} has no model {model!r} (it has: "
                 f"{shown}); set SOULBEAT_LLM_MODEL (llm_model) to one of them"
-                + (f", or run `ollama pull {model}`" if provider == "ollama" else ""),
+                + (f", or run `ollama pull {model}`" if provider == "ollama" else "")
+                + _alias_hint(models, model),
             )
         if check_tools:
             found = _with(found, tool_calls=_calls_tools(http, provider, base, model))
@@ -117,6 +118,14 @@ def _list_models(http: httpx.Client, provider: str, base: str) -> list[str]:
         raise ValueError(f"GET {url} gave no model list")
     key = "name" if provider == "ollama" else "id"
     return [str(item[key]) for item in items if isinstance(item, dict) and key in item]
+
+
+def _alias_hint(models: list[str], model: str) -> str:
+    """llama.cpp's server lists its model under the file it was started with unless given an
+    alias; say how to name it rather than leave the person to guess."""
+    if not any(name.endswith(".gguf") for name in models):
+        return ""
+    return f"; llama.cpp's server names its model by file: start it with --model_alias {model}"
 
 
 def _has_model(provider: str, models: list[str], model: str) -> bool:
