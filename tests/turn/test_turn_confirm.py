@@ -4,16 +4,14 @@ whether the person should get it. Over the wire to the fake server, in both prot
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from turn_support import Bench, plan_for
+from turn_support import Bench, Connect, plan_for
 
 from soulbeat.channels.thread import ThreadChannel
 from soulbeat.llm.base import Completion, LLMProvider, ToolCall, Usage
-from soulbeat.llm.ollama import OllamaProvider
 from soulbeat.llm.openai_compat import OpenAICompatProvider
 from soulbeat.testing.llm_server import FakeLLMServer
 from soulbeat.testing.structured import request_schema
@@ -21,42 +19,9 @@ from soulbeat.turn.confirm import needs_confirmation, read_confirmation
 from soulbeat.turn.reply import Reading
 from soulbeat.turn.runner import TurnRunner
 
-Connect = Callable[[str], LLMProvider]
 RESPOND = "heartbeat_respond"
 PROSE = "This is a listening system, it's not a hearing device."
 QUESTION = "Should the person get that text"
-
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as fake:
-        yield fake
-
-
-@pytest.fixture
-def server(shared_server: FakeLLMServer) -> Iterator[FakeLLMServer]:
-    shared_server.reset()
-    shared_server.structured_output = "honour"
-    yield shared_server
-    shared_server.structured_output = "honour"
-
-
-@pytest.fixture(params=["ollama", "openai"])
-async def connect(request: pytest.FixtureRequest) -> AsyncIterator[Connect]:
-    made: list[LLMProvider] = []
-
-    def make(root: str) -> LLMProvider:
-        provider: LLMProvider
-        if request.param == "ollama":
-            provider = OllamaProvider(root)
-        else:
-            provider = OpenAICompatProvider(f"{root}/v1")
-        made.append(provider)
-        return provider
-
-    yield make
-    for provider in made:
-        await provider.aclose()
 
 
 def wired(bench: Bench, provider: LLMProvider) -> TurnRunner:

@@ -4,53 +4,17 @@ wire to the fake server speaking both protocols."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
-from turn_support import Bench
+from turn_support import Bench, Connect
 
 from soulbeat.channels.thread import ThreadChannel
 from soulbeat.config.heartbeat import HeartbeatConfig
 from soulbeat.llm.base import LLMProvider
-from soulbeat.llm.ollama import OllamaProvider
 from soulbeat.llm.openai_compat import OpenAICompatProvider
 from soulbeat.testing.llm_server import FakeLLMServer
 from soulbeat.turn.modes import PROBE_SCHEMA, DecisionModes
 from soulbeat.turn.runner import TurnRunner
-
-Connect = Callable[[str], LLMProvider]
-
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as fake:
-        yield fake
-
-
-@pytest.fixture
-def server(shared_server: FakeLLMServer) -> Iterator[FakeLLMServer]:
-    shared_server.reset()
-    shared_server.structured_output = "honour"
-    yield shared_server
-    shared_server.structured_output = "honour"
-
-
-@pytest.fixture(params=["ollama", "openai"])
-async def connect(request: pytest.FixtureRequest) -> AsyncIterator[Connect]:
-    made: list[LLMProvider] = []
-
-    def make(root: str) -> LLMProvider:
-        provider: LLMProvider
-        if request.param == "ollama":
-            provider = OllamaProvider(root)
-        else:
-            provider = OpenAICompatProvider(f"{root}/v1")
-        made.append(provider)
-        return provider
-
-    yield make
-    for provider in made:
-        await provider.aclose()
 
 
 def wired(bench: Bench, provider: LLMProvider, modes: DecisionModes | None = None) -> TurnRunner:

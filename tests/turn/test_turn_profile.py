@@ -4,7 +4,7 @@ from the model's context window, which the fake server reports as Ollama and lla
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -157,19 +157,6 @@ def test_parts_count_every_part_and_added_sections_go_where_they_say() -> None:
 
 
 # -- auto over the wire ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as fake:
-        yield fake
-
-
-@pytest.fixture
-def server(shared_server: FakeLLMServer) -> Iterator[FakeLLMServer]:
-    shared_server.reset()
-    yield shared_server
-    shared_server.context_tokens = None
 
 
 @pytest.fixture(params=["ollama", "openai"])

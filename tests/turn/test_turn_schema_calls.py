@@ -5,58 +5,22 @@ results. Over the wire to the fake server, in both protocols."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-import pytest
-from turn_support import Bench, plan_for
+from turn_support import Bench, Connect, plan_for
 
 from soulbeat.channels.thread import ThreadChannel
-from soulbeat.llm.base import ChatMessage, Completion, LLMProvider, Usage
-from soulbeat.llm.ollama import OllamaProvider
-from soulbeat.llm.openai_compat import OpenAICompatProvider
+from soulbeat.llm.base import ChatMessage, Completion, Usage
 from soulbeat.testing.llm_server import FakeLLMServer
 from soulbeat.testing.structured import request_schema
 from soulbeat.turn.remind_tool import REMIND_TOOL
 from soulbeat.turn.rounds import ToolRun
 from soulbeat.turn.schema_calls import SchemaCalls, calls_schema
 
-Connect = Callable[[str], LLMProvider]
 RESPOND = "heartbeat_respond"
 ACK = {"notify": False, "summary": "checked"}
-
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as fake:
-        yield fake
-
-
-@pytest.fixture
-def server(shared_server: FakeLLMServer) -> Iterator[FakeLLMServer]:
-    shared_server.reset()
-    shared_server.structured_output = "honour"
-    yield shared_server
-    shared_server.structured_output = "honour"
-
-
-@pytest.fixture(params=["ollama", "openai"])
-async def connect(request: pytest.FixtureRequest) -> AsyncIterator[Connect]:
-    made: list[LLMProvider] = []
-
-    def make(root: str) -> LLMProvider:
-        provider: LLMProvider
-        if request.param == "ollama":
-            provider = OllamaProvider(root)
-        else:
-            provider = OpenAICompatProvider(f"{root}/v1")
-        made.append(provider)
-        return provider
-
-    yield make
-    for provider in made:
-        await provider.aclose()
 
 
 class Desk:

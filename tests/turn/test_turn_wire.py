@@ -3,50 +3,12 @@ protocol (Ollama's native API and the OpenAI-compatible one), and with no server
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
-
-import pytest
-from turn_support import Bench
+from turn_support import Bench, Connect
 
 from soulbeat.channels.thread import ThreadChannel
 from soulbeat.llm.base import LLMProvider
-from soulbeat.llm.ollama import OllamaProvider
-from soulbeat.llm.openai_compat import OpenAICompatProvider
 from soulbeat.testing.llm_server import FakeLLMServer, unused_local_url
 from soulbeat.turn.runner import TurnRunner
-
-Connect = Callable[[str], LLMProvider]
-
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as fake:
-        yield fake
-
-
-@pytest.fixture
-def server(shared_server: FakeLLMServer) -> FakeLLMServer:
-    shared_server.reset()
-    return shared_server
-
-
-@pytest.fixture(params=["ollama", "openai"])
-async def connect(request: pytest.FixtureRequest) -> AsyncIterator[Connect]:
-    """`connect(root_url)` → a provider of the protocol under test, closed afterwards."""
-    made: list[LLMProvider] = []
-
-    def make(root: str) -> LLMProvider:
-        provider: LLMProvider
-        if request.param == "ollama":
-            provider = OllamaProvider(root)
-        else:
-            provider = OpenAICompatProvider(f"{root}/v1")
-        made.append(provider)
-        return provider
-
-    yield make
-    for provider in made:
-        await provider.aclose()
 
 
 def wired(bench: Bench, provider: LLMProvider) -> TurnRunner:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -27,6 +27,9 @@ from soulbeat.turn.runner import TurnRunner
 CHECKLIST = "# HEARTBEAT.md\n\n## Checklist\n- Check whether the disk is almost full\n"
 SOUL = "---\nname: Ada\n---\n# Ada\nYou are Ada, calm and precise.\n"
 MODEL = "fake-model"
+
+Connect = Callable[[str], LLMProvider]
+"""`connect(root_url)` (the turn tests' fixture) → a provider of the protocol under test."""
 
 
 class RecordingSink:
