@@ -97,22 +97,20 @@ def list_schedules(conn: sqlite3.Connection, thread_id: str | None) -> list[Sche
 
 def main_schedules(conn: sqlite3.Connection, thread_ids: list[str]) -> list[Schedule]:
     """The main schedules of `thread_ids` (in chunks under SQLite's variable limit)."""
-    found: list[Schedule] = []
-    for start in range(0, len(thread_ids), 500):
-        chunk = thread_ids[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        sql = f"SELECT * FROM schedules WHERE skill = '' AND thread_id IN ({marks})"
-        found += [schedule_from_row(row) for row in conn.execute(sql, chunk)]
-    return found
+    return _schedules_in(conn, thread_ids, "skill = '' AND ")
 
 
 def schedules_of(conn: sqlite3.Connection, thread_ids: list[str]) -> list[Schedule]:
     """Every schedule of `thread_ids`, main and skills (in chunks under the variable limit)."""
+    return _schedules_in(conn, thread_ids, "")
+
+
+def _schedules_in(conn: sqlite3.Connection, thread_ids: list[str], only: str) -> list[Schedule]:
     found: list[Schedule] = []
     for start in range(0, len(thread_ids), 500):
         chunk = thread_ids[start : start + 500]
         marks = ", ".join("?" * len(chunk))
-        sql = f"SELECT * FROM schedules WHERE thread_id IN ({marks})"
+        sql = f"SELECT * FROM schedules WHERE {only}thread_id IN ({marks})"
         found += [schedule_from_row(row) for row in conn.execute(sql, chunk)]
     return found
 
