@@ -60,7 +60,9 @@ def quiet_facts(
     agent = registry.agent_settings(thread.agent_id)
     outside = plan.reaches_outside and bool(agent is not None and agent.mcp_servers)
     digest = workspace_digest(workspace) if workspace is not None else ""
-    return replace(plan, reaches_outside=outside, agent_id=thread.agent_id, workspace_digest=digest)
+    return _for_thread(
+        plan, reaches_outside=outside, agent_id=thread.agent_id, workspace_digest=digest
+    )
 
 
 def plan_from_config(

@@ -82,12 +82,11 @@ def after_beat(
     """The health after a finished beat, and the transition it made (``thread.unhealthy``,
     ``thread.recovered`` or None). Pure."""
     old = health or ThreadHealth(thread_id, now)
-    new = replace(old, updated_at=now)
     outcome = result.outcome
     if outcome == "interrupted":
-        return new, None
+        return replace(old, updated_at=now), None
     if outcome == "failed":
-        new = replace(new, failed_streak=old.failed_streak + 1, last_failed_at=now)
+        new = replace(old, updated_at=now, failed_streak=old.failed_streak + 1, last_failed_at=now)
         if health is None and dead_after is not None:  # first seen failing: the clock starts now
             new = replace(new, dead_at=now + dead_after)
         if not new.unhealthy and new.failed_streak >= FAILS_BEFORE_BACKOFF:
@@ -95,9 +94,13 @@ def after_beat(
         return new, None
     ran = outcome != "skipped"
     dead_at = None if dead_after is None else now + dead_after
-    new = replace(new, dead_at=dead_at, failed_streak=0)  # any beat not failed resets (SPEC §9.2)
-    if ran:
-        new = replace(new, last_ok_at=now)
+    new = replace(  # any beat not failed resets the streak (SPEC §9.2); one that ran is ok
+        old,
+        updated_at=now,
+        dead_at=dead_at,
+        failed_streak=0,
+        last_ok_at=now if ran else old.last_ok_at,
+    )
     if new.unhealthy and (ran or new.reason == SILENT):
         return replace(new, unhealthy_since=None, reason=None), "thread.recovered"
     return new, None

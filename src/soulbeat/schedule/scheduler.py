@@ -105,6 +105,8 @@ class _Work:
     wake: Wake | None = None
     requeue: bool = True
     """Whether a deferred wake goes back to the queue (`run_now` retries it itself)."""
+    schedule: Schedule | None = None
+    """The claimed schedule as the guard read it (its stored phase places the next slot)."""
 
     @property
     def is_slot(self) -> bool:
@@ -325,6 +327,7 @@ class Scheduler:
         claim, now = work.claim, self._clock.now()
         schedules = await self._store.list_schedules(claim.thread_id)
         own = next((s for s in schedules if s.skill == claim.skill), None)
+        work = _Work(claim, work.reason, work.wake, work.requeue, own)
         plan = await self._planner.plan_for_beat(claim.thread_id, claim.skill, now, own)
         if plan is None:  # the thread or skill is gone; the next sync deletes the schedule
             return await self._finish(work, None, skipped_result(now, "disabled", ()), ())
@@ -389,15 +392,19 @@ class Scheduler:
         try:
             async with self._running:
                 started = self._clock.now()
-                self._publish(
-                    "beat.started",
-                    beat_data(work.claim, work.reason) | {"started_at": started.isoformat()},
-                )
+                if self._events is not None:
+                    self._publish(
+                        "beat.started",
+                        beat_data(work.claim, work.reason) | {"started_at": started.isoformat()},
+                    )
+                claim = work.claim
+                if claim.reason != work.reason:  # a merged wake's winning reason
+                    claim = replace(claim, reason=work.reason)
                 claim, result = await run_watched(
                     self._runner,
                     self._store,
                     self._clock,
-                    replace(work.claim, reason=work.reason),  # a merged wake's winning reason
+                    claim,
                     plan,
                     started_at=started,
                     lease=self._lease,
@@ -418,7 +425,9 @@ class Scheduler:
             beat.finishing = True
             if full:  # its run is over: capacity is free while the finish is written
                 self._woken.set()
-            return await self._finish_quietly(replace(work, claim=claim), plan, result, passed)
+            if claim is not work.claim:
+                work = _Work(claim, work.reason, work.wake, work.requeue, work.schedule)
+            return await self._finish_quietly(work, plan, result, passed)
         finally:
             full = self._free() <= 0
             self._inflight.pop(work.claim.beat_id, None)
@@ -441,7 +450,7 @@ class Scheduler:
         advance = work.is_slot and plan is not None
         now = self._clock.now()
         step = await self._time.health_after(work.claim.thread_id, result, plan, now)
-        next_due = await self._book.after(plan, now) if advance and plan else None
+        next_due = await self._book.after(plan, now, work.schedule) if advance and plan else None
         if advance and plan is not None:  # issue 16: failures in a row back the next slot off
             next_due = await self._time.delayed_slot(step, plan, now, next_due, self._book.after)
         record = await self._store.finish_beat(
@@ -452,7 +461,8 @@ class Scheduler:
             task_runs=task_runs(plan, result),
             health=None if step is None else step.row,  # one transaction with the beat
         )
-        self._publish("beat.finished", beat_data(work.claim, work.reason) | record_data(record))
+        if self._events is not None:
+            self._publish("beat.finished", beat_data(work.claim, work.reason) | record_data(record))
         await self._time.finished(work.reason, record.key, step, now)
         self._wake_for(next_due, work.claim.lease_expires_at)
         return record

@@ -85,6 +85,8 @@ def dump_instant_list(values: tuple[datetime, ...] | list[datetime]) -> str:
 
 def load_instant_list(text: str) -> tuple[datetime, ...]:
     """The inverse of `dump_instant_list`."""
+    if text == "[]":  # a schedule that never ran the model: no parse (read on every beat)
+        return ()
     values = json.loads(text)
     if not isinstance(values, list):
         raise ValueError(f"expected a JSON array, found {type(values).__name__}")
