@@ -140,6 +140,11 @@ async def _copy(src: sqlite3.Connection, dst: psycopg.AsyncConnection[Any]) -> C
     return CopyReport(rows)
 
 
+SQLITE_LAYOUT = frozenset({("schedules", "room")})
+"""SQLite columns that only shape how rows sit in its pages (migration 018) and hold no data:
+not copied (PostgreSQL has no such column)."""
+
+
 async def _copy_table(
     src: sqlite3.Connection,
     dst: psycopg.AsyncConnection[Any],
@@ -147,7 +152,13 @@ async def _copy_table(
     columns: dict[str, str],
 ) -> int:
     present = {str(row[1]) for row in src.execute(f"PRAGMA table_xinfo({table})")}
-    missing = [name for name in present if name not in columns and not _generated(src, table, name)]
+    missing = [
+        name
+        for name in present
+        if name not in columns
+        and not _generated(src, table, name)
+        and (table, name) not in SQLITE_LAYOUT
+    ]
     if missing:
         raise StoreError(f"the destination's {table} has no column {missing[0]!r}")
     names = [name for name in columns if name in present]

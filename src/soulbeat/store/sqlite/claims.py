@@ -71,6 +71,10 @@ ORDER BY lease_expires_at LIMIT 1
 """
 
 _WHERE_SCHEDULE = "WHERE thread_id = ? AND skill = ?"
+ROOM = 64
+"""Bytes a new schedule row reserves for its first claim and finish (migration 018): a lease
+(a worker name of some 30 characters, a beat id, an expiry) or a result (two instants, a beat
+id, one recent start), whichever is larger, with room to spare."""
 
 
 def scheduled_reason(skill: str) -> str:
@@ -138,7 +142,7 @@ def put_schedule(
     )
     conn.execute(
         f"""INSERT INTO schedules (thread_id, skill, next_due_at, phase_seconds, fingerprint,
-        inputs) VALUES (?, ?, ?, ?, ?, ?)
+        inputs, room) VALUES (?, ?, ?, ?, ?, ?, zeroblob({ROOM}))
         ON CONFLICT (thread_id, skill) DO UPDATE SET {update}""",
         (thread_id, skill, next_due_at, float(phase_seconds), fingerprint, inputs),
     )
@@ -161,7 +165,7 @@ def put_schedules(
     try:
         conn.executemany(
             f"""INSERT INTO schedules (thread_id, skill, next_due_at, phase_seconds, fingerprint,
-            inputs) VALUES (?, ?, ?, ?, ?, ?)
+            inputs, room) VALUES (?, ?, ?, ?, ?, ?, zeroblob({ROOM}))
             ON CONFLICT (thread_id, skill) DO UPDATE SET {update}""",
             rows,
         )
@@ -349,9 +353,9 @@ def _take(
             WHERE id = ?""",
             (attempt, worker_id, now, beat_id),
         )
-    conn.execute(
-        f"""UPDATE schedules SET lease_owner = ?, lease_beat_id = ?, lease_expires_at = ?
-        {_WHERE_SCHEDULE}""",
+    conn.execute(  # the row's room (migration 018) makes way for the lease and the result
+        f"""UPDATE schedules SET lease_owner = ?, lease_beat_id = ?, lease_expires_at = ?,
+        room = NULL {_WHERE_SCHEDULE}""",
         (worker_id, beat_id, until, thread_id, skill),
     )
     return Claim(

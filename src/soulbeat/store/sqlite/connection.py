@@ -41,7 +41,7 @@ Job = Callable[[sqlite3.Connection], T]
 GROUP_LINGER = 0.1
 """Seconds a serving store (`soulbeat.wiring`) holds a grouped write (a beat's finish) for
 others to share its commit, unless `GROUP_FULL` of them are waiting first."""
-GROUP_FULL = 3
+GROUP_FULL = 8
 """A lingering group commits as soon as it has this many writes: the last one's own turn of the
 event loop commits it, so a group costs no wake-up of its own unless it waits the whole linger."""
 
