@@ -423,3 +423,27 @@ async def test_a_beat_whose_schedule_was_deleted_mid_beat_is_dropped(rig: Rig) -
     assert await task == 1
     [beat] = await rig.beats()
     assert beat.status == "interrupted"  # not finished by a worker that lost its lease
+
+
+async def test_a_beat_places_its_next_slot_from_the_stored_phase_without_hashing(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import soulbeat.schedule.slots as slots
+
+    hashed: list[str] = []
+    real = slots.phase_offset
+
+    def counted(seed: str, thread_id: str, interval: timedelta, skill: str = "") -> timedelta:
+        hashed.append(thread_id)
+        return real(seed, thread_id, interval, skill)
+
+    monkeypatch.setattr(slots, "phase_offset", counted)
+    await rig.add("t1")
+    await rig.scheduler.run_due()  # planning hashes the phase once
+    assert hashed == ["t1"]
+    for _ in range(3):  # each beat moves the slot one interval on, from the stored phase
+        due = await rig.to_due("t1")
+        await rig.scheduler.run_due()
+        assert await rig.due("t1") == due + timedelta(minutes=30)
+    assert hashed == ["t1"]
+    assert len(await rig.beats("t1")) == 3
