@@ -107,3 +107,32 @@ async def test_mcp_servers_outside_the_allow_list_do_not_count(
         assert len(beat_calls(server)) == 1
     finally:
         await wired.service.close()
+
+
+async def test_a_schedule_that_never_finished_a_beat_runs_without_asking_the_store() -> None:
+    from datetime import UTC, datetime
+    from typing import Any, cast
+
+    from soulbeat.schedule.plan import BeatPlan
+    from soulbeat.schedule.unchanged import nothing_new
+    from soulbeat.store.base import BeatStore
+    from soulbeat.store.records import Schedule
+
+    class Untouched:
+        def __getattr__(self, name: str) -> Any:
+            raise AssertionError(f"the store was asked for {name}")
+
+    plan = BeatPlan(
+        thread_id="t1",
+        skill="",
+        enabled=True,
+        interval=timedelta(minutes=30),
+        skip_unchanged=True,
+        workspace_digest="d",
+    )
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    fresh = Schedule(thread_id="t1", skill="", next_due_at=now)
+    assert not await nothing_new(cast(BeatStore, Untouched()), plan, "interval", now, fresh)
+    ran = Schedule(thread_id="t1", skill="", next_due_at=now, last_finished_at=now)
+    with pytest.raises(AssertionError, match="list_beats"):  # one that ran asks the store
+        await nothing_new(cast(BeatStore, Untouched()), plan, "interval", now, ran)

@@ -124,6 +124,15 @@ _Handled = BeatRecord | asyncio.Task[BeatRecord | None] | None
 """A beat recorded at once (skip, deferral), a beat started, or one that could not be recorded."""
 
 
+@dataclass(frozen=True)
+class _Go:
+    """A guarded beat that runs in the task that guarded it (a held slot's: `_run_here`)."""
+
+    work: _Work
+    plan: BeatPlan
+    passed: tuple[str, ...]
+
+
 class Scheduler:
     """Decides when each schedule beats, claims it, guards it and runs it (module docstring)."""
 
@@ -249,7 +258,9 @@ class Scheduler:
             self._waiting.pop(work.claim.beat_id, None)
         if self._closing:
             return None
-        handled = await self._handle(work, enabled)
+        handled = await self._handle(work, enabled, here=True)
+        if isinstance(handled, _Go):
+            return await self._run_here(handled)
         return await handled if isinstance(handled, asyncio.Task) else handled
 
     async def _claim_wakes(
@@ -314,16 +325,16 @@ class Scheduler:
         return self._capacity - sum(1 for beat in self._inflight.values() if not beat.finishing)
 
     # -- one claim: guards, then skip, defer or start ---------------------------------------------
-    async def _handle(self, work: _Work, enabled: bool) -> _Handled:
+    async def _handle(self, work: _Work, enabled: bool, *, here: bool = False) -> _Handled | _Go:
         try:
-            return await self._guard(work, enabled)
+            return await self._guard(work, enabled, here)
         except Exception as error:
             log.exception("beat %s could not be guarded", work.claim.key)
             now = self._clock.now()
             result = failed_result(now, now, "error", f"{type(error).__name__}: {error}")
             return await self._finish_quietly(work, None, result, ())
 
-    async def _guard(self, work: _Work, enabled: bool) -> _Handled:
+    async def _guard(self, work: _Work, enabled: bool, here: bool = False) -> _Handled | _Go:
         claim, now = work.claim, self._clock.now()
         schedules = await self._store.list_schedules(claim.thread_id)
         own = next((s for s in schedules if s.skill == claim.skill), None)
@@ -333,13 +344,15 @@ class Scheduler:
             return await self._finish(work, None, skipped_result(now, "disabled", ()), ())
         inputs = await self._gate_inputs(work, plan, schedules, enabled, now)
         decision = evaluate_gates(inputs)
-        if decision.runs and await nothing_new(self._store, plan, work.reason, now):
+        if decision.runs and await nothing_new(self._store, plan, work.reason, now, own):
             decision = evaluate_gates(replace(inputs, unchanged=True))  # asked only when it counts
         if decision.defer_until is not None and decision.skip is not None:
             return await self._defer(work, decision.skip, decision.defer_until, decision.passed)
         if decision.skip is not None:
             result = skipped_result(now, decision.skip, decision.passed)
             return await self._finish(work, plan, result, decision.passed)
+        if here:  # the caller's task runs it: no task of its own (issue 12: one less per beat)
+            return _Go(work, plan, decision.passed)
         return self._start(work, plan, decision.passed)
 
     async def _gate_inputs(
@@ -383,6 +396,15 @@ class Scheduler:
         self._idle.clear()
         beat.task = asyncio.create_task(self._execute(work, plan, passed, beat))
         return beat.task
+
+    async def _run_here(self, go: _Go) -> BeatRecord | None:
+        """`_start` in the current task: it is the beat's task, in flight as any other (busy,
+        capacity, cancelled by `shutdown` past its grace)."""
+        work = go.work
+        beat = _InFlight(work.claim, asyncio.current_task())
+        self._inflight[work.claim.beat_id] = beat
+        self._idle.clear()
+        return await self._execute(work, go.plan, go.passed, beat)
 
     # -- one beat: run and finish -----------------------------------------------------------------
     async def _execute(
@@ -606,6 +628,7 @@ class Scheduler:
     async def _run_claimed(self, work: _Work) -> BeatRecord:
         enabled = await self.is_enabled()
         handled = await self._handle(work, enabled)
+        assert not isinstance(handled, _Go)  # only a held slot runs in its own task
         record = await handled if isinstance(handled, asyncio.Task) else handled
         if record is None:
             raise StoreError(f"beat {work.claim.key} could not be recorded (see the log)")

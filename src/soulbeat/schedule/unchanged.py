@@ -13,7 +13,8 @@
 
 Cost: one short list of the thread's newest beats and one count query, asked by the scheduler
 only for a beat every other guard let through. Skips fold into one record, so ten records look
-back far enough; finding no model beat among them, the beat runs.
+back far enough; finding no model beat among them, the beat runs. A schedule that never
+finished a beat (its stored `last_finished_at` is empty) runs without asking.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from datetime import datetime
 
 from soulbeat.schedule.plan import BeatPlan
 from soulbeat.store.base import BeatStore
-from soulbeat.store.records import BeatRecord
+from soulbeat.store.records import BeatRecord, Schedule
 
 __all__ = ["ACK_OUTCOMES", "last_model_beat", "nothing_new"]
 
@@ -48,11 +49,21 @@ async def last_model_beat(store: BeatStore, thread_id: str, skill: str) -> BeatR
     return None
 
 
-async def nothing_new(store: BeatStore, plan: BeatPlan, reason: str, now: datetime) -> bool:
-    """See the module docstring; False whenever in doubt (the beat then runs)."""
+async def nothing_new(
+    store: BeatStore,
+    plan: BeatPlan,
+    reason: str,
+    now: datetime,
+    schedule: Schedule | None = None,
+) -> bool:
+    """See the module docstring; False whenever in doubt (the beat then runs). ``schedule``:
+    the beat's schedule as the guard read it; one that never finished a beat has no beat to
+    compare with, and the store is not asked (a fleet's first beats, issue 12)."""
     if not plan.skip_unchanged or plan.reaches_outside or plan.due_tasks:
         return False
     if reason != "interval" and not reason.startswith("skill:"):
+        return False
+    if schedule is not None and schedule.last_finished_at is None:
         return False
     last = await last_model_beat(store, plan.thread_id, plan.skill)
     if last is None or last.outcome not in ACK_OUTCOMES or last.finished_at is None:
