@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from typing import Any
 
+import pytest
 from sched_support import MakeRig, Rig, until
 
 from soulbeat.clock import SystemClock
@@ -168,3 +170,41 @@ async def test_slots_within_the_horizon_cost_two_claim_transactions_not_one_each
     rig.store._conn.set_trace_callback(None)
     assert sorted(c.claim.thread_id for c in rig.runner.calls) == names
     assert claiming.count(True) == 2
+
+
+async def test_shutdown_waits_for_a_held_slot_guarding_and_then_releases_it_unstarted(
+    make_rig: MakeRig, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A held slot that woke before the shutdown is in neither the waiting nor the in-flight
+    # set while its guards read the store: the shutdown once released its lease under it, and
+    # its record then failed with LeaseLostError (seen once per `bench_e2e.py` run).
+    rig = await make_rig(claim_ahead=AHEAD)
+    first, second = await _two_slots(rig, gap=3)
+    gate, guarding = asyncio.Event(), asyncio.Event()
+    plan_for_beat = rig.planner.plan_for_beat
+
+    async def slow(thread_id: str, skill: str, now: datetime, schedule: Any) -> Any:
+        if thread_id == "t2":
+            guarding.set()
+            await gate.wait()
+        return await plan_for_beat(thread_id, skill, now, schedule)
+
+    rig.planner.plan_for_beat = slow  # type: ignore[method-assign]
+    await rig.clock.set(first)
+    forever = asyncio.create_task(rig.scheduler.run_forever())
+    await rig.runner.wait_for_calls(1)
+    await until(lambda: len(rig.scheduler._waiting) == 1)
+    await rig.clock.set(second)  # t2's slot: its held task wakes and starts guarding
+    await asyncio.wait_for(guarding.wait(), 5)
+    stopping = asyncio.create_task(rig.scheduler.shutdown(timedelta(seconds=1)))
+    for _ in range(50):
+        await asyncio.sleep(0)
+    assert not stopping.done()  # it waits for the guard under way
+    gate.set()
+    await stopping
+    await forever
+    [t2] = await rig.beats("t2")
+    assert (t2.status, t2.attempt) == ("interrupted", 1)  # released unstarted, resumes later
+    assert (await rig.schedule("t2")).lease_owner is None
+    assert [c.claim.thread_id for c in rig.runner.calls] == ["t1"]
+    assert "lost its lease" not in caplog.text and "could not be guarded" not in caplog.text

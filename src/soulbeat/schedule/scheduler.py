@@ -43,8 +43,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -126,7 +126,7 @@ _Handled = BeatRecord | asyncio.Task[BeatRecord | None] | None
 
 @dataclass(frozen=True)
 class _Go:
-    """A guarded beat that runs in the task that guarded it (a held slot's: `_run_here`)."""
+    """A guarded beat that runs in the task that guarded it (a held slot's: `_enter`)."""
 
     work: _Work
     plan: BeatPlan
@@ -169,6 +169,11 @@ class Scheduler:
         self._ahead = claim_ahead
         self._waiting: dict[int, _InFlight] = {}
         """Slots claimed ahead, waiting for their due time (`_hold`)."""
+        self._guarding = 0
+        """Held slots and manual beats between their claim and their start or record, outside
+        a pass: `shutdown` waits for them before it releases their leases."""
+        self._guards_done = asyncio.Event()
+        self._guards_done.set()
         self._busy: Counter[str] = Counter()
         self._closing = False
         self._pass_idle = asyncio.Event()
@@ -258,10 +263,27 @@ class Scheduler:
             self._waiting.pop(work.claim.beat_id, None)
         if self._closing:
             return None
-        handled = await self._handle(work, enabled, here=True)
+        with self._guard_scope():
+            handled = await self._handle(work, enabled, here=True)
+            if isinstance(handled, _Go):
+                if self._closing:  # shut down meanwhile: the lease is released, not run
+                    return None
+                beat = self._enter(handled.work)  # in flight before the guard scope ends
         if isinstance(handled, _Go):
-            return await self._run_here(handled)
+            return await self._execute(handled.work, handled.plan, handled.passed, beat)
         return await handled if isinstance(handled, asyncio.Task) else handled
+
+    @contextmanager
+    def _guard_scope(self) -> Iterator[None]:
+        """Count a guard under way outside a pass (`_guarding`)."""
+        self._guarding += 1
+        self._guards_done.clear()
+        try:
+            yield
+        finally:
+            self._guarding -= 1
+            if not self._guarding:
+                self._guards_done.set()
 
     async def _claim_wakes(
         self, now: datetime, room: int, *, manual_only: bool = False
@@ -397,14 +419,13 @@ class Scheduler:
         beat.task = asyncio.create_task(self._execute(work, plan, passed, beat))
         return beat.task
 
-    async def _run_here(self, go: _Go) -> BeatRecord | None:
-        """`_start` in the current task: it is the beat's task, in flight as any other (busy,
+    def _enter(self, work: _Work) -> _InFlight:
+        """`_start` for the current task: it is the beat's task, in flight as any other (busy,
         capacity, cancelled by `shutdown` past its grace)."""
-        work = go.work
         beat = _InFlight(work.claim, asyncio.current_task())
         self._inflight[work.claim.beat_id] = beat
         self._idle.clear()
-        return await self._execute(work, go.plan, go.passed, beat)
+        return beat
 
     # -- one beat: run and finish -----------------------------------------------------------------
     async def _execute(
@@ -627,7 +648,8 @@ class Scheduler:
 
     async def _run_claimed(self, work: _Work) -> BeatRecord:
         enabled = await self.is_enabled()
-        handled = await self._handle(work, enabled)
+        with self._guard_scope():
+            handled = await self._handle(work, enabled)
         assert not isinstance(handled, _Go)  # only a held slot runs in its own task
         record = await handled if isinstance(handled, asyncio.Task) else handled
         if record is None:
@@ -710,6 +732,8 @@ class Scheduler:
         deadline = self._clock.now() + grace
         if not self._pass_idle.is_set():
             await self._clock.sleep_until(deadline, self._pass_idle)
+        if self._guarding:  # a held slot woke before the shutdown: its skip, deferral or start
+            await self._clock.sleep_until(deadline, self._guards_done)
         if self._inflight:
             await self._clock.sleep_until(deadline, self._idle)
         tasks = [beat.task for beat in self._inflight.values() if beat.task is not None]
