@@ -41,6 +41,21 @@ async def _two_slots(rig: Rig, gap: float) -> tuple[datetime, datetime]:
     return first, second
 
 
+async def _serving_with_t2_held(rig: Rig, first: datetime) -> asyncio.Task[None]:
+    """`run_forever` at t1's slot, once t1 ran and t2 (claimed ahead) waits for its slot."""
+    await rig.clock.set(first)
+    forever = asyncio.create_task(rig.scheduler.run_forever())
+    await rig.runner.wait_for_calls(1)
+    await until(lambda: len(rig.scheduler._waiting) == 1)
+    return forever
+
+
+async def _assert_t2_released_unstarted(rig: Rig) -> None:
+    [held] = await rig.beats("t2")
+    assert (held.status, held.attempt) == ("interrupted", 1)  # never ran; nothing is claimed
+    assert (await rig.schedule("t2")).lease_owner is None
+
+
 async def test_a_slot_due_within_the_horizon_is_claimed_in_the_pass_and_runs_at_its_slot(
     make_rig: MakeRig,
 ) -> None:
@@ -100,15 +115,11 @@ async def test_shutdown_releases_a_slot_claimed_ahead_and_it_resumes_under_its_k
 ) -> None:
     rig = await make_rig(claim_ahead=AHEAD)
     first, second = await _two_slots(rig, gap=3)
-    await rig.clock.set(first)
-    forever = asyncio.create_task(rig.scheduler.run_forever())
-    await rig.runner.wait_for_calls(1)
-    await until(lambda: len(rig.scheduler._waiting) == 1)
+    forever = await _serving_with_t2_held(rig, first)
     await rig.scheduler.shutdown(timedelta(seconds=1))
     await forever
+    await _assert_t2_released_unstarted(rig)
     [held] = await rig.beats("t2")
-    assert (held.status, held.attempt) == ("interrupted", 1)  # never ran; nothing is claimed
-    assert (await rig.schedule("t2")).lease_owner is None
 
     again = await make_rig()  # the next process, at the slot, with the same plans
     again.threads.update(rig.threads)
@@ -190,10 +201,7 @@ async def test_shutdown_waits_for_a_held_slot_guarding_and_then_releases_it_unst
         return await plan_for_beat(thread_id, skill, now, schedule)
 
     rig.planner.plan_for_beat = slow  # type: ignore[method-assign]
-    await rig.clock.set(first)
-    forever = asyncio.create_task(rig.scheduler.run_forever())
-    await rig.runner.wait_for_calls(1)
-    await until(lambda: len(rig.scheduler._waiting) == 1)
+    forever = await _serving_with_t2_held(rig, first)
     await rig.clock.set(second)  # t2's slot: its held task wakes and starts guarding
     await asyncio.wait_for(guarding.wait(), 5)
     stopping = asyncio.create_task(rig.scheduler.shutdown(timedelta(seconds=1)))
@@ -203,8 +211,6 @@ async def test_shutdown_waits_for_a_held_slot_guarding_and_then_releases_it_unst
     gate.set()
     await stopping
     await forever
-    [t2] = await rig.beats("t2")
-    assert (t2.status, t2.attempt) == ("interrupted", 1)  # released unstarted, resumes later
-    assert (await rig.schedule("t2")).lease_owner is None
+    await _assert_t2_released_unstarted(rig)  # resumes later under its key
     assert [c.claim.thread_id for c in rig.runner.calls] == ["t1"]
     assert "lost its lease" not in caplog.text and "could not be guarded" not in caplog.text

@@ -112,6 +112,13 @@ class _Work:
     def is_slot(self) -> bool:
         return self.wake is None
 
+    def but(self, *, claim: Claim | None = None, schedule: Schedule | None = None) -> _Work:
+        """A copy with another claim or schedule (`dataclasses.replace` costs several times
+        more, and this is on every beat's path)."""
+        return _Work(
+            claim or self.claim, self.reason, self.wake, self.requeue, schedule or self.schedule
+        )
+
 
 @dataclass
 class _InFlight:
@@ -264,14 +271,14 @@ class Scheduler:
         if self._closing:
             return None
         with self._guard_scope():
-            handled = await self._handle(work, enabled, here=True)
-            if isinstance(handled, _Go):
-                if self._closing:  # shut down meanwhile: the lease is released, not run
-                    return None
-                beat = self._enter(handled.work)  # in flight before the guard scope ends
-        if isinstance(handled, _Go):
-            return await self._execute(handled.work, handled.plan, handled.passed, beat)
-        return await handled if isinstance(handled, asyncio.Task) else handled
+            go = await self._handle(work, enabled, here=True)
+            if not isinstance(go, _Go):
+                assert not isinstance(go, asyncio.Task)  # `here`: never a task of its own
+                return go  # skipped or deferred (or not recordable)
+            if self._closing:  # shut down meanwhile: the lease is released, not run
+                return None
+            beat = self._enter(go.work)  # in flight before the guard scope ends
+        return await self._execute(go.work, go.plan, go.passed, beat)
 
     @contextmanager
     def _guard_scope(self) -> Iterator[None]:
@@ -360,7 +367,7 @@ class Scheduler:
         claim, now = work.claim, self._clock.now()
         schedules = await self._store.list_schedules(claim.thread_id)
         own = next((s for s in schedules if s.skill == claim.skill), None)
-        work = _Work(claim, work.reason, work.wake, work.requeue, own)
+        work = work.but(schedule=own)
         plan = await self._planner.plan_for_beat(claim.thread_id, claim.skill, now, own)
         if plan is None:  # the thread or skill is gone; the next sync deletes the schedule
             return await self._finish(work, None, skipped_result(now, "disabled", ()), ())
@@ -468,9 +475,7 @@ class Scheduler:
             beat.finishing = True
             if full:  # its run is over: capacity is free while the finish is written
                 self._woken.set()
-            if claim is not work.claim:
-                work = _Work(claim, work.reason, work.wake, work.requeue, work.schedule)
-            return await self._finish_quietly(work, plan, result, passed)
+            return await self._finish_quietly(work.but(claim=claim), plan, result, passed)
         finally:
             full = self._free() <= 0
             self._inflight.pop(work.claim.beat_id, None)
