@@ -13,6 +13,7 @@ from sched_support import MakeRig, Rig, until
 
 from soulbeat.clock import SystemClock
 from soulbeat.schedule.scheduler import CLAIM_AHEAD
+from soulbeat.store.records import BeatResult
 from soulbeat.testing import FakeClock
 from soulbeat.wiring import claim_ahead_for
 
@@ -94,19 +95,102 @@ async def test_a_slot_beyond_the_horizon_waits_for_a_later_pass(make_rig: MakeRi
     assert [c.claim.thread_id for c in rig.runner.calls] == ["t1", "t2"]
 
 
-async def test_a_slot_claimed_ahead_is_guarded_as_things_are_at_its_slot(
-    make_rig: MakeRig,
-) -> None:
-    rig = await make_rig(claim_ahead=AHEAD)
+async def _t2_turned_off_while_held(rig: Rig, *, heard: bool) -> None:
+    """t2, claimed ahead, is turned off before its slot: by this process (the service tells the
+    scheduler: `replan`) or by another one (only the thread's stored revision moves)."""
     first, _ = await _two_slots(rig, gap=3)
     await rig.clock.set(first)
     passing = asyncio.create_task(rig.scheduler.run_due())
     await until(lambda: rig.clock.sleepers == 1)
-    await rig.add("t2", enabled=False)  # turned off after the claim, before its slot
+    await rig.add("t2", enabled=False)  # its plan: what the guards will read
+    if heard:
+        rig.scheduler.replan()
+    else:
+        await rig.store.set_thread_enabled("t2", False)
     await rig.clock.advance(timedelta(seconds=3))
     assert await passing == 2
     [t2] = await rig.beats("t2")
     assert (t2.status, t2.outcome, t2.skip_reason) == ("finished", "skipped", "disabled")
+    assert [c.claim.thread_id for c in rig.runner.calls] == ["t1"]
+
+
+async def test_a_slot_claimed_ahead_is_guarded_as_things_are_at_its_slot(
+    make_rig: MakeRig,
+) -> None:
+    await _t2_turned_off_while_held(await make_rig(claim_ahead=AHEAD), heard=True)
+
+
+async def test_a_slot_claimed_ahead_sees_a_thread_changed_by_another_process(
+    make_rig: MakeRig,
+) -> None:
+    await _t2_turned_off_while_held(await make_rig(claim_ahead=AHEAD), heard=False)
+
+
+async def test_a_slot_claimed_ahead_keeps_its_early_decision_when_nothing_changed(
+    make_rig: MakeRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decided at the claim as of its slot: at the slot, one revision probe and no second
+    read of the thread's schedules (issue 12: the held slot's wake-up only runs it)."""
+    rig = await make_rig(claim_ahead=AHEAD)
+    first, second = await _two_slots(rig, gap=3)
+    reads: list[str | None] = []
+    listing = rig.store.list_schedules
+
+    async def counted(thread_id: str | None = None) -> Any:
+        reads.append(thread_id)
+        return await listing(thread_id)
+
+    monkeypatch.setattr(rig.store, "list_schedules", counted)
+    await rig.clock.set(first)
+    passing = asyncio.create_task(rig.scheduler.run_due())
+    await until(lambda: rig.clock.sleepers == 1)
+    assert reads.count("t2") == 1  # decided at the claim
+    await rig.clock.advance(timedelta(seconds=3))
+    assert await passing == 2
+    assert reads.count("t2") == 1  # and not again at the slot
+    assert [(c.claim.thread_id, c.started_at) for c in rig.runner.calls] == [
+        ("t1", first),
+        ("t2", second),
+    ]
+
+
+async def test_a_held_slot_is_guarded_again_when_its_thread_ran_a_beat_meanwhile(
+    make_rig: MakeRig,
+) -> None:
+    """A manual beat of the thread's skill between the claim and the slot spends the thread's
+    token budget: the early decision (made with nothing spent) is dropped and the guards run
+    at the slot."""
+    rig = await make_rig(claim_ahead=AHEAD)
+    first, second = await _two_slots(rig, gap=3)
+    await rig.add("t2", daily_token_budget=100)
+    await rig.add("t2", "digest")
+    await rig.clock.set(first)
+    passing = asyncio.create_task(rig.scheduler.run_due())
+    await until(lambda: rig.clock.sleepers == 1)
+    rig.runner.script(BeatResult("ok-token", first, first, prompt_tokens=100))
+    await rig.scheduler.run_now("t2", "digest")
+    await rig.clock.advance(timedelta(seconds=3))
+    assert await passing == 2
+    slot = next(b for b in await rig.beats("t2") if b.skill == "" and b.due_at == second)
+    assert (slot.outcome, slot.skip_reason) == ("skipped", "budget")
+    assert [c.claim.thread_id for c in rig.runner.calls] == ["t1", "t2"]
+
+
+async def test_a_held_slot_is_guarded_again_when_its_thread_turns_busy(
+    make_rig: MakeRig,
+) -> None:
+    """A chat turn on the thread (a busy mark) from after the claim to past the slot: the slot
+    is deferred as busy, not run on its early decision."""
+    rig = await make_rig(claim_ahead=AHEAD)
+    first, second = await _two_slots(rig, gap=3)
+    await rig.clock.set(first)
+    passing = asyncio.create_task(rig.scheduler.run_due())
+    await until(lambda: rig.clock.sleepers == 1)
+    async with rig.scheduler.busy("t2"):
+        await rig.clock.advance(timedelta(seconds=3))
+        assert await passing == 2
+    [t2] = await rig.beats("t2")
+    assert (t2.status, t2.skip_reason, t2.due_at) == ("deferred", "busy", second)
     assert [c.claim.thread_id for c in rig.runner.calls] == ["t1"]
 
 

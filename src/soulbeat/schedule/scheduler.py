@@ -43,16 +43,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from soulbeat.clock import Clock
-from soulbeat.contract.active_hours import resolve_timezone
 from soulbeat.errors import (
-    ConfigError,
     LeaseLostError,
     NotFoundError,
     SoulbeatError,
@@ -68,16 +66,16 @@ from soulbeat.schedule.beats import (
     skipped_result,
     task_runs,
 )
-from soulbeat.schedule.gates import BUSY_RETRY, GateInputs, evaluate_gates
+from soulbeat.schedule.gates import BUSY_RETRY
+from soulbeat.schedule.guarding import Decided, Work, decide, slot_reason
 from soulbeat.schedule.health import AlertSink
 from soulbeat.schedule.plan import BeatPlan, Planner
 from soulbeat.schedule.runner import BeatRunner
 from soulbeat.schedule.slots import SlotBook, is_finished
 from soulbeat.schedule.timekeeping import TimeKeeping
-from soulbeat.schedule.unchanged import nothing_new
-from soulbeat.schedule.wakes import INTERVAL, MANUAL, Wake, WakeQueue, skill_reason
+from soulbeat.schedule.wakes import MANUAL, Wake, WakeQueue
 from soulbeat.store.base import BeatStore
-from soulbeat.store.records import MAIN, BeatRecord, BeatResult, Claim, Schedule, beat_key
+from soulbeat.store.records import MAIN, BeatRecord, BeatResult, Claim, beat_key
 from soulbeat.tasks import cancel_and_wait
 
 __all__ = ["ENABLED_FLAG", "Scheduler"]
@@ -96,35 +94,13 @@ HOLD_PER_SLOT = 4
 """Claims held ahead of their slots, at most, per beat of `max_concurrent_beats`."""
 
 
-@dataclass(frozen=True)
-class _Work:
-    """A claimed beat on its way through the guards; ``wake`` is None for a scheduled slot."""
-
-    claim: Claim
-    reason: str
-    wake: Wake | None = None
-    requeue: bool = True
-    """Whether a deferred wake goes back to the queue (`run_now` retries it itself)."""
-    schedule: Schedule | None = None
-    """The claimed schedule as the guard read it (its stored phase places the next slot)."""
-
-    @property
-    def is_slot(self) -> bool:
-        return self.wake is None
-
-    def but(self, *, claim: Claim | None = None, schedule: Schedule | None = None) -> _Work:
-        """A copy with another claim or schedule (`dataclasses.replace` costs several times
-        more, and this is on every beat's path)."""
-        return _Work(
-            claim or self.claim, self.reason, self.wake, self.requeue, schedule or self.schedule
-        )
-
-
 @dataclass
 class _InFlight:
     claim: Claim
     task: asyncio.Task[BeatRecord | None] | None = None
     finishing: bool = False
+    early: Decided | None = None
+    """A held slot's decision made at its claim (`soulbeat.schedule.guarding`)."""
 
 
 _Handled = BeatRecord | asyncio.Task[BeatRecord | None] | None
@@ -135,7 +111,7 @@ _Handled = BeatRecord | asyncio.Task[BeatRecord | None] | None
 class _Go:
     """A guarded beat that runs in the task that guarded it (a held slot's: `_enter`)."""
 
-    work: _Work
+    work: Work
     plan: BeatPlan
     passed: tuple[str, ...]
 
@@ -192,6 +168,8 @@ class Scheduler:
         self._claimed_at: datetime | None = None
         """The `now` the last pass claimed at: what was due then and not taken is held."""
         self.generation = 0
+        self._heard = 0
+        """Counts the changes this scheduler was told of (`replan`, `hold`, a one-thread sync)."""
         """Counts passes, wakes and re-plans: a cached status is stale once it moved."""
         # issue 16: reminders, backoff and the dead-man check (`soulbeat.schedule.timekeeping`)
         self._time = TimeKeeping(store, planner, self._push_wake, self._publish, alerts)
@@ -240,38 +218,41 @@ class Scheduler:
             self.generation += 1
             self._pass_idle.set()
 
-    async def _claim(self, now: datetime) -> list[_Work]:
+    async def _claim(self, now: datetime) -> list[Work]:
         works = await self._claim_wakes(now, self._free())
         room = self._free() - len(works)
         if room > 0:
             claims = await self._store.claim_due(now, self._worker_id, self._lease, limit=room)
-            works += [_Work(claim, _slot_reason(claim)) for claim in claims]
+            works += [Work(claim, slot_reason(claim)) for claim in claims]
             hold = self._capacity * HOLD_PER_SLOT - len(self._waiting)
             if self._ahead and len(claims) < room and hold > 0:  # no backlog: look ahead
                 claims = await self._store.claim_due(
                     now, self._worker_id, self._lease, limit=hold, due_by=now + self._ahead
                 )
-                works += [_Work(claim, _slot_reason(claim)) for claim in claims]
+                works += [Work(claim, slot_reason(claim)) for claim in claims]
         return works
 
-    def _hold(self, work: _Work, enabled: bool) -> asyncio.Task[BeatRecord | None]:
-        """Keep a slot claimed ahead until its due time, then guard and run it as any other.
-        It is not in flight meanwhile (not busy, no capacity): `shutdown` cancels the wait and
-        releases its lease with the others, so the slot resumes under its key later."""
+    def _hold(self, work: Work, enabled: bool) -> asyncio.Task[BeatRecord | None]:
+        """Keep a slot claimed ahead until its due time, then run it as any other. Its guards
+        are read now, as of its due time, and kept unless something they read changes
+        (`soulbeat.schedule.guarding`). It is not in flight meanwhile (not busy, no capacity):
+        `shutdown` cancels the wait and releases its lease with the others, so the slot resumes
+        under its key later."""
         held = _InFlight(work.claim)
         self._waiting[work.claim.beat_id] = held
-        held.task = asyncio.create_task(self._run_held(work, enabled))
+        held.task = asyncio.create_task(self._run_held(work, enabled, held))
         return held.task
 
-    async def _run_held(self, work: _Work, enabled: bool) -> BeatRecord | None:
+    async def _run_held(self, work: Work, enabled: bool, held: _InFlight) -> BeatRecord | None:
         try:
+            held.early = await self._decide_early(work, enabled)
             await self._clock.sleep((work.claim.due_at - self._clock.now()).total_seconds())
         finally:
             self._waiting.pop(work.claim.beat_id, None)
         if self._closing:
             return None
         with self._guard_scope():
-            go = await self._handle(work, enabled, here=True)
+            go = await self._handle(work, enabled, here=True, early=held.early)
             if not isinstance(go, _Go):
                 assert not isinstance(go, asyncio.Task)  # `here`: never a task of its own
                 return go  # skipped or deferred (or not recordable)
@@ -279,6 +260,16 @@ class Scheduler:
                 return None
             beat = self._enter(go.work)  # in flight before the guard scope ends
         return await self._execute(go.work, go.plan, go.passed, beat)
+
+    async def _decide_early(self, work: Work, enabled: bool) -> Decided | None:
+        """A held slot's decision as of its due time, or None when it could not be made (the
+        guards then run at the due time, where a failure is recorded)."""
+        try:
+            revision = await self._store.thread_revision()  # first: a change after it counts
+            return await self._decide(work, enabled, work.claim.due_at, revision)
+        except Exception:
+            log.debug("beat %s: no early decision", work.claim.key, exc_info=True)
+            return None
 
     @contextmanager
     def _guard_scope(self) -> Iterator[None]:
@@ -294,8 +285,8 @@ class Scheduler:
 
     async def _claim_wakes(
         self, now: datetime, room: int, *, manual_only: bool = False
-    ) -> list[_Work]:
-        works: list[_Work] = []
+    ) -> list[Work]:
+        works: list[Work] = []
         restarted: bool | None = None
         for wake in self._wakes.pop_ready(limit=room):
             if manual_only and wake.reason != MANUAL:
@@ -323,7 +314,7 @@ class Scheduler:
             if claim is None:  # the schedule's lease is held: the thread is busy
                 self._wakes.retry_at(wake, now + BUSY_RETRY)
             else:
-                works.append(_Work(claim, wake.reason, replace(wake, at=claim.due_at)))
+                works.append(Work(claim, wake.reason, replace(wake, at=claim.due_at)))
         return works
 
     async def _claim_wake(self, wake: Wake) -> Claim | None:
@@ -354,27 +345,50 @@ class Scheduler:
         return self._capacity - sum(1 for beat in self._inflight.values() if not beat.finishing)
 
     # -- one claim: guards, then skip, defer or start ---------------------------------------------
-    async def _handle(self, work: _Work, enabled: bool, *, here: bool = False) -> _Handled | _Go:
+    async def _handle(
+        self, work: Work, enabled: bool, *, here: bool = False, early: Decided | None = None
+    ) -> _Handled | _Go:
         try:
-            return await self._guard(work, enabled, here)
+            return await self._guard(work, enabled, here, early)
         except Exception as error:
             log.exception("beat %s could not be guarded", work.claim.key)
             now = self._clock.now()
             result = failed_result(now, now, "error", f"{type(error).__name__}: {error}")
             return await self._finish_quietly(work, None, result, ())
 
-    async def _guard(self, work: _Work, enabled: bool, here: bool = False) -> _Handled | _Go:
-        claim, now = work.claim, self._clock.now()
-        schedules = await self._store.list_schedules(claim.thread_id)
-        own = next((s for s in schedules if s.skill == claim.skill), None)
-        work = work.but(schedule=own)
-        plan = await self._planner.plan_for_beat(claim.thread_id, claim.skill, now, own)
-        if plan is None:  # the thread or skill is gone; the next sync deletes the schedule
+    async def _guard(
+        self, work: Work, enabled: bool, here: bool = False, early: Decided | None = None
+    ) -> _Handled | _Go:
+        if early is not None and await self._still_holds(early):
+            decided = early  # decided at the claim, and nothing it read has changed since
+        else:
+            decided = await self._decide(work, enabled, self._clock.now())
+        return await self._act(decided, here)
+
+    async def _decide(self, work: Work, enabled: bool, at: datetime, revision: int = 0) -> Decided:
+        busy, stamp = self.is_busy(work.claim.thread_id), self._changes
+        return await decide(
+            self._store,
+            self._planner,
+            work,
+            at=at,
+            enabled=enabled,
+            busy=busy,
+            stamp=stamp,
+            revision=revision,
+        )
+
+    async def _still_holds(self, early: Decided) -> bool:
+        """Whether an early decision may be acted on now (`guarding` module doc)."""
+        if early.quiet or early.stamp != self._changes:
+            return False
+        return await self._store.thread_revision() == early.revision
+
+    async def _act(self, decided: Decided, here: bool) -> _Handled | _Go:
+        """Finish a skip, defer a deferral, or run a beat that passed."""
+        work, plan, decision, now = decided.work, decided.plan, decided.decision, self._clock.now()
+        if plan is None:  # the thread or skill is gone; the slot is left as it is
             return await self._finish(work, None, skipped_result(now, "disabled", ()), ())
-        inputs = await self._gate_inputs(work, plan, schedules, enabled, now)
-        decision = evaluate_gates(inputs)
-        if decision.runs and await nothing_new(self._store, plan, work.reason, now, own):
-            decision = evaluate_gates(replace(inputs, unchanged=True))  # asked only when it counts
         if decision.defer_until is not None and decision.skip is not None:
             return await self._defer(work, decision.skip, decision.defer_until, decision.passed)
         if decision.skip is not None:
@@ -384,32 +398,19 @@ class Scheduler:
             return _Go(work, plan, decision.passed)
         return self._start(work, plan, decision.passed)
 
-    async def _gate_inputs(
-        self,
-        work: _Work,
-        plan: BeatPlan,
-        schedules: Sequence[Schedule],
-        enabled: bool,
-        now: datetime,
-    ) -> GateInputs:
-        starts = tuple(sorted(start for s in schedules for start in s.recent_starts))
-        tokens = 0
-        if plan.daily_token_budget is not None:
-            since = _start_of_day(now, plan.user_timezone)
-            tokens = await self._store.tokens_used(work.claim.thread_id, since)
-        return GateInputs(
-            plan=plan,
-            now=now,
-            reason=work.reason,
-            global_enabled=enabled,
-            busy=self.is_busy(work.claim.thread_id),
-            last_beat_start=starts[-1] if starts else None,
-            recent_starts=starts,
-            tokens_used_today=tokens,
-        )
+    @property
+    def _changes(self) -> int:
+        """Moves whenever an input of the guards may have changed (`guarding` module doc)."""
+        return self._heard + self._book.changes
+
+    def _forget_early(self, thread_id: str) -> None:
+        """Drop the early decisions of a thread's held slots: something they read changed."""
+        for held in self._waiting.values():
+            if held.early is not None and held.claim.thread_id == thread_id:
+                held.early = None
 
     async def _defer(
-        self, work: _Work, reason: str, until: datetime, passed: tuple[str, ...]
+        self, work: Work, reason: str, until: datetime, passed: tuple[str, ...]
     ) -> BeatRecord:
         audit = {"guards_passed": list(passed), "deferred": reason, "until": until.isoformat()}
         record = await self._store.defer_beat(work.claim, until, reason, audit=audit)
@@ -418,25 +419,27 @@ class Scheduler:
         return record
 
     def _start(
-        self, work: _Work, plan: BeatPlan, passed: tuple[str, ...]
+        self, work: Work, plan: BeatPlan, passed: tuple[str, ...]
     ) -> asyncio.Task[BeatRecord | None]:
         beat = _InFlight(work.claim)
         self._inflight[work.claim.beat_id] = beat
         self._idle.clear()
+        self._forget_early(work.claim.thread_id)  # the thread is busy now
         beat.task = asyncio.create_task(self._execute(work, plan, passed, beat))
         return beat.task
 
-    def _enter(self, work: _Work) -> _InFlight:
+    def _enter(self, work: Work) -> _InFlight:
         """`_start` for the current task: it is the beat's task, in flight as any other (busy,
         capacity, cancelled by `shutdown` past its grace)."""
         beat = _InFlight(work.claim, asyncio.current_task())
         self._inflight[work.claim.beat_id] = beat
         self._idle.clear()
+        self._forget_early(work.claim.thread_id)  # the thread is busy now
         return beat
 
     # -- one beat: run and finish -----------------------------------------------------------------
     async def _execute(
-        self, work: _Work, plan: BeatPlan, passed: tuple[str, ...], beat: _InFlight
+        self, work: Work, plan: BeatPlan, passed: tuple[str, ...], beat: _InFlight
     ) -> BeatRecord | None:
         started = self._clock.now()
         try:
@@ -485,7 +488,7 @@ class Scheduler:
                 self._woken.set()
 
     async def _finish(
-        self, work: _Work, plan: BeatPlan | None, result: BeatResult, passed: tuple[str, ...]
+        self, work: Work, plan: BeatPlan | None, result: BeatResult, passed: tuple[str, ...]
     ) -> BeatRecord:
         """Write the beat's record; a slot moves on to the next slot after now, a wake does not.
 
@@ -512,6 +515,7 @@ class Scheduler:
         if self._events is not None:
             self._publish("beat.finished", beat_data(work.claim, work.reason) | record_data(record))
         await self._time.finished(work.reason, record.key, step, now)
+        self._forget_early(work.claim.thread_id)  # its starts, tokens and health moved on
         self._wake_for(next_due, work.claim.lease_expires_at)
         return record
 
@@ -524,7 +528,7 @@ class Scheduler:
             self._woken.set()
 
     async def _finish_quietly(
-        self, work: _Work, plan: BeatPlan | None, result: BeatResult, passed: tuple[str, ...]
+        self, work: Work, plan: BeatPlan | None, result: BeatResult, passed: tuple[str, ...]
     ) -> BeatRecord | None:
         try:
             return await self._finish(work, plan, result, passed)
@@ -628,6 +632,7 @@ class Scheduler:
     def replan(self) -> None:
         """Wake the loop for a pass now, e.g. after a config change (the pass re-syncs)."""
         self.generation += 1
+        self._heard += 1
         self._time.invalidate()
         self._woken.set()
 
@@ -646,12 +651,12 @@ class Scheduler:
             claim = await self._claim_wake(wake)
             if claim is not None:
                 wake = replace(wake, at=claim.due_at)
-                record = await self._run_claimed(_Work(claim, MANUAL, wake, requeue=False))
+                record = await self._run_claimed(Work(claim, MANUAL, wake, requeue=False))
                 if record.status != "deferred":
                     return record
             await self._clock.sleep(BUSY_RETRY.total_seconds())
 
-    async def _run_claimed(self, work: _Work) -> BeatRecord:
+    async def _run_claimed(self, work: Work) -> BeatRecord:
         enabled = await self.is_enabled()
         with self._guard_scope():
             handled = await self._handle(work, enabled)
@@ -677,6 +682,7 @@ class Scheduler:
         lifts the hold."""
         self._held = True
         self.generation += 1
+        self._heard += 1
 
     @property
     def held(self) -> bool:
@@ -704,12 +710,14 @@ class Scheduler:
     async def busy(self, thread_id: str) -> AsyncIterator[None]:
         """Mark a thread busy (a chat turn in flight): its beats are deferred meanwhile."""
         self._busy[thread_id] += 1
+        self._forget_early(thread_id)
         try:
             yield
         finally:
             self._busy[thread_id] -= 1
             if self._busy[thread_id] <= 0:
                 del self._busy[thread_id]
+                self._forget_early(thread_id)
 
     def is_busy(self, thread_id: str) -> bool:
         """Whether a `busy()` mark or a beat of this worker is in flight on the thread."""
@@ -760,20 +768,3 @@ class Scheduler:
             self._events.publish(name, data)
         except Exception:
             log.exception("event sink failed on %s; the scheduler goes on", name)
-
-
-def _slot_reason(claim: Claim) -> str:
-    """Scheduled beats: ``interval`` for a thread, ``skill:<name>`` for a skill schedule."""
-    if claim.skill != MAIN and claim.reason in ("", INTERVAL):
-        return skill_reason(claim.skill)
-    return claim.reason or INTERVAL
-
-
-def _start_of_day(now: datetime, user_timezone: str) -> datetime:
-    """Midnight of today in the user's zone (the token budget is per day), as UTC."""
-    try:
-        zone = resolve_timezone("user", user_timezone)
-    except ConfigError:
-        zone = UTC
-    local = now.astimezone(zone)
-    return datetime.combine(local.date(), time(0), zone).astimezone(UTC)

@@ -74,6 +74,9 @@ class SlotBook:
         self._fingerprints: dict[tuple[object, ...], str] = {}
         self._synced = False
         """Whether a full sync has run: until then `refresh` does one, in pages."""
+        self.changes = 0
+        """Counts the syncs and refreshes that had a plan or thread to apply (a held slot's
+        early decision is not kept across one: `soulbeat.schedule.guarding`)."""
 
     async def sync(self, thread_id: str | None = None) -> None:
         """Make the stored schedules (of one thread, or all) match the planner's plans."""
@@ -99,6 +102,8 @@ class SlotBook:
             await self._apply(await self._planner.changes(), front=front)
 
     async def _apply(self, changes: PlanChanges, *, front: int = STALE_FRONT) -> None:
+        if changes.plans or changes.threads is None or changes.threads:
+            self.changes += 1
         now = self._clock.now()
         if self._seed is None:
             self._seed = await self._store.install_seed()
