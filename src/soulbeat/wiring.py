@@ -408,7 +408,7 @@ def build(
         max_concurrent_beats=beats_in_flight(settings, slots),
         events=events,
         alerts=ChannelAlerts(channels, thread_channel),  # issue 16: the dead-man's one alert
-        claim_ahead=claim_ahead_for(clock),  # issue 12: slots of the next 200 ms in one claim
+        claim_ahead=claim_ahead_for(clock),  # issue 12: slots of the next 500 ms in one claim
     )
     cluster = build_cluster(store, events, clock, scheduler, worker_id=worker)
     chat = ChatResponder(

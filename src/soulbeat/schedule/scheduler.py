@@ -14,12 +14,15 @@ The pass, `run_due()`, step by step:
    beats in flight). With `claim_ahead` (a serving process on the real clock: `CLAIM_AHEAD`)
    and no backlog, the pass also claims the slots that fall due within that horizon, in one
    transaction (issue 12: one pass and one claim for a few beats, not one each); each waits,
-   leased but not in flight, for its slot, then goes through the guards and runs as below.
+   leased but not in flight, for its slot, decided already (`soulbeat.schedule.guarding`: its
+   guards ran right after the claim, as of its due time, and run again only if something they
+   read changed meanwhile), then runs as below.
    `shutdown` releases it unstarted (`interrupted`), and the slot resumes under its key.
 4. **guard** — each claim gets its plan at now (`Planner.plan_for_beat`) and goes through the
-   guards (`soulbeat.schedule.gates`). A *skip* is finished ``skipped`` with its reason and a slot
-   advances; a *deferral* (busy, cooldown, flood) is `BeatStore.defer_beat`: the slot is kept and a
-   wake goes back to the queue, ready when the deferral ends.
+   guards (`soulbeat.schedule.guarding.decide`, `soulbeat.schedule.gates`). A *skip* is finished
+   ``skipped`` with its reason and a slot advances; a *deferral* (busy, cooldown, flood) is
+   `BeatStore.defer_beat`: the slot is kept and a wake goes back to the queue, ready when the
+   deferral ends.
 5. **run** — a beat that passed starts as a task: `run_watched` runs the `BeatRunner` with the
    plan's timeout and lease renewal, then the beat is finished: its record, the next slot (from
    the finish time) and, when it completed, the due tasks' last-run times. A runner that raises
@@ -88,7 +91,7 @@ ERROR_BACKOFF = timedelta(seconds=5)
 LEASE = timedelta(seconds=30)
 """How long a claim holds its schedule; renewed every third of it while the beat runs
 (`run_watched`), so a worker that dies loses its beats to whoever is alive within one lease."""
-CLAIM_AHEAD = timedelta(milliseconds=200)
+CLAIM_AHEAD = timedelta(milliseconds=500)
 """The horizon a serving scheduler claims ahead (`claim_ahead`; `soulbeat.wiring`)."""
 HOLD_PER_SLOT = 4
 """Claims held ahead of their slots, at most, per beat of `max_concurrent_beats`."""
