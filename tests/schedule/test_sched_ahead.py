@@ -273,19 +273,24 @@ async def test_shutdown_waits_for_a_held_slot_guarding_and_then_releases_it_unst
     # A held slot that woke before the shutdown is in neither the waiting nor the in-flight
     # set while its guards read the store: the shutdown once released its lease under it, and
     # its record then failed with LeaseLostError (seen once per `bench_e2e.py` run).
+    # Its decision at the claim is dropped (`replan`), so its guards run again at its slot.
     rig = await make_rig(claim_ahead=AHEAD)
     first, second = await _two_slots(rig, gap=3)
     gate, guarding = asyncio.Event(), asyncio.Event()
     plan_for_beat = rig.planner.plan_for_beat
+    planned: list[str] = []
 
     async def slow(thread_id: str, skill: str, now: datetime, schedule: Any) -> Any:
-        if thread_id == "t2":
+        planned.append(thread_id)
+        if planned.count("t2") == 2:  # at its slot, not at its claim
             guarding.set()
             await gate.wait()
         return await plan_for_beat(thread_id, skill, now, schedule)
 
     rig.planner.plan_for_beat = slow  # type: ignore[method-assign]
     forever = await _serving_with_t2_held(rig, first)
+    await until(lambda: planned.count("t2") == 1)
+    rig.scheduler.replan()
     await rig.clock.set(second)  # t2's slot: its held task wakes and starts guarding
     await asyncio.wait_for(guarding.wait(), 5)
     stopping = asyncio.create_task(rig.scheduler.shutdown(timedelta(seconds=1)))
