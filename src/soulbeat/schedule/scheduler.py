@@ -207,11 +207,12 @@ class Scheduler:
                 now = self._claimed_at = self._clock.now()
                 self._time.paused()
                 works = await self._claim_wakes(now, self._free(), manual_only=True)
+            revision = await self._revision_for(works)
             for work in works:
                 if self._closing:  # shutting down: `shutdown` releases the claims not started
                     break
                 if work.claim.due_at > self._claimed_at:  # claimed ahead: runs at its slot
-                    started.append(self._hold(work, enabled))
+                    started.append(self._hold(work, enabled, revision))
                     continue
                 handled = await self._handle(work, enabled)
                 if isinstance(handled, asyncio.Task):
@@ -235,20 +236,38 @@ class Scheduler:
                 works += [Work(claim, slot_reason(claim)) for claim in claims]
         return works
 
-    def _hold(self, work: Work, enabled: bool) -> asyncio.Task[BeatRecord | None]:
-        """Keep a slot claimed ahead until its due time, then run it as any other. Its guards
-        are read now, as of its due time, and kept unless something they read changes
-        (`soulbeat.schedule.guarding`). It is not in flight meanwhile (not busy, no capacity):
-        `shutdown` cancels the wait and releases its lease with the others, so the slot resumes
-        under its key later."""
+    async def _revision_for(self, works: list[Work]) -> int | None:
+        """The highest thread revision, read once for the pass's held slots before any of them
+        is decided (`soulbeat.schedule.guarding`); None without held slots or on a failure
+        (they are then decided at their due times)."""
+        claimed_at = self._claimed_at
+        if claimed_at is None or not any(w.claim.due_at > claimed_at for w in works):
+            return None
+        try:
+            return await self._store.thread_revision()
+        except Exception:
+            log.debug("no thread revision for the held slots", exc_info=True)
+            return None
+
+    def _hold(
+        self, work: Work, enabled: bool, revision: int | None
+    ) -> asyncio.Task[BeatRecord | None]:
+        """Keep a slot claimed ahead until its due time, then run it as any other. With the
+        thread `revision` read before, its guards are read now, as of its due time, and kept
+        unless something they read changes (`soulbeat.schedule.guarding`). It is not in flight
+        meanwhile (not busy, no capacity): `shutdown` cancels the wait and releases its lease
+        with the others, so the slot resumes under its key later."""
         held = _InFlight(work.claim)
         self._waiting[work.claim.beat_id] = held
-        held.task = asyncio.create_task(self._run_held(work, enabled, held))
+        held.task = asyncio.create_task(self._run_held(work, enabled, held, revision))
         return held.task
 
-    async def _run_held(self, work: Work, enabled: bool, held: _InFlight) -> BeatRecord | None:
+    async def _run_held(
+        self, work: Work, enabled: bool, held: _InFlight, revision: int | None
+    ) -> BeatRecord | None:
         try:
-            held.early = await self._decide_early(work, enabled)
+            if revision is not None:
+                held.early = await self._decide_early(work, enabled, revision)
             await self._clock.sleep((work.claim.due_at - self._clock.now()).total_seconds())
         finally:
             self._waiting.pop(work.claim.beat_id, None)
@@ -264,11 +283,10 @@ class Scheduler:
             beat = self._enter(go.work)  # in flight before the guard scope ends
         return await self._execute(go.work, go.plan, go.passed, beat)
 
-    async def _decide_early(self, work: Work, enabled: bool) -> Decided | None:
+    async def _decide_early(self, work: Work, enabled: bool, revision: int) -> Decided | None:
         """A held slot's decision as of its due time, or None when it could not be made (the
         guards then run at the due time, where a failure is recorded)."""
         try:
-            revision = await self._store.thread_revision()  # first: a change after it counts
             return await self._decide(work, enabled, work.claim.due_at, revision)
         except Exception:
             log.debug("beat %s: no early decision", work.claim.key, exc_info=True)
