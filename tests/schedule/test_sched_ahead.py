@@ -1,6 +1,7 @@
 """Claiming ahead (issue 12): a pass also claims the slots that fall due within `claim_ahead`,
-in the same pass, and each runs at its own slot through the guards as it is then; a shutdown
-before that releases it, and the slot resumes under its key."""
+in the same pass, and each runs at its own slot. Its guards are decided at the claim, as of its
+slot, and again at the slot when something they read changed (`soulbeat.schedule.guarding`); a
+shutdown before the slot releases it, and the slot resumes under its key."""
 
 from __future__ import annotations
 
