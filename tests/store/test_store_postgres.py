@@ -131,6 +131,39 @@ async def test_claims_walk_the_eligible_index(postgres_url: str) -> None:
     await store.close()
 
 
+async def test_finished_beat_indexes_are_partial_and_still_serve_their_queries(
+    postgres_url: str,
+) -> None:
+    """Migration 015: the indexes on outcome and finish time hold finished beats only, and the
+    queries that need them (a strict comparison on the column) still use them."""
+    store = await _seeded(postgres_url, 5)
+    async with await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as conn:
+        cursor = await conn.execute(
+            """SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'beats'
+            AND indexname IN ('beats_by_outcome_due', 'beats_by_thread_finished')"""
+        )
+        defs = dict(await cursor.fetchall())
+        assert "WHERE (outcome IS NOT NULL)" in defs["beats_by_outcome_due"]
+        assert "WHERE (finished_at IS NOT NULL)" in defs["beats_by_thread_finished"]
+        await conn.execute("ANALYZE")
+        await conn.execute("SET enable_seqscan = off")
+
+        async def plan(sql: str, *args: object) -> str:
+            cursor = await conn.execute(f"EXPLAIN {sql}", args)  # type: ignore[arg-type]
+            return "\n".join(str(row[0]) for row in await cursor.fetchall())
+
+        by_outcome = await plan("SELECT * FROM beats WHERE outcome = %s", "sent")
+        assert "beats_by_outcome_due" in by_outcome, by_outcome
+        tokens = await plan(
+            """SELECT sum(prompt_tokens) FROM beats
+            WHERE thread_id = %s AND finished_at >= %s AND status = 'finished'""",
+            "t001",
+            0,
+        )
+        assert "beats_by_thread_finished" in tokens, tokens
+    await store.close()
+
+
 # -- processes --------------------------------------------------------------------------------
 
 _WORKER = """
