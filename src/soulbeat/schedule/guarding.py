@@ -20,6 +20,12 @@ read has changed meanwhile:
   between without the scheduler hearing of it.
 
 Otherwise the guards run again at the due time, as for any other claim.
+
+A person's message through this process marks the thread busy while its reply runs
+(`Service.send_message`), which drops the early decision. A message stored by another process
+within the horizon does not move the thread revision: the guards that read message times (quiet
+after a message, idle) see it from the next slot on, as they already saw the global flag as of
+the pass that claimed.
 """
 
 from __future__ import annotations
