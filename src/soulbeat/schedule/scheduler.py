@@ -171,9 +171,10 @@ class Scheduler:
         self._claimed_at: datetime | None = None
         """The `now` the last pass claimed at: what was due then and not taken is held."""
         self.generation = 0
-        self._heard = 0
-        """Counts the changes this scheduler was told of (`replan`, `hold`, a one-thread sync)."""
         """Counts passes, wakes and re-plans: a cached status is stale once it moved."""
+        self._heard = 0
+        """Counts the changes this scheduler was told of (`replan`, `hold`); with the slot
+        book's `changes`, what an early decision must not have missed (`_changes`)."""
         # issue 16: reminders, backoff and the dead-man check (`soulbeat.schedule.timekeeping`)
         self._time = TimeKeeping(store, planner, self._push_wake, self._publish, alerts)
 
