@@ -13,6 +13,7 @@ import pytest
 from sched_support import MakeRig, Rig, until
 
 from soulbeat.clock import SystemClock
+from soulbeat.contract.active_hours import ActiveHours
 from soulbeat.schedule.scheduler import CLAIM_AHEAD
 from soulbeat.store.records import BeatResult
 from soulbeat.testing import FakeClock
@@ -192,7 +193,40 @@ async def test_a_held_slot_is_guarded_again_when_its_thread_turns_busy(
         assert await passing == 2
     [t2] = await rig.beats("t2")
     assert (t2.status, t2.skip_reason, t2.due_at) == ("deferred", "busy", second)
+    # vector F9: retried 1 s later on the same slot
+    assert (await rig.schedule("t2")).not_before == second + timedelta(seconds=1)
     assert [c.claim.thread_id for c in rig.runner.calls] == ["t1"]
+
+
+async def test_a_held_slot_meets_the_active_hours_of_its_slot_not_of_its_claim(
+    make_rig: MakeRig,
+) -> None:
+    """Claimed 3 s before the active hours open, at the minute they open: decided at the claim
+    as of its slot, it runs (SPEC 4.2, quiet-hours)."""
+    rig = await make_rig(claim_ahead=AHEAD)
+    await _two_slots(rig, gap=3)
+    opens = (rig.clock.now() + timedelta(hours=1)).replace(second=0, microsecond=0)
+    window = ActiveHours(opens.strftime("%H:%M"), (opens + timedelta(hours=2)).strftime("%H:%M"))
+    await rig.add("t2", active_hours=window, user_timezone="UTC")
+    await rig.scheduler.sync_schedules()  # its new plan is stored, so no pass re-plans it
+    for thread, due in (("t1", opens - timedelta(seconds=3)), ("t2", opens)):
+        current = await rig.schedule(thread)
+        await rig.store.put_schedule(
+            thread,
+            "",
+            next_due_at=due,
+            phase_seconds=current.phase_seconds,
+            fingerprint=current.fingerprint,
+            inputs=current.inputs,
+        )
+    await rig.clock.set(opens - timedelta(seconds=3))
+    passing = asyncio.create_task(rig.scheduler.run_due())
+    await until(lambda: rig.clock.sleepers == 1)  # t2 held, decided outside its hours
+    await rig.clock.advance(timedelta(seconds=3))
+    assert await passing == 2
+    [t2] = await rig.beats("t2")
+    assert (t2.status, t2.outcome) == ("finished", "ok-token")
+    assert [(c.claim.thread_id, c.started_at) for c in rig.runner.calls][-1] == ("t2", opens)
 
 
 async def test_shutdown_releases_a_slot_claimed_ahead_and_it_resumes_under_its_key(

@@ -124,8 +124,8 @@ async def decide(
     )
     decision = evaluate_gates(inputs)
     if decision.runs and await nothing_new(store, plan, work.reason, at, own):
-        quiet = evaluate_gates(replace(inputs, unchanged=True))  # asked only when it counts
-        return Decided(work, plan, quiet, not quiet.runs, stamp, revision)
+        decision = evaluate_gates(replace(inputs, unchanged=True))  # asked only when it counts
+        return Decided(work, plan, decision, not decision.runs, stamp=stamp, revision=revision)
     return Decided(work, plan, decision, stamp=stamp, revision=revision)
 
 
